@@ -1,0 +1,12 @@
+import { createHousekeepingActivities } from './housekeeping';
+import { createMailActivities, type MailActivityDeps } from './mail';
+
+export type ActivityDeps = MailActivityDeps;
+
+/** Every activity the worker registers, built from the dependencies it is given. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createMailActivities(deps),
+    ...createHousekeepingActivities(deps),
+  };
+}

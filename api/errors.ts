@@ -1,0 +1,147 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { AppError, type Problem } from '../domain/errors';
+import { isDatabaseUnavailable } from '../store/pool';
+
+export interface ErrorBody {
+  error: string;
+  message: string;
+  errors?: { path: string; message: string }[];
+  retryAfterSeconds?: number;
+  requestId?: string;
+}
+
+/** The one place where a problem becomes an HTTP answer of the JSON API. */
+export function problemToHttp(problem: Problem): {
+  status: number;
+  body: ErrorBody;
+  headers?: Record<string, string>;
+} {
+  switch (problem.kind) {
+    case 'NotFound':
+      return { status: 404, body: { error: 'not_found', message: 'Ressource introuvable.' } };
+    case 'Unauthenticated':
+      return { status: 401, body: { error: 'unauthenticated', message: 'Vous devez vous connecter.' } };
+    case 'Forbidden':
+      return problem.reason === 'csrf'
+        ? {
+            status: 403,
+            body: {
+              error: 'csrf_invalid',
+              message: 'Le jeton anti-falsification (en-tête X-CSRF-Token) est absent ou invalide.',
+            },
+          }
+        : {
+            status: 403,
+            body: {
+              error: 'forbidden',
+              message: 'Vous n’avez pas les droits nécessaires pour cette action.',
+            },
+          };
+    case 'ValidationFailed':
+      return {
+        status: 422,
+        body: {
+          error: 'validation_failed',
+          message: 'Certaines données sont invalides.',
+          errors: problem.errors,
+        },
+      };
+    case 'InvalidCredentials':
+      return {
+        status: 401,
+        body: { error: 'invalid_credentials', message: 'Adresse électronique ou mot de passe incorrect.' },
+      };
+    case 'TooManyRequests':
+      return {
+        status: 429,
+        body: {
+          error: 'too_many_requests',
+          message: 'Trop de tentatives. Veuillez patienter avant de réessayer.',
+          retryAfterSeconds: problem.retryAfterSeconds,
+        },
+        headers: { 'Retry-After': String(problem.retryAfterSeconds) },
+      };
+    case 'Conflict':
+      return { status: 409, body: { error: problem.code, message: problem.message } };
+    case 'Unavailable':
+      return {
+        status: 503,
+        body: {
+          error: 'service_unavailable',
+          message: 'Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.',
+        },
+        headers: { 'Retry-After': '30' },
+      };
+  }
+}
+
+export function zodIssuesToFieldErrors(error: ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(corps)',
+    message: issue.message,
+  }));
+}
+
+/** Errors thrown by body parsers carry a `type`; each gets a precise 4xx rather than a 500. */
+const BODY_PARSER_ERRORS: Record<string, { status: number; error: string; message: string }> = {
+  'entity.parse.failed': {
+    status: 400,
+    error: 'malformed_json',
+    message: 'Le corps de la requête n’est pas un JSON valide.',
+  },
+  'entity.too.large': {
+    status: 413,
+    error: 'payload_too_large',
+    message: 'Le corps de la requête est trop volumineux.',
+  },
+  'encoding.unsupported': {
+    status: 415,
+    error: 'unsupported_encoding',
+    message: 'Encodage du corps non pris en charge.',
+  },
+  'charset.unsupported': {
+    status: 415,
+    error: 'unsupported_charset',
+    message: 'Jeu de caractères non pris en charge.',
+  },
+  'request.aborted': { status: 400, error: 'request_aborted', message: 'La requête a été interrompue.' },
+};
+
+export const apiNotFound: RequestHandler = (_req, res) => {
+  res.status(404).json({ error: 'not_found', message: 'Aucune route ne correspond à cette adresse.' });
+};
+
+export const apiErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  const problem =
+    error instanceof AppError
+      ? error.problem
+      : isDatabaseUnavailable(error)
+        ? ({ kind: 'Unavailable', service: 'postgres' } as const)
+        : undefined;
+  if (problem) {
+    if (problem.kind === 'Unavailable') req.log.warn({ err: error }, `${problem.service} unavailable`);
+    const answer = problemToHttp(problem);
+    res
+      .set(answer.headers ?? {})
+      .status(answer.status)
+      .json(answer.body);
+    return;
+  }
+  if (error instanceof ZodError) {
+    const answer = problemToHttp({ kind: 'ValidationFailed', errors: zodIssuesToFieldErrors(error) });
+    res.status(answer.status).json(answer.body);
+    return;
+  }
+  const parserError = BODY_PARSER_ERRORS[(error as { type?: string } | undefined)?.type ?? ''];
+  if (parserError) {
+    res.status(parserError.status).json({ error: parserError.error, message: parserError.message });
+    return;
+  }
+  req.log.error({ err: error }, 'unhandled error in API route');
+  res.status(500).json({
+    error: 'internal_error',
+    message: 'Une erreur interne est survenue. L’équipe technique a été prévenue.',
+    requestId: String(req.id),
+  });
+};

@@ -1,0 +1,33 @@
+import express, { Router } from 'express';
+import type { AppDeps } from '../app/deps';
+import { adminRoutes } from './admin-routes';
+import { apiErrorHandler, apiNotFound } from './errors';
+import { buildOpenApiDocument } from './openapi';
+import { mountRoute, type AnyRoute } from './route';
+import { sessionRoutes } from './session-routes';
+
+export function apiRoutes(deps: AppDeps): AnyRoute[] {
+  return [...sessionRoutes(deps), ...adminRoutes(deps)];
+}
+
+/** The JSON API under /api/v1, and the JSON answers of everything under /api. */
+export function createApiRouter(deps: AppDeps, options: { version: string; publicUrl: URL }): Router {
+  const routes = apiRoutes(deps);
+  const document = buildOpenApiDocument(routes, {
+    version: options.version,
+    serverUrl: new URL('/', options.publicUrl).toString().replace(/\/$/, ''),
+  });
+
+  const v1 = Router();
+  v1.use(express.json({ limit: '1mb' }));
+  v1.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  for (const route of routes) mountRoute(v1, route);
+
+  const api = Router();
+  api.use('/v1', v1);
+  api.use(apiNotFound);
+  api.use(apiErrorHandler);
+  return api;
+}

@@ -1,0 +1,114 @@
+import type { Request, Response, Router } from 'express';
+import type { z } from 'zod';
+import { AppError } from '../domain/errors';
+import { isCsrfValid } from '../http/csrf';
+import type { User } from '../store/users';
+import { zodIssuesToFieldErrors } from './errors';
+
+/**
+ * An API route is declared once, with the zod schemas of what it accepts and answers. The same declaration
+ * validates requests here and describes the route in the OpenAPI document (api/openapi.ts), so the two
+ * cannot drift apart.
+ */
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Auth = 'public' | 'session';
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+type Empty = z.ZodObject<Record<string, never>>;
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+}
+
+export interface ApiResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, A extends Auth> {
+  params: z.output<P>;
+  query: z.output<Q>;
+  body: z.output<B>;
+  user: A extends 'session' ? User : User | undefined;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteDefinition<
+  P extends AnyObject = Empty,
+  Q extends AnyObject = Empty,
+  B extends z.ZodType = z.ZodUndefined,
+  A extends Auth = Auth,
+> {
+  method: Method;
+  /** Express-style path under /api/v1, e.g. `/requests/:id`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** `session`: a signed-in user, and for anything but GET the CSRF token in `X-CSRF-Token`. */
+  auth: A;
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, ResponseSpec>;
+  handler: (input: HandlerInput<P, Q, B, A>) => Promise<ApiResult>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteDefinition<any, any, any, any>;
+
+export function defineRoute<
+  P extends AnyObject = Empty,
+  Q extends AnyObject = Empty,
+  B extends z.ZodType = z.ZodUndefined,
+  A extends Auth = Auth,
+>(route: RouteDefinition<P, Q, B, A>): RouteDefinition<P, Q, B, A> {
+  return route;
+}
+
+function parse<T extends z.ZodType>(schema: T | undefined, value: unknown): z.output<T> {
+  if (schema === undefined) return undefined as z.output<T>;
+  const result = schema.safeParse(value);
+  if (!result.success)
+    throw new AppError({ kind: 'ValidationFailed', errors: zodIssuesToFieldErrors(result.error) });
+  return result.data;
+}
+
+export function mountRoute(router: Router, route: AnyRoute): void {
+  router[route.method](route.path, async (req: Request, res: Response) => {
+    if (route.auth === 'session') {
+      if (!req.user) throw new AppError({ kind: 'Unauthenticated' });
+      if (route.method !== 'get' && !isCsrfValid(req))
+        throw new AppError({ kind: 'Forbidden', reason: 'csrf' });
+    }
+    if (route.body !== undefined && !req.is('application/json')) {
+      res.status(415).json({
+        error: 'unsupported_media_type',
+        message: 'Le corps de la requête doit être envoyé en JSON (Content-Type: application/json).',
+      });
+      return;
+    }
+    // A malformed identifier in the path names nothing that exists.
+    const params = route.params?.safeParse(req.params);
+    if (params && !params.success) throw new AppError({ kind: 'NotFound' });
+
+    const result = await route.handler({
+      params: params?.data,
+      query: parse(route.query, req.query),
+      body: parse(route.body, req.body ?? {}),
+      user: req.user,
+      req,
+      res,
+    });
+
+    // Answers go through their schema too: only documented fields ever leave the server.
+    const schema = route.responses[result.status]?.schema;
+    const body = schema && result.body !== undefined ? schema.parse(result.body) : result.body;
+    res.set(result.headers ?? {}).status(result.status);
+    if (body === undefined) res.end();
+    else res.json(body);
+  });
+}

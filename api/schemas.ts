@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { STAFF_ROLES } from '../domain/roles';
+import type { User } from '../store/users';
+
+export const fieldErrorSchema = z.object({ path: z.string(), message: z.string() });
+
+export const errorSchema = z
+  .object({
+    error: z.string().meta({ description: 'Stable machine-readable code, e.g. `validation_failed`.' }),
+    message: z.string().meta({ description: 'Explanation in French, fit to show to a person.' }),
+    errors: z.array(fieldErrorSchema).optional().meta({ description: 'One entry per faulty field.' }),
+    retryAfterSeconds: z.number().int().optional(),
+    requestId: z.string().optional(),
+  })
+  .meta({ id: 'Error' });
+
+export const userSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.email(),
+    givenName: z.string(),
+    familyName: z.string(),
+    staffRoles: z.array(
+      z.object({
+        role: z.enum(STAFF_ROLES),
+        definition: z.string().nullable().meta({ description: 'API definition; null: every definition.' }),
+      }),
+    ),
+  })
+  .meta({ id: 'User' });
+
+export function toUserResource(user: User): z.input<typeof userSchema> {
+  return {
+    id: user.id,
+    email: user.email,
+    givenName: user.givenName,
+    familyName: user.familyName,
+    staffRoles: user.staffRoles,
+  };
+}

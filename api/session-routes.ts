@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { AppDeps } from '../app/deps';
+import { signIn } from '../app/sign-in';
+import { emailAddressSchema } from '../domain/email-address';
+import { csrfToken } from '../http/csrf';
+import { endAuthenticatedSession, startAuthenticatedSession } from '../http/session';
+import { defineRoute } from './route';
+import { errorSchema, toUserResource, userSchema } from './schemas';
+
+const sessionSchema = z
+  .object({
+    user: userSchema,
+    csrfToken: z
+      .string()
+      .meta({ description: 'Send it back in X-CSRF-Token on every call that changes state.' }),
+  })
+  .meta({ id: 'Session' });
+
+export function sessionRoutes(deps: AppDeps) {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/session',
+      summary: 'Sign in',
+      description:
+        'Checks the email and password and sets the session cookie. An unknown email and a wrong password get ' +
+        'the same answer; repeated failures per account or per IP address get 429.',
+      tags: ['Session'],
+      auth: 'public',
+      body: z.object({
+        email: emailAddressSchema,
+        password: z
+          .string()
+          .min(1, 'Le mot de passe est obligatoire.')
+          .max(1024, 'Le mot de passe est trop long.'),
+      }),
+      responses: {
+        200: { description: 'Signed in.', schema: sessionSchema },
+        401: { description: 'Wrong email or password.', schema: errorSchema },
+        429: { description: 'Too many failed attempts; see Retry-After.', schema: errorSchema },
+      },
+      handler: async ({ body, req }) => {
+        const user = await signIn(deps, {
+          email: body.email,
+          password: body.password,
+          ip: req.ip ?? 'unknown',
+        });
+        await startAuthenticatedSession(req, user.id);
+        return { status: 200, body: { user: toUserResource(user), csrfToken: csrfToken(req) } };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/session',
+      summary: 'Sign out',
+      tags: ['Session'],
+      auth: 'session',
+      responses: { 204: { description: 'Signed out; the session is destroyed.' } },
+      handler: async ({ req }) => {
+        await endAuthenticatedSession(req);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/me',
+      summary: 'The signed-in user',
+      tags: ['Session'],
+      auth: 'session',
+      responses: {
+        200: { description: 'The signed-in user and the session’s CSRF token.', schema: sessionSchema },
+      },
+      handler: async ({ user, req }) => ({
+        status: 200,
+        body: { user: toUserResource(user), csrfToken: csrfToken(req) },
+      }),
+    }),
+  ];
+}

@@ -1,0 +1,51 @@
+import { emailSecretsBinding } from '../mail/mailer';
+import { revealSecrets } from '../mail/secrets';
+import { countEmailsByStatus, findEmail, listRecentEmails, type OutboxEmail } from '../store/outbox';
+import type { User } from '../store/users';
+import { requireStaffRole } from './authorization';
+import type { AppDeps } from './deps';
+
+/** What an admin sees of email delivery: counts per status and the latest emails with their last error. */
+export async function getMailOverview(deps: AppDeps, actor: User, limit = 20) {
+  requireStaffRole(actor, 'admin');
+  const [counts, recent] = await Promise.all([
+    countEmailsByStatus(deps.db),
+    listRecentEmails(deps.db, limit),
+  ]);
+  return {
+    counts,
+    recent: recent.map(
+      ({ id, template, recipient, subject, status, attempts, lastError, createdAt, sentAt }) => ({
+        id,
+        template,
+        recipient,
+        subject,
+        status,
+        attempts,
+        lastError,
+        createdAt,
+        sentAt,
+      }),
+    ),
+  };
+}
+
+function readable(deps: AppDeps, email: OutboxEmail): OutboxEmail {
+  return {
+    ...email,
+    ...revealSecrets(deps.sealingKey, email, email.sealedSecrets, emailSecretsBinding(email.idempotencyKey)),
+  };
+}
+
+/**
+ * The development mailbox: every email as its recipient would read it. Only mounted outside production and
+ * without SMTP, where the outbox is the mailbox.
+ */
+export async function listDevelopmentMailbox(deps: AppDeps, limit = 200): Promise<OutboxEmail[]> {
+  return (await listRecentEmails(deps.db, limit)).map((email) => readable(deps, email));
+}
+
+export async function readDevelopmentEmail(deps: AppDeps, id: string): Promise<OutboxEmail | undefined> {
+  const email = await findEmail(deps.db, id);
+  return email && readable(deps, email);
+}

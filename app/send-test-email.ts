@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import type { User } from '../store/users';
+import { requireStaffRole } from './authorization';
+import type { AppDeps } from './deps';
+
+/** A platform admin checks that emails leave the platform (SMTP settings, spam filters…). */
+export async function sendTestEmail(
+  deps: AppDeps,
+  actor: User,
+  input: { to: string },
+): Promise<{ emailId: string }> {
+  requireStaffRole(actor, 'admin');
+  const emailId = await deps.mailer.send({
+    to: input.to,
+    template: 'test-email',
+    data: { requestedBy: `${actor.givenName} ${actor.familyName}`, requestedAt: new Date().toISOString() },
+    idempotencyKey: `test-email:${randomUUID()}`,
+  });
+  return { emailId };
+}

@@ -1,0 +1,60 @@
+import { AppError } from '../domain/errors';
+import { clearCount, countHit, currentCount } from '../store/rate-limits';
+import { findUserForSignIn, recordLogin, type User } from '../store/users';
+import type { AppDeps } from './deps';
+import { verifyAgainstDecoy, verifyPassword } from './passwords';
+
+/** Failed sign-ins tolerated per window before answering 429 even to the right password. */
+export const SIGN_IN_LIMITS = {
+  windowMs: 15 * 60_000,
+  failuresPerAccount: 5,
+  failuresPerIp: 20,
+} as const;
+
+const accountKey = (email: string) => `sign-in:account:${email}`;
+const ipKey = (ip: string) => `sign-in:ip:${ip}`;
+
+async function refuseWhenLimited(deps: AppDeps, email: string, ip: string): Promise<void> {
+  const [account, address] = await Promise.all([
+    currentCount(deps.db, accountKey(email)),
+    currentCount(deps.db, ipKey(ip)),
+  ]);
+  const blockedUntil = [
+    account && account.hits >= SIGN_IN_LIMITS.failuresPerAccount ? account.windowEndsAt : undefined,
+    address && address.hits >= SIGN_IN_LIMITS.failuresPerIp ? address.windowEndsAt : undefined,
+  ].filter((date): date is Date => date !== undefined);
+  if (blockedUntil.length > 0) {
+    const until = Math.max(...blockedUntil.map((date) => date.getTime()));
+    throw new AppError({
+      kind: 'TooManyRequests',
+      retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)),
+    });
+  }
+}
+
+/**
+ * Checks an email and password. An unknown email, a wrong password and an account that cannot sign in get the
+ * same answer in the same time; failures count per account and per IP address.
+ */
+export async function signIn(
+  deps: AppDeps,
+  input: { email: string; password: string; ip: string },
+): Promise<User> {
+  await refuseWhenLimited(deps, input.email, input.ip);
+
+  const user = await findUserForSignIn(deps.db, input.email);
+  const passwordMatches = user
+    ? await verifyPassword(user.passwordHash, input.password)
+    : await verifyAgainstDecoy(input.password);
+
+  if (!user || !passwordMatches || user.status !== 'active') {
+    await countHit(deps.db, accountKey(input.email), SIGN_IN_LIMITS.windowMs);
+    await countHit(deps.db, ipKey(input.ip), SIGN_IN_LIMITS.windowMs);
+    throw new AppError({ kind: 'InvalidCredentials' });
+  }
+
+  await clearCount(deps.db, accountKey(input.email));
+  await recordLogin(deps.db, user.id);
+  const { passwordHash: _, ...signedIn } = user;
+  return signedIn;
+}

@@ -1,0 +1,30 @@
+/**
+ * Failures the product explains to people. Each kind maps to one HTTP status at the API edge and one page
+ * at the web edge, so callers branch on `problem.kind`, never on message strings.
+ */
+export interface FieldError {
+  /** Dotted path of the faulty field, as the client sent it (e.g. `contacts.dpo.email`). */
+  path: string;
+  message: string;
+}
+
+export type Problem =
+  | { kind: 'NotFound' }
+  | { kind: 'Unauthenticated' }
+  | { kind: 'Forbidden'; reason: 'csrf' | 'role' }
+  | { kind: 'ValidationFailed'; errors: FieldError[] }
+  | { kind: 'InvalidCredentials' }
+  | { kind: 'TooManyRequests'; retryAfterSeconds: number }
+  | { kind: 'Conflict'; code: string; message: string }
+  | { kind: 'Unavailable'; service: 'temporal' | 'postgres' | 'directory' };
+
+export class AppError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.kind);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (): AppError => new AppError({ kind: 'NotFound' });
+export const validationFailed = (errors: FieldError[]): AppError =>
+  new AppError({ kind: 'ValidationFailed', errors });

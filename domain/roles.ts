@@ -1,0 +1,33 @@
+/**
+ * Staff roles held on the platform itself, as opposed to the roles a person holds inside an organisation.
+ * `instructeur` and `rapporteur` are per API definition; a staff role without a definition applies to every
+ * definition (a central instruction team).
+ */
+export const PLATFORM_ROLES = ['admin', 'support'] as const;
+export const DEFINITION_ROLES = ['instructeur', 'rapporteur'] as const;
+export const STAFF_ROLES = [...PLATFORM_ROLES, ...DEFINITION_ROLES] as const;
+
+export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+export type DefinitionRole = (typeof DEFINITION_ROLES)[number];
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export interface StaffGrant {
+  role: StaffRole;
+  /** The API definition the grant is limited to; null for platform roles and for every definition. */
+  definition: string | null;
+}
+
+export const STAFF_ROLE_LABELS: Record<StaffRole, string> = {
+  admin: 'Administrateur de la plateforme',
+  support: 'Support',
+  instructeur: 'Instructeur',
+  rapporteur: 'Rapporteur',
+};
+
+export function hasStaffRole(grants: readonly StaffGrant[], role: StaffRole, definition?: string): boolean {
+  return grants.some(
+    (grant) =>
+      grant.role === role &&
+      (definition === undefined || grant.definition === null || grant.definition === definition),
+  );
+}

@@ -1,0 +1,74 @@
+import connectPgSimple from 'connect-pg-simple';
+import type { Request, RequestHandler } from 'express';
+import session from 'express-session';
+import type { Db } from '../store/pool';
+
+declare module 'express-session' {
+  interface SessionData {
+    userId?: string;
+    flash?: { type: 'success' | 'info' | 'warning' | 'error'; message: string }[];
+  }
+}
+
+export const SESSION_COOKIE = 'sesame_session';
+const SESSION_TTL_MS = 8 * 60 * 60_000;
+
+export interface SessionMiddleware {
+  middleware: RequestHandler;
+  close(): Promise<void>;
+}
+
+/**
+ * Server-side sessions in Postgres: the cookie holds only a signed random id. It is HttpOnly and SameSite=Lax,
+ * and Secure whenever the public address is https (the request's protocol is read through `trust proxy`).
+ */
+export function createSessionMiddleware(options: {
+  db: Db;
+  secret: string;
+  secureCookies: boolean;
+}): SessionMiddleware {
+  const PgStore = connectPgSimple(session);
+  const store = new PgStore({
+    pool: options.db,
+    tableName: 'sessions',
+    createTableIfMissing: false,
+    pruneSessionInterval: 15 * 60,
+    errorLog: () => undefined,
+  });
+  return {
+    middleware: session({
+      store,
+      name: SESSION_COOKIE,
+      secret: options.secret,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: options.secureCookies,
+        maxAge: SESSION_TTL_MS,
+        path: '/',
+      },
+    }),
+    close: async () => store.close(),
+  };
+}
+
+/** A new session id at sign-in, so that an id planted before signing in is worth nothing after. */
+export function startAuthenticatedSession(req: Request, userId: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.regenerate((error) => {
+      if (error) return reject(error as Error);
+      req.session.userId = userId;
+      req.session.save((saveError) => (saveError ? reject(saveError as Error) : resolve()));
+    });
+  });
+}
+
+/** Signing out replaces the session (rather than leaving none) so the page that follows can show a message. */
+export function endAuthenticatedSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.regenerate((error) => (error ? reject(error as Error) : resolve()));
+  });
+}

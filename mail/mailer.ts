@@ -1,0 +1,104 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { insertEmail, markDispatched } from '../store/outbox';
+import { withTransaction, type Db, type Queryable } from '../store/pool';
+import type { deliverEmail, DeliverEmailInput } from '../workflows/mail-delivery';
+import type { MailData, MailSecrets, MailTemplate } from './catalog';
+import type { MailRenderer } from './renderer';
+import { prepareSecrets } from './secrets';
+
+export interface MailRequest<T extends MailTemplate> {
+  to: string;
+  template: T;
+  data: MailData<T>;
+  secrets?: MailSecrets<T>;
+  /** Names the business event that causes this email: queuing it again with the same key does nothing. */
+  idempotencyKey: string;
+}
+
+export interface Mailer {
+  /**
+   * Writes the email to the outbox inside the caller's transaction. Call `dispatch` once that transaction has
+   * committed; if it is never called (crash), the outbox relay delivers the email anyway.
+   */
+  enqueue<T extends MailTemplate>(
+    tx: Queryable,
+    request: MailRequest<T>,
+  ): Promise<{ id: string; dispatch: () => Promise<void> }>;
+  /** Enqueues in a transaction of its own, then dispatches. */
+  send<T extends MailTemplate>(request: MailRequest<T>): Promise<string>;
+  /** Starts the delivery workflow of an outbox email; true when it runs (or already ran). */
+  dispatch(emailId: string): Promise<boolean>;
+}
+
+export interface DeliverySettings {
+  sendTimeoutMs: number;
+  retryInitialIntervalMs: number;
+  retryMaxIntervalMs: number;
+  giveUpAfterMs: number;
+}
+
+export interface MailerDeps {
+  db: Db;
+  renderer: MailRenderer;
+  sealingKey: Buffer;
+  temporal: { client: Client; taskQueue: string; callTimeoutMs: number };
+  delivery: DeliverySettings;
+  logger: Logger;
+}
+
+export const deliveryWorkflowId = (emailId: string) => `email-${emailId}`;
+
+/** The associated data that binds an email's sealed secrets to it. */
+export const emailSecretsBinding = (idempotencyKey: string) => `outbox:${idempotencyKey}`;
+
+export function createMailer(deps: MailerDeps): Mailer {
+  const { db, renderer, temporal, logger } = deps;
+
+  async function dispatch(emailId: string): Promise<boolean> {
+    const input: DeliverEmailInput = { emailId, ...deps.delivery };
+    try {
+      await temporal.client.withDeadline(Date.now() + temporal.callTimeoutMs, () =>
+        temporal.client.workflow.start<typeof deliverEmail>('deliverEmail', {
+          workflowId: deliveryWorkflowId(emailId),
+          taskQueue: temporal.taskQueue,
+          args: [input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+        // The email is safe in the outbox: the relay workflow will start its delivery later.
+        logger.warn({ emailId, err: error }, 'email queued but its delivery could not be started yet');
+        return false;
+      }
+    }
+    await markDispatched(db, emailId);
+    return true;
+  }
+
+  async function enqueue<T extends MailTemplate>(tx: Queryable, request: MailRequest<T>) {
+    const binding = emailSecretsBinding(request.idempotencyKey);
+    const secrets = request.secrets ? prepareSecrets(deps.sealingKey, request.secrets, binding) : undefined;
+    const rendered = renderer.render(request.template, { ...request.data, ...secrets?.markers });
+    const { id } = await insertEmail(tx, {
+      idempotencyKey: request.idempotencyKey,
+      template: request.template,
+      recipient: request.to,
+      ...rendered,
+      sealedSecrets: secrets?.sealed ?? null,
+    });
+    return { id, dispatch: async () => void (await dispatch(id)) };
+  }
+
+  return {
+    enqueue,
+    dispatch,
+    async send(request) {
+      const queued = await withTransaction(db, (tx) => enqueue(tx, request));
+      await queued.dispatch();
+      return queued.id;
+    },
+  };
+}

@@ -1,0 +1,306 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { formatDuration, parseDuration } from '../domain/duration';
+
+/**
+ * The whole configuration of a Sésame process, read once from the environment at start-up. Every value has a
+ * development default except the few that production must set on purpose; a missing or malformed value stops
+ * the process with a message naming the variable and what is expected.
+ */
+
+type Env = Record<string, string | undefined>;
+
+const quoted = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+
+function integer(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return fallback;
+      const value = Number(raw);
+      if (!/^\d+$/.test(raw) || value < min || value > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected an integer from ${min} to ${max} (got ${quoted(raw)})`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function duration(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = parseDuration(raw ?? fallback);
+      if (value === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration such as 30s, 15m, 48h or 7d (got ${quoted(raw ?? '')})`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): T[number] => {
+      if (raw === undefined) return fallback;
+      if (!(values as readonly string[]).includes(raw)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected one of ${values.join(', ')} (got ${quoted(raw)})`,
+        });
+        return z.NEVER;
+      }
+      return raw;
+    });
+}
+
+function booleanFlag(fallback: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return fallback;
+      if (['true', '1', 'yes'].includes(raw)) return true;
+      if (['false', '0', 'no'].includes(raw)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true or false (got ${quoted(raw)})` });
+      return z.NEVER;
+    });
+}
+
+function urlWithProtocol(protocols: string[], example: string, { secret = false } = {}) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      let url: URL | undefined;
+      try {
+        url = new URL(raw);
+      } catch {
+        url = undefined;
+      }
+      if (!url || !protocols.includes(url.protocol)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a URL such as ${example}${secret ? '' : ` (got ${quoted(raw)})`}`,
+        });
+        return z.NEVER;
+      }
+      return raw;
+    });
+}
+
+function hostAndPort() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected host:port such as temporal.internal:7233 (got ${quoted(raw)})`,
+        });
+        return z.NEVER;
+      }
+      return raw;
+    });
+}
+
+function text(fallback?: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw) => raw ?? fallback);
+}
+
+const DEVELOPMENT_APP_SECRET = 'development-only-secret-do-not-use-in-production';
+
+const envSchema = z
+  .object({
+    NODE_ENV: oneOf(['development', 'test', 'production'], 'development'),
+    HOST: text(),
+    PORT: integer(0, 65535, 3000),
+    PUBLIC_URL: urlWithProtocol(['http:', 'https:'], 'https://sesame.example.gouv.fr'),
+    TRUST_PROXY: text('loopback'),
+    LOG_LEVEL: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+    DATA_DIR: text('data'),
+
+    DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/sesame', {
+      secret: true,
+    }),
+    DATABASE_POOL_SIZE: integer(1, 200, 10),
+
+    TEMPORAL_ADDRESS: hostAndPort(),
+    TEMPORAL_NAMESPACE: text('default'),
+    TEMPORAL_TASK_QUEUE: text('sesame'),
+    TEMPORAL_TLS: booleanFlag(false),
+    TEMPORAL_API_KEY: text(),
+    TEMPORAL_CLI_PATH: text(),
+    TEMPORAL_UI_PORT: integer(0, 65535, 8233),
+    TEMPORAL_CALL_TIMEOUT: duration('10s'),
+    WORKFLOW_BUNDLE_PATH: text(),
+
+    SMTP_URL: urlWithProtocol(['smtp:', 'smtps:'], 'smtp://user:password@smtp.example.fr:587', {
+      secret: true,
+    }),
+    MAIL_FROM: text(),
+
+    APP_SECRET: text(),
+    DEMO_PASSWORD: text(),
+    SHUTDOWN_TIMEOUT: duration('15s'),
+
+    // Timer overrides: production keeps the defaults, tests shrink them to seconds.
+    MAIL_SEND_TIMEOUT: duration('1m'),
+    MAIL_RETRY_INITIAL_INTERVAL: duration('10s'),
+    MAIL_RETRY_MAX_INTERVAL: duration('1h'),
+    MAIL_GIVE_UP_AFTER: duration('3d'),
+    OUTBOX_RELAY_INTERVAL: duration('1m'),
+    HOUSEKEEPING_INTERVAL: duration('1h'),
+  })
+  .superRefine((env, ctx) => {
+    const production = env.NODE_ENV === 'production';
+    if (production && (env.APP_SECRET === undefined || env.APP_SECRET.length < 32)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['APP_SECRET'],
+        message: 'required when NODE_ENV=production: a random value of at least 32 characters',
+      });
+    } else if (env.APP_SECRET !== undefined && env.APP_SECRET.length < 32) {
+      ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'expected at least 32 characters' });
+    }
+    if (production && env.PUBLIC_URL === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_URL'],
+        message:
+          'required when NODE_ENV=production: the address users reach, such as https://sesame.example.gouv.fr',
+      });
+    }
+    if (env.DEMO_PASSWORD !== undefined && env.DEMO_PASSWORD.length < 12) {
+      ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: 'expected at least 12 characters' });
+    }
+    if (env.MAIL_RETRY_INITIAL_INTERVAL > env.MAIL_RETRY_MAX_INTERVAL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAIL_RETRY_INITIAL_INTERVAL'],
+        message: `expected at most MAIL_RETRY_MAX_INTERVAL (${formatDuration(env.MAIL_RETRY_MAX_INTERVAL)})`,
+      });
+    }
+  });
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  http: { host: string; port: number; publicUrl: URL; trustProxy: string };
+  logLevel: string;
+  dataDir: string;
+  database: { url: string | undefined; poolSize: number };
+  temporal: {
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    tls: boolean;
+    apiKey: string | undefined;
+    cliPath: string | undefined;
+    uiPort: number;
+    callTimeoutMs: number;
+    workflowBundlePath: string | undefined;
+  };
+  mail: {
+    smtpUrl: string | undefined;
+    from: string;
+    sendTimeoutMs: number;
+    retryInitialIntervalMs: number;
+    retryMaxIntervalMs: number;
+    giveUpAfterMs: number;
+    relayIntervalMs: number;
+  };
+  housekeepingIntervalMs: number;
+  appSecret: string;
+  /** True when the secret is the built-in development one: worth a warning, refused in production. */
+  appSecretIsDevelopmentDefault: boolean;
+  demoPassword: string | undefined;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration from environment variables; throws ConfigError naming every faulty variable. */
+export function loadConfig(rawEnv: Env = process.env): Config {
+  // An exported-but-empty variable (`DATABASE_URL=`) means "not set", as in most twelve-factor apps.
+  const env: Env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
+  return {
+    env: e.NODE_ENV,
+    http: {
+      host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+      port: e.PORT,
+      publicUrl,
+      trustProxy: e.TRUST_PROXY ?? 'loopback',
+    },
+    logLevel: e.LOG_LEVEL,
+    dataDir: path.resolve(e.DATA_DIR ?? 'data'),
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: e.TEMPORAL_TASK_QUEUE ?? 'sesame',
+      tls: e.TEMPORAL_TLS || e.TEMPORAL_API_KEY !== undefined,
+      apiKey: e.TEMPORAL_API_KEY,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      uiPort: e.TEMPORAL_UI_PORT,
+      callTimeoutMs: e.TEMPORAL_CALL_TIMEOUT,
+      workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM ?? `"Sésame" <ne-pas-repondre@${publicUrl.hostname}>`,
+      sendTimeoutMs: e.MAIL_SEND_TIMEOUT,
+      retryInitialIntervalMs: e.MAIL_RETRY_INITIAL_INTERVAL,
+      retryMaxIntervalMs: e.MAIL_RETRY_MAX_INTERVAL,
+      giveUpAfterMs: e.MAIL_GIVE_UP_AFTER,
+      relayIntervalMs: e.OUTBOX_RELAY_INTERVAL,
+    },
+    housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL,
+    appSecret: e.APP_SECRET ?? DEVELOPMENT_APP_SECRET,
+    appSecretIsDevelopmentDefault: e.APP_SECRET === undefined,
+    demoPassword: e.DEMO_PASSWORD,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+  };
+}
+
+/**
+ * The production entry points (separate web and worker processes) cannot start embedded services: each
+ * process would get a database and a Temporal server of its own.
+ */
+export function requireExternalServices(config: Config): void {
+  const problems: string[] = [];
+  if (config.database.url === undefined) {
+    problems.push('DATABASE_URL: required to run web and worker as separate processes (postgres://…)');
+  }
+  if (config.temporal.address === undefined) {
+    problems.push('TEMPORAL_ADDRESS: required to run web and worker as separate processes (host:7233)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}

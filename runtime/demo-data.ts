@@ -1,0 +1,54 @@
+import { hashPassword, verifyPassword } from '../app/passwords';
+import type { StaffGrant } from '../domain/roles';
+import type { Db } from '../store/pool';
+import { ensureStaffAccount } from '../store/users';
+
+export const DEFAULT_DEMO_PASSWORD = 'sesame-demo-2026';
+
+export interface DemoAccount {
+  email: string;
+  givenName: string;
+  familyName: string;
+  staffRoles: StaffGrant[];
+  description: string;
+}
+
+export const DEMO_ACCOUNTS: DemoAccount[] = [
+  {
+    email: 'admin@sesame.test',
+    givenName: 'Camille',
+    familyName: 'Martin',
+    staffRoles: [{ role: 'admin', definition: null }],
+    description: 'platform admin',
+  },
+  {
+    email: 'instructeur@sesame.test',
+    givenName: 'Dominique',
+    familyName: 'Bernard',
+    staffRoles: [{ role: 'instructeur', definition: null }],
+    description: 'instructor of every API definition',
+  },
+  {
+    email: 'support@sesame.test',
+    givenName: 'Sacha',
+    familyName: 'Petit',
+    staffRoles: [{ role: 'support', definition: null }],
+    description: 'support agent',
+  },
+];
+
+/**
+ * Idempotent: accounts are created once, gain any missing role, and get the demo password again if it was
+ * changed (so the logins printed at start-up always work).
+ */
+export async function seedDemoAccounts(db: Db, password: string): Promise<DemoAccount[]> {
+  const passwordHash = await hashPassword(password);
+  for (const account of DEMO_ACCOUNTS) {
+    await ensureStaffAccount(
+      db,
+      { ...account, passwordHash },
+      async (currentHash) => !(await verifyPassword(currentHash, password)),
+    );
+  }
+  return DEMO_ACCOUNTS;
+}

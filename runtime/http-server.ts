@@ -1,0 +1,50 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../http/app';
+import { createSessionMiddleware } from '../http/session';
+import type { Services } from './services';
+import { VERSION } from './version';
+
+export interface RunningHttpServer {
+  /** Where this process listens (the public address may differ, behind a proxy). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startHttpServer(services: Services): Promise<RunningHttpServer> {
+  const { config } = services;
+  const session = createSessionMiddleware({
+    db: services.db,
+    secret: services.keys.sessionCookie,
+    secureCookies: config.http.publicUrl.protocol === 'https:',
+  });
+  const app = createApp({
+    ...services,
+    session,
+    publicUrl: config.http.publicUrl,
+    trustProxy: config.http.trustProxy,
+    version: VERSION,
+    devMailbox: config.env !== 'production' && config.mail.smtpUrl === undefined,
+    smtp: config.mail.smtpUrl !== undefined,
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    async stop() {
+      // Stop accepting, let requests in flight finish, then drop idle keep-alive connections.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+      await closed;
+      clearTimeout(timer);
+      await session.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { DEFAULT_DEMO_PASSWORD } from './demo-data';
+import {
+  boot,
+  loadConfigOrExit,
+  migrateDatabase,
+  provideDatabase,
+  provideTemporal,
+  seedDemoData,
+} from './boot';
+import { startHttpServer } from './http-server';
+import { openServices } from './services';
+import { loadWorkflowBundle, startWorker } from './worker';
+
+/**
+ * `npm start`: the whole platform in one process tree, with embedded defaults for whatever is not configured
+ * (Postgres when DATABASE_URL is unset, a Temporal dev server when TEMPORAL_ADDRESS is unset).
+ */
+const config = loadConfigOrExit();
+
+await boot(config, 'sesame', async (logger, started) => {
+  const databaseUrl = await provideDatabase(config, logger, started);
+  const temporal = await provideTemporal(config, logger, started);
+  await migrateDatabase(databaseUrl, logger);
+
+  const services = openServices(config, {
+    databaseUrl,
+    temporalAddress: temporal.address,
+    logger,
+    applicationName: 'sesame',
+  });
+  started.push({ name: 'services', stop: services.close });
+  const demo = await seedDemoData(services);
+
+  const worker = await startWorker(services, await loadWorkflowBundle(config.temporal.workflowBundlePath));
+  started.push({ name: 'worker', stop: worker.stop });
+  const http = await startHttpServer(services);
+  started.push({ name: 'http', stop: http.stop });
+
+  const lines = [
+    '',
+    `  Sésame is running: ${config.http.publicUrl.toString()}`,
+    `  (listening on ${http.url})`,
+  ];
+  if (temporal.devServer?.uiUrl) lines.push(`  Temporal UI: ${temporal.devServer.uiUrl}`);
+  if (config.mail.smtpUrl === undefined && config.env !== 'production') {
+    lines.push(`  Development mailbox: ${new URL('/dev/mails', config.http.publicUrl).toString()}`);
+  }
+  if (demo) {
+    const hint = demo.password === DEFAULT_DEMO_PASSWORD ? ' (default; set DEMO_PASSWORD to change it)' : '';
+    lines.push(
+      '',
+      `  Demo accounts, password "${demo.password}"${hint}:`,
+      ...demo.emails.map((email) => `    - ${email}`),
+    );
+  }
+  console.log(`${lines.join('\n')}\n`);
+
+  return {
+    onFailure: (fail) =>
+      void worker.done.then(
+        () => fail('worker stopped'),
+        (error: unknown) => {
+          logger.fatal({ err: error }, 'worker failed');
+          fail('worker failed');
+        },
+      ),
+  };
+});

@@ -1,0 +1,76 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { AppDeps } from '../app/deps';
+import { createMailer, type DeliverySettings, type Mailer } from '../mail/mailer';
+import { createMailRenderer } from '../mail/renderer';
+import { deriveKeys, type Keys } from '../security/keys';
+import { createPool, type Db } from '../store/pool';
+import type { Config } from './config';
+
+/** Everything a web or worker process shares, built from the configuration and the addresses in use. */
+export interface Services extends AppDeps {
+  config: Config;
+  keys: Keys;
+  temporalAddress: string;
+  close(): Promise<void>;
+}
+
+export function temporalConnectionOptions(config: Config, address: string) {
+  return {
+    address,
+    tls: config.temporal.tls ? true : undefined,
+    apiKey: config.temporal.apiKey,
+  };
+}
+
+export function deliverySettings(config: Config): DeliverySettings {
+  return {
+    sendTimeoutMs: config.mail.sendTimeoutMs,
+    retryInitialIntervalMs: config.mail.retryInitialIntervalMs,
+    retryMaxIntervalMs: config.mail.retryMaxIntervalMs,
+    giveUpAfterMs: config.mail.giveUpAfterMs,
+  };
+}
+
+export function openServices(
+  config: Config,
+  options: { databaseUrl: string; temporalAddress: string; logger: Logger; applicationName: string },
+): Services {
+  const { logger } = options;
+  const db: Db = createPool({
+    url: options.databaseUrl,
+    max: config.database.poolSize,
+    applicationName: options.applicationName,
+  });
+  // Lazy: a web process starts (and says "not ready" on /readyz) even while Temporal is unreachable.
+  const connection = Connection.lazy(temporalConnectionOptions(config, options.temporalAddress));
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = {
+    client,
+    taskQueue: config.temporal.taskQueue,
+    callTimeoutMs: config.temporal.callTimeoutMs,
+  };
+  const keys = deriveKeys(config.appSecret);
+  const mailer: Mailer = createMailer({
+    db,
+    renderer: createMailRenderer({ publicUrl: config.http.publicUrl }),
+    sealingKey: keys.sealedSecrets,
+    temporal,
+    delivery: deliverySettings(config),
+    logger,
+  });
+  return {
+    config,
+    keys,
+    db,
+    mailer,
+    temporal,
+    logger,
+    sealingKey: keys.sealedSecrets,
+    temporalAddress: options.temporalAddress,
+    async close() {
+      await connection.close();
+      await db.end();
+    },
+  };
+}

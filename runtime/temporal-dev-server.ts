@@ -1,0 +1,190 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { findTemporalCli, findUsableGo, installTemporalCliWithGo } from './temporal-cli';
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  /** Where the server came from, for the start-up banner. */
+  origin: 'cli' | 'sdk-download' | 'go-install';
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  cliPath: string | undefined;
+  namespace: string;
+  /** SQLite file keeping workflows across restarts; in memory when undefined (tests). */
+  dbFile: string | undefined;
+  /** Port of the web UI, or undefined for none. */
+  uiPort: number | undefined;
+  /** Where the SDK caches the CLI it downloads. */
+  downloadDir: string;
+  progress: (line: string) => void;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Resolves once the server answers for the namespace; rejects if `exited` settles first or time runs out. */
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  exited: Promise<string>,
+  timeoutMs: number,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let failure: string | undefined;
+  void exited.then((reason) => (failure = reason));
+  while (Date.now() < deadline) {
+    if (failure !== undefined) throw new Error(`Temporal dev server stopped during start-up: ${failure}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.withDeadline(Date.now() + 2_000, () =>
+          connection.workflowService.describeNamespace({ namespace }),
+        );
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`Temporal dev server did not answer on ${address} within ${timeoutMs / 1000} s`);
+}
+
+async function spawnDevServer(
+  cli: string,
+  options: DevServerOptions,
+  origin: DevServer['origin'],
+): Promise<DevServer> {
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    options.namespace,
+  ];
+  args.push('--log-level', 'error', '--log-format', 'json');
+  let uiUrl: string | undefined;
+  if (options.uiPort === undefined) {
+    args.push('--headless');
+  } else {
+    const uiPort = (await isPortFree(options.uiPort)) ? options.uiPort : await freePort();
+    args.push('--ui-port', String(uiPort));
+    uiUrl = `http://127.0.0.1:${uiPort}`;
+  }
+  if (options.dbFile !== undefined) {
+    mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+
+  // Its own process group: a Ctrl-C in the terminal reaches Sésame, which stops the worker first and the
+  // server last, instead of the server vanishing under a worker that is still shutting down.
+  const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  let stderrTail = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => (stderrTail = (stderrTail + chunk).slice(-2_000)));
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(`exit ${code ?? signal}; ${stderrTail.trim()}`));
+    child.once('error', (error) => resolve(error.message));
+  });
+
+  try {
+    await waitUntilServing(address, options.namespace, exited, 60_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+
+  return {
+    address,
+    uiUrl,
+    origin,
+    async stop() {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The SDK's own download of the CLI; fails fast when the machine cannot reach temporal.download. */
+async function startWithSdkDownload(options: DevServerOptions): Promise<DevServer> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download', downloadDir: options.downloadDir },
+      namespace: options.namespace,
+      ip: '127.0.0.1',
+      dbFilename: options.dbFile,
+      ui: options.uiPort !== undefined,
+      uiPort: options.uiPort,
+    },
+  });
+  return {
+    address: env.address,
+    uiUrl: options.uiPort === undefined ? undefined : `http://127.0.0.1:${options.uiPort}`,
+    origin: 'sdk-download',
+    stop: () => env.teardown(),
+  };
+}
+
+/**
+ * Starts a local Temporal dev server by the first means that works: an installed CLI, the SDK's download,
+ * or building the CLI with Go. Each failure is reported before the next means is tried.
+ */
+export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
+  const installed = findTemporalCli(options.cliPath);
+  if (installed) return spawnDevServer(installed, options, 'cli');
+
+  options.progress('No temporal CLI found (TEMPORAL_CLI_PATH, PATH, ~/go/bin): trying the SDK download');
+  try {
+    return await startWithSdkDownload(options);
+  } catch (error) {
+    options.progress(
+      `The SDK could not download the Temporal CLI: ${(error as Error).message.split('\n')[0]}`,
+    );
+  }
+
+  const go = await findUsableGo();
+  if (!go) {
+    throw new Error(
+      'No Temporal server available: set TEMPORAL_ADDRESS, install the temporal CLI (TEMPORAL_CLI_PATH or PATH), ' +
+        'allow the SDK to download it, or install Go ≥ 1.25 so that Sésame can build it.',
+    );
+  }
+  const built = await installTemporalCliWithGo(go.go, options.progress);
+  return spawnDevServer(built, options, 'go-install');
+}

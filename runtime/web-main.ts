@@ -1,0 +1,24 @@
+import { requireExternalServices } from './config';
+import { boot, loadConfigOrExit, migrateDatabase, seedDemoData } from './boot';
+import { startHttpServer } from './http-server';
+import { openServices } from './services';
+
+/** `npm run start:web`: a stateless web/API process; run as many as needed behind a load balancer. */
+const config = loadConfigOrExit(requireExternalServices);
+
+await boot(config, 'sesame-web', async (logger, started) => {
+  const databaseUrl = config.database.url!;
+  await migrateDatabase(databaseUrl, logger);
+  const services = openServices(config, {
+    databaseUrl,
+    temporalAddress: config.temporal.address!,
+    logger,
+    applicationName: 'sesame-web',
+  });
+  started.push({ name: 'services', stop: services.close });
+  await seedDemoData(services);
+  const http = await startHttpServer(services);
+  started.push({ name: 'http', stop: http.stop });
+  logger.info({ url: http.url, publicUrl: config.http.publicUrl.toString() }, 'web process ready');
+  return {};
+});

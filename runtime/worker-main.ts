@@ -1,0 +1,31 @@
+import { requireExternalServices } from './config';
+import { boot, loadConfigOrExit, migrateDatabase } from './boot';
+import { openServices } from './services';
+import { loadWorkflowBundle, startWorker } from './worker';
+
+/** `npm run start:worker`: a stateless Temporal worker; run as many as needed on the same task queue. */
+const config = loadConfigOrExit(requireExternalServices);
+
+await boot(config, 'sesame-worker', async (logger, started) => {
+  const databaseUrl = config.database.url!;
+  await migrateDatabase(databaseUrl, logger);
+  const services = openServices(config, {
+    databaseUrl,
+    temporalAddress: config.temporal.address!,
+    logger,
+    applicationName: 'sesame-worker',
+  });
+  started.push({ name: 'services', stop: services.close });
+  const worker = await startWorker(services, await loadWorkflowBundle(config.temporal.workflowBundlePath));
+  started.push({ name: 'worker', stop: worker.stop });
+  return {
+    onFailure: (fail) =>
+      void worker.done.then(
+        () => fail('worker stopped'),
+        (error: unknown) => {
+          logger.fatal({ err: error }, 'worker failed');
+          fail('worker failed');
+        },
+      ),
+  };
+});

@@ -1,0 +1,116 @@
+import { fileURLToPath } from 'node:url';
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities';
+import { createMailTransport } from '../mail/transport';
+import type { housekeeping } from '../workflows/housekeeping';
+import type { outboxRelay } from '../workflows/mail-delivery';
+import { temporalConnectionOptions, type Services } from './services';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+
+/** The SDK's own logs (worker state, retries) go through pino, once per process. */
+function installRuntimeLogging(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => {
+      const level = entry.level === 'ERROR' ? 'error' : 'warn';
+      logger[level]({ ...entry.meta, component: 'temporal-sdk' }, entry.message);
+    }),
+  });
+}
+
+/**
+ * Workflow code runs in Temporal's sandbox from one webpack bundle, built once per process (a few seconds),
+ * or read from WORKFLOW_BUNDLE_PATH when a deployment prebuilt it with `npm run build:workflows`.
+ */
+export async function loadWorkflowBundle(bundlePath: string | undefined): Promise<WorkflowBundleOption> {
+  if (bundlePath !== undefined) return { codePath: bundlePath };
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+}
+
+async function connectWorker(services: Services, logger: Logger): Promise<NativeConnection> {
+  const options = temporalConnectionOptions(services.config, services.temporalAddress);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await NativeConnection.connect(options);
+    } catch (error) {
+      if (attempt >= 30) throw error;
+      logger.warn({ attempt, address: options.address }, 'Temporal is not reachable yet, retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * attempt)));
+    }
+  }
+}
+
+/** The long-running workflows every deployment has exactly one of, per task queue. */
+async function ensureSingletonWorkflows(services: Services): Promise<void> {
+  const { client, taskQueue } = services.temporal;
+  const common = { taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING } as const;
+  await client.workflow.start<typeof outboxRelay>('outboxRelay', {
+    ...common,
+    workflowId: `${taskQueue}:outbox-relay`,
+    args: [{ intervalMs: services.config.mail.relayIntervalMs }],
+  });
+  await client.workflow.start<typeof housekeeping>('housekeeping', {
+    ...common,
+    workflowId: `${taskQueue}:housekeeping`,
+    args: [{ intervalMs: services.config.housekeepingIntervalMs }],
+  });
+}
+
+export interface RunningWorker {
+  /** Settles when the worker stops; rejects if it fails. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(services: Services, bundle: WorkflowBundleOption): Promise<RunningWorker> {
+  const logger = services.logger.child({ component: 'worker' });
+  installRuntimeLogging(logger);
+  const { config } = services;
+  const connection = await connectWorker(services, logger);
+  const transport = createMailTransport({
+    smtpUrl: config.mail.smtpUrl,
+    from: config.mail.from,
+    timeoutMs: config.mail.sendTimeoutMs,
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle: bundle,
+    activities: createActivities({
+      db: services.db,
+      transport,
+      mailer: services.mailer,
+      sealingKey: services.keys.sealedSecrets,
+      messageIdDomain: config.http.publicUrl.hostname,
+      logger: logger.child({ component: 'activities' }),
+    }),
+    shutdownGraceTime: '10s',
+  });
+  const done = worker.run();
+  await ensureSingletonWorkflows(services);
+  logger.info({ taskQueue: config.temporal.taskQueue, mail: transport.kind }, 'worker started');
+
+  return {
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch(() => undefined);
+      transport.close();
+      await connection.close();
+    },
+  };
+}

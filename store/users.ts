@@ -1,0 +1,122 @@
+import type { StaffGrant } from '../domain/roles';
+import type { Queryable } from './pool';
+
+export type UserStatus = 'pending_activation' | 'active' | 'disabled';
+
+export interface User {
+  id: string;
+  email: string;
+  givenName: string;
+  familyName: string;
+  status: UserStatus;
+  staffRoles: StaffGrant[];
+  lastLoginAt: Date | null;
+}
+
+export interface UserWithPasswordHash extends User {
+  passwordHash: string;
+}
+
+const USER_COLUMNS = `
+  u.id, u.email, u.given_name, u.family_name, u.status, u.password_hash, u.last_login_at,
+  coalesce(
+    (SELECT json_agg(json_build_object('role', r.role, 'definition', r.definition_slug) ORDER BY r.role, r.definition_slug)
+       FROM staff_roles r WHERE r.user_id = u.id),
+    '[]'::json
+  ) AS staff_roles`;
+
+interface UserRow {
+  id: string;
+  email: string;
+  given_name: string;
+  family_name: string;
+  status: UserStatus;
+  password_hash: string;
+  last_login_at: Date | null;
+  staff_roles: StaffGrant[];
+}
+
+function toUser(row: UserRow): UserWithPasswordHash {
+  return {
+    id: row.id,
+    email: row.email,
+    givenName: row.given_name,
+    familyName: row.family_name,
+    status: row.status,
+    staffRoles: row.staff_roles,
+    lastLoginAt: row.last_login_at,
+    passwordHash: row.password_hash,
+  };
+}
+
+function withoutHash({ passwordHash: _, ...user }: UserWithPasswordHash): User {
+  return user;
+}
+
+/** For sign-in only: the one read that returns the password hash. */
+export async function findUserForSignIn(
+  db: Queryable,
+  email: string,
+): Promise<UserWithPasswordHash | undefined> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.email = $1`, [email]);
+  return rows[0] && toUser(rows[0]);
+}
+
+export async function findUserById(db: Queryable, id: string): Promise<User | undefined> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id]);
+  return rows[0] && withoutHash(toUser(rows[0]));
+}
+
+export async function recordLogin(db: Queryable, userId: string): Promise<void> {
+  await db.query('UPDATE users SET last_login_at = now() WHERE id = $1', [userId]);
+}
+
+export interface StaffAccount {
+  email: string;
+  givenName: string;
+  familyName: string;
+  passwordHash: string;
+  staffRoles: StaffGrant[];
+}
+
+/**
+ * Creates an active staff account if its email is free; an existing account keeps its data, gains any missing
+ * role, and gets `passwordHash` only when `replacePasswordHash` says its current one no longer matches.
+ */
+export async function ensureStaffAccount(
+  db: Queryable,
+  account: StaffAccount,
+  replacePasswordHash: (currentHash: string) => Promise<boolean>,
+): Promise<string> {
+  const inserted = await db.query<{ id: string }>(
+    `INSERT INTO users (email, given_name, family_name, password_hash, status, activated_at)
+     VALUES ($1, $2, $3, $4, 'active', now())
+     ON CONFLICT (email) DO NOTHING
+     RETURNING id`,
+    [account.email, account.givenName, account.familyName, account.passwordHash],
+  );
+  let id = inserted.rows[0]?.id;
+  if (id === undefined) {
+    const existing = await db.query<{ id: string; password_hash: string }>(
+      'SELECT id, password_hash FROM users WHERE email = $1',
+      [account.email],
+    );
+    const row = existing.rows[0];
+    if (!row) throw new Error(`staff account ${account.email} vanished while being seeded`);
+    id = row.id;
+    if (await replacePasswordHash(row.password_hash)) {
+      await db.query(`UPDATE users SET password_hash = $2, status = 'active' WHERE id = $1`, [
+        id,
+        account.passwordHash,
+      ]);
+    }
+  }
+  for (const grant of account.staffRoles) {
+    await db.query(
+      `INSERT INTO staff_roles (user_id, role, definition_slug) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id, role, coalesce(definition_slug, '')) DO NOTHING`,
+      [id, grant.role, grant.definition],
+    );
+  }
+  return id;
+}

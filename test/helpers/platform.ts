@@ -1,0 +1,120 @@
+import path from 'node:path';
+import { loadConfig, type Config } from '../../runtime/config';
+import { seedDemoAccounts } from '../../runtime/demo-data';
+import { startHttpServer, type RunningHttpServer } from '../../runtime/http-server';
+import { createLogger } from '../../runtime/logger';
+import { openServices, type Services } from '../../runtime/services';
+import { freePort } from '../../runtime/temporal-dev-server';
+import { startWorker, type RunningWorker } from '../../runtime/worker';
+import { createTestDatabase, type TestDatabase } from './database';
+import { testTemporalAddress, testWorkflowBundle, uniqueSuffix } from './environment';
+import { HttpClient } from './http-client';
+import { LogCapture } from './log-capture';
+
+export const DEMO_PASSWORD = 'mot-de-passe-de-demo-2026';
+
+export interface TestPlatform {
+  url: string;
+  config: Config;
+  services: Services;
+  database: TestDatabase;
+  logs: LogCapture;
+  /** The environment this platform was configured from, for processes a test starts itself (a worker). */
+  env: Record<string, string>;
+  /** A new HTTP client (its own cookies); `ip` makes it come from another address, as seen through the proxy. */
+  client(options?: { ip?: string }): HttpClient;
+  startWorker(): Promise<RunningWorker>;
+  stop(): Promise<void>;
+}
+
+export interface TestPlatformOptions {
+  /** Extra environment variables (timer overrides, SMTP_URL…). */
+  env?: Record<string, string>;
+  /** Run a worker in this process (default true); false when the test runs its own worker process. */
+  worker?: boolean;
+  /** Serve HTTP (default true). */
+  http?: boolean;
+}
+
+/**
+ * The real platform — same wiring as `npm start` — on a database of its own, the run's Temporal server and a
+ * task queue of its own, with demo accounts seeded.
+ */
+export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
+  const database = await createTestDatabase();
+  const port = await freePort();
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '5',
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_TASK_QUEUE: `test-${path.basename(process.argv[1] ?? 'x', '.test.ts')}-${uniqueSuffix()}`,
+    WORKFLOW_BUNDLE_PATH: testWorkflowBundle(),
+    APP_SECRET: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    DEMO_PASSWORD,
+    MAIL_RETRY_INITIAL_INTERVAL: '200ms',
+    MAIL_RETRY_MAX_INTERVAL: '1s',
+    MAIL_SEND_TIMEOUT: '5s',
+    OUTBOX_RELAY_INTERVAL: '1s',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const logs = new LogCapture();
+  const logger = createLogger({ level: config.logLevel, destination: logs });
+  const services = openServices(config, {
+    databaseUrl: database.url,
+    temporalAddress: config.temporal.address!,
+    logger,
+    applicationName: 'sesame-test',
+  });
+  await seedDemoAccounts(services.db, DEMO_PASSWORD);
+
+  const workers: RunningWorker[] = [];
+  const start = async () => {
+    const worker = await startWorker(services, { codePath: config.temporal.workflowBundlePath! });
+    workers.push(worker);
+    return worker;
+  };
+  if (options.worker !== false) await start();
+  let http: RunningHttpServer | undefined;
+  if (options.http !== false) http = await startHttpServer(services);
+
+  return {
+    url: config.http.publicUrl.toString().replace(/\/$/, ''),
+    config,
+    services,
+    database,
+    logs,
+    env,
+    client: (clientOptions = {}) =>
+      new HttpClient(
+        config.http.publicUrl.toString(),
+        clientOptions.ip ? { 'x-forwarded-for': clientOptions.ip } : {},
+      ),
+    startWorker: start,
+    async stop() {
+      await http?.stop();
+      for (const worker of workers) await worker.stop();
+      await services.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

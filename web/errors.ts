@@ -1,0 +1,119 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, type Problem } from '../domain/errors';
+import { isDatabaseUnavailable } from '../store/pool';
+
+interface ErrorPage {
+  status: number;
+  heading: string;
+  message: string;
+}
+
+function problemPage(problem: Problem): ErrorPage {
+  switch (problem.kind) {
+    case 'NotFound':
+      return {
+        status: 404,
+        heading: 'Page introuvable',
+        message: 'La page que vous cherchez n’existe pas ou vous n’y avez pas accès.',
+      };
+    case 'Unauthenticated':
+      return {
+        status: 401,
+        heading: 'Connexion requise',
+        message: 'Veuillez vous connecter pour accéder à cette page.',
+      };
+    case 'Forbidden':
+      return problem.reason === 'csrf'
+        ? {
+            status: 403,
+            heading: 'Formulaire expiré',
+            message:
+              'Ce formulaire a expiré ou ne provient pas de Sésame. Revenez à la page précédente, actualisez-la et réessayez.',
+          }
+        : {
+            status: 403,
+            heading: 'Accès refusé',
+            message: 'Vous n’avez pas les droits nécessaires pour accéder à cette page.',
+          };
+    case 'TooManyRequests':
+      return {
+        status: 429,
+        heading: 'Trop de tentatives',
+        message: 'Veuillez patienter quelques minutes avant de réessayer.',
+      };
+    case 'Unavailable':
+      return {
+        status: 503,
+        heading: 'Service momentanément indisponible',
+        message: 'Veuillez réessayer dans quelques instants.',
+      };
+    case 'ValidationFailed':
+    case 'InvalidCredentials':
+    case 'Conflict':
+      return {
+        status: 400,
+        heading: 'Demande invalide',
+        message: 'Les informations envoyées ne sont pas valides.',
+      };
+  }
+}
+
+const BODY_PARSER_PAGES: Record<string, ErrorPage> = {
+  'entity.too.large': {
+    status: 413,
+    heading: 'Envoi trop volumineux',
+    message: 'Les informations envoyées sont trop volumineuses.',
+  },
+  'entity.parse.failed': {
+    status: 400,
+    heading: 'Demande invalide',
+    message: 'Les informations envoyées ne sont pas lisibles.',
+  },
+  'parameters.too.many': {
+    status: 413,
+    heading: 'Envoi trop volumineux',
+    message: 'Le formulaire contient trop de champs.',
+  },
+  'charset.unsupported': {
+    status: 415,
+    heading: 'Demande invalide',
+    message: 'Jeu de caractères non pris en charge.',
+  },
+  'encoding.unsupported': {
+    status: 415,
+    heading: 'Demande invalide',
+    message: 'Encodage non pris en charge.',
+  },
+};
+
+export const webNotFound: RequestHandler = (_req, res) => {
+  res.status(404).render('error', { title: 'Page introuvable', ...problemPage({ kind: 'NotFound' }) });
+};
+
+export const webErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  let page: ErrorPage | undefined;
+  if (error instanceof AppError) page = problemPage(error.problem);
+  else if (isDatabaseUnavailable(error)) {
+    req.log.warn({ err: error }, 'postgres unavailable');
+    page = problemPage({ kind: 'Unavailable', service: 'postgres' });
+  } else page = BODY_PARSER_PAGES[(error as { type?: string } | undefined)?.type ?? ''];
+  if (!page) {
+    req.log.error({ err: error }, 'unhandled error in page');
+    page = {
+      status: 500,
+      heading: 'Erreur inattendue',
+      message:
+        'Une erreur est survenue de notre côté. L’équipe technique a été prévenue ; veuillez réessayer plus tard.',
+    };
+  }
+  if (error instanceof AppError && error.problem.kind === 'TooManyRequests') {
+    res.set('Retry-After', String(error.problem.retryAfterSeconds));
+  }
+  res
+    .status(page.status)
+    .render('error', {
+      title: page.heading,
+      ...page,
+      requestId: page.status >= 500 ? String(req.id) : undefined,
+    });
+};

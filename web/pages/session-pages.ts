@@ -1,0 +1,84 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../app/deps';
+import { signIn } from '../../app/sign-in';
+import { emailAddressSchema } from '../../domain/email-address';
+import { AppError } from '../../domain/errors';
+import { csrfToken } from '../../http/csrf';
+import { endAuthenticatedSession, startAuthenticatedSession } from '../../http/session';
+import { flash } from '../flash';
+import { formErrors } from '../form-errors';
+import { safeReturnPath } from '../page-context';
+
+const signInForm = z.object({
+  email: z
+    .string({ error: 'Saisissez votre adresse électronique.' })
+    .min(1, 'Saisissez votre adresse électronique.')
+    .pipe(emailAddressSchema),
+  password: z
+    .string({ error: 'Saisissez votre mot de passe.' })
+    .min(1, 'Saisissez votre mot de passe.')
+    .max(1024, 'Le mot de passe est trop long.'),
+  retour: z.string().optional(),
+});
+
+const minutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
+
+export function sessionPages(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get('/connexion', (req, res) => {
+    if (req.user) return res.redirect(safeReturnPath(req.query.retour) ?? '/tableau-de-bord');
+    res.render('connexion', {
+      title: 'Se connecter',
+      csrfToken: csrfToken(req),
+      values: { retour: safeReturnPath(req.query.retour) },
+    });
+  });
+
+  router.post('/connexion', async (req, res) => {
+    const form = (req.body ?? {}) as Record<string, unknown>;
+    const values = {
+      email: typeof form.email === 'string' ? form.email : '',
+      retour: safeReturnPath(form.retour),
+    };
+    const render = (status: number, extra: Record<string, unknown>) =>
+      res
+        .status(status)
+        .render('connexion', { title: 'Se connecter', csrfToken: csrfToken(req), values, ...extra });
+
+    const parsed = signInForm.safeParse(form);
+    if (!parsed.success) return render(422, { errors: formErrors(parsed.error) });
+
+    try {
+      const user = await signIn(deps, {
+        email: parsed.data.email,
+        password: parsed.data.password,
+        ip: req.ip ?? 'unknown',
+      });
+      await startAuthenticatedSession(req, user.id);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      if (error.problem.kind === 'InvalidCredentials') {
+        return render(401, { error: 'Adresse électronique ou mot de passe incorrect.' });
+      }
+      if (error.problem.kind === 'TooManyRequests') {
+        res.set('Retry-After', String(error.problem.retryAfterSeconds));
+        return render(429, {
+          error: `Trop de tentatives de connexion. Veuillez réessayer dans ${minutes(error.problem.retryAfterSeconds)} minute(s).`,
+        });
+      }
+      throw error;
+    }
+    flash(req, 'success', 'Vous êtes connecté.');
+    res.redirect(values.retour ?? '/tableau-de-bord');
+  });
+
+  router.post('/deconnexion', async (req, res) => {
+    await endAuthenticatedSession(req);
+    flash(req, 'success', 'Vous êtes déconnecté.');
+    res.redirect('/connexion');
+  });
+
+  return router;
+}

@@ -1,0 +1,42 @@
+import express, { Router } from 'express';
+import type { AppDeps } from '../app/deps';
+import { AppError } from '../domain/errors';
+import { isCsrfValid } from '../http/csrf';
+import { webErrorHandler, webNotFound } from './errors';
+import { pageContext } from './page-context';
+import { adminPages } from './pages/admin-pages';
+import { dashboardPage } from './pages/dashboard-page';
+import { devMailboxPages } from './pages/dev-mailbox-pages';
+import { sessionPages } from './pages/session-pages';
+
+export interface WebOptions {
+  /** Mount /dev/mails: outside production, when emails are not sent by SMTP. */
+  devMailbox: boolean;
+  smtp: boolean;
+}
+
+/** The server-rendered pages: French, DSFR-styled, every form protected by a CSRF token. */
+export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
+  const router = Router();
+  router.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  router.use(pageContext(options));
+  router.use((req, _res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !isCsrfValid(req)) {
+      throw new AppError({ kind: 'Forbidden', reason: 'csrf' });
+    }
+    next();
+  });
+
+  router.get('/', (req, res) => {
+    if (req.user) return res.redirect('/tableau-de-bord');
+    res.render('home', { title: 'Accueil' });
+  });
+  router.use(sessionPages(deps));
+  router.use(dashboardPage());
+  router.use(adminPages(deps, { smtp: options.smtp }));
+  if (options.devMailbox) router.use(devMailboxPages(deps));
+
+  router.use(webNotFound);
+  router.use(webErrorHandler);
+  return router;
+}

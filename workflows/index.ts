@@ -1,0 +1,2 @@
+export { deliverEmail, outboxRelay } from './mail-delivery';
+export { housekeeping } from './housekeeping';
