@@ -109,11 +109,9 @@ export const webErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _
   if (error instanceof AppError && error.problem.kind === 'TooManyRequests') {
     res.set('Retry-After', String(error.problem.retryAfterSeconds));
   }
-  res
-    .status(page.status)
-    .render('error', {
-      title: page.heading,
-      ...page,
-      requestId: page.status >= 500 ? String(req.id) : undefined,
-    });
+  res.status(page.status).render('error', {
+    title: page.heading,
+    ...page,
+    requestId: page.status >= 500 ? String(req.id) : undefined,
+  });
 };

@@ -38,15 +38,13 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
     const parsed = testEmailForm.safeParse(req.body ?? {});
     if (!parsed.success) {
       const to = (req.body as Record<string, unknown> | undefined)?.to;
-      return res
-        .status(422)
-        .render(
-          'admin',
-          await renderAdmin(req, {
-            errors: formErrors(parsed.error),
-            values: { to: typeof to === 'string' ? to : '' },
-          }),
-        );
+      return res.status(422).render(
+        'admin',
+        await renderAdmin(req, {
+          errors: formErrors(parsed.error),
+          values: { to: typeof to === 'string' ? to : '' },
+        }),
+      );
     }
     await sendTestEmail(deps, req.user!, { to: parsed.data.to });
     flash(req, 'success', `Le courriel de test a été mis en file d’envoi pour ${parsed.data.to}.`);
