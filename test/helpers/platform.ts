@@ -34,6 +34,8 @@ export interface TestPlatformOptions {
   worker?: boolean;
   /** Serve HTTP (default true). */
   http?: boolean;
+  /** Reach the database through another address (a proxy the test can cut). */
+  databaseUrl?: (actual: string) => Promise<string> | string;
 }
 
 /**
@@ -42,13 +44,14 @@ export interface TestPlatformOptions {
  */
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
+  const databaseUrl = options.databaseUrl ? await options.databaseUrl(database.url) : database.url;
   const port = await freePort();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DATABASE_URL: database.url,
+    DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '5',
     TEMPORAL_ADDRESS: testTemporalAddress(),
     TEMPORAL_TASK_QUEUE: `test-${path.basename(process.argv[1] ?? 'x', '.test.ts')}-${uniqueSuffix()}`,
@@ -65,7 +68,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   const logs = new LogCapture();
   const logger = createLogger({ level: config.logLevel, destination: logs });
   const services = openServices(config, {
-    databaseUrl: database.url,
+    databaseUrl,
     temporalAddress: config.temporal.address!,
     logger,
     applicationName: 'sesame-test',

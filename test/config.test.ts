@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, requireExternalServices } from '../runtime/config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('the configuration was accepted');
+}
+
+describe('configuration from the environment', () => {
+  it('has development defaults for everything', () => {
+    const config = loadConfig({});
+    assert.equal(config.env, 'development');
+    assert.equal(config.http.port, 3000);
+    assert.equal(config.http.host, '127.0.0.1');
+    assert.equal(config.http.publicUrl.toString(), 'http://localhost:3000/');
+    assert.equal(config.database.url, undefined);
+    assert.equal(config.temporal.address, undefined);
+    assert.equal(config.temporal.namespace, 'default');
+    assert.equal(config.temporal.taskQueue, 'sesame');
+    assert.equal(config.mail.smtpUrl, undefined);
+    assert.equal(config.appSecretIsDevelopmentDefault, true);
+    assert.equal(config.mail.retryInitialIntervalMs, 10_000);
+    assert.equal(config.mail.giveUpAfterMs, 3 * 86_400_000);
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      PUBLIC_URL: 'https://sesame.example.gouv.fr',
+      DATABASE_URL: 'postgres://sesame:secret@db.internal:5432/sesame',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'sesame-prod',
+      TEMPORAL_TASK_QUEUE: 'sesame-main',
+      SMTP_URL: 'smtp://relay.internal:25',
+      APP_SECRET: 'x'.repeat(48),
+      DATA_DIR: '/var/lib/sesame',
+      MAIL_RETRY_INITIAL_INTERVAL: '30s',
+      OUTBOX_RELAY_INTERVAL: '5m',
+    });
+    assert.equal(config.http.host, '0.0.0.0');
+    assert.equal(config.http.port, 8080);
+    assert.equal(config.temporal.address, 'temporal.internal:7233');
+    assert.equal(config.temporal.namespace, 'sesame-prod');
+    assert.equal(config.temporal.taskQueue, 'sesame-main');
+    assert.equal(config.dataDir, '/var/lib/sesame');
+    assert.equal(config.mail.retryInitialIntervalMs, 30_000);
+    assert.equal(config.mail.relayIntervalMs, 300_000);
+    assert.equal(config.appSecretIsDevelopmentDefault, false);
+  });
+
+  it('names each faulty variable and what it expects', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      NODE_ENV: 'staging',
+      MAIL_SEND_TIMEOUT: 'forever',
+      TEMPORAL_ADDRESS: 'http://temporal',
+      PUBLIC_URL: 'sesame.gouv.fr',
+      TEMPORAL_TLS: 'maybe',
+    });
+    const byVariable = Object.fromEntries(problems.map((line) => [line.split(':')[0], line]));
+    assert.match(byVariable.PORT!, /integer from 0 to 65535 \(got "abc"\)/);
+    assert.match(byVariable.NODE_ENV!, /one of development, test, production \(got "staging"\)/);
+    assert.match(byVariable.MAIL_SEND_TIMEOUT!, /duration such as 30s/);
+    assert.match(byVariable.TEMPORAL_ADDRESS!, /host:port/);
+    assert.match(byVariable.PUBLIC_URL!, /URL such as https:/);
+    assert.match(byVariable.TEMPORAL_TLS!, /true or false/);
+  });
+
+  it('never repeats a secret value in its messages', () => {
+    const problems = problemsOf({ DATABASE_URL: 'mysql://root:hunter2@db/sesame', SMTP_URL: 'http://user:pw-s3cret@x' });
+    assert.equal(problems.length, 2);
+    assert.ok(problems.every((line) => !line.includes('hunter2') && !line.includes('pw-s3cret')));
+  });
+
+  it('requires a real APP_SECRET and PUBLIC_URL in production', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    assert.ok(problems.some((line) => line.startsWith('APP_SECRET: required when NODE_ENV=production')));
+    assert.ok(problems.some((line) => line.startsWith('PUBLIC_URL: required when NODE_ENV=production')));
+    assert.ok(problemsOf({ APP_SECRET: 'short' }).some((line) => line.startsWith('APP_SECRET: expected at least 32')));
+    assert.ok(problemsOf({ DEMO_PASSWORD: 'court' }).some((line) => line.startsWith('DEMO_PASSWORD')));
+  });
+
+  it('treats an empty variable as unset', () => {
+    const config = loadConfig({ DATABASE_URL: '', PORT: '' });
+    assert.equal(config.database.url, undefined);
+    assert.equal(config.http.port, 3000);
+  });
+
+  it('refuses retry intervals that cannot grow', () => {
+    const problems = problemsOf({ MAIL_RETRY_INITIAL_INTERVAL: '2h', MAIL_RETRY_MAX_INTERVAL: '1h' });
+    assert.match(problems[0]!, /^MAIL_RETRY_INITIAL_INTERVAL: expected at most MAIL_RETRY_MAX_INTERVAL \(1h\)/);
+  });
+
+  it('demands external services for separate web and worker processes', () => {
+    assert.throws(
+      () => requireExternalServices(loadConfig({})),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.some((line) => line.startsWith('DATABASE_URL')) &&
+        error.problems.some((line) => line.startsWith('TEMPORAL_ADDRESS')),
+    );
+    requireExternalServices(loadConfig({ DATABASE_URL: 'postgres://db/sesame', TEMPORAL_ADDRESS: 'localhost:7233' }));
+  });
+});
+
+describe('a process started with a bad configuration', () => {
+  for (const script of ['runtime/main.ts', 'runtime/web-main.ts', 'runtime/worker-main.ts', 'runtime/migrate-main.ts']) {
+    it(`${script} stops at once, naming the variable`, () => {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', script], {
+        env: { PATH: process.env.PATH, PORT: '99999', DATA_DIR: '/nonexistent/sesame' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, /Sésame cannot start/);
+      assert.match(result.stderr, /PORT: expected an integer from 0 to 65535 \(got "99999"\)/);
+    });
+  }
+
+  it('the production web process refuses to start without DATABASE_URL and TEMPORAL_ADDRESS', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'runtime/web-main.ts'], {
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /DATABASE_URL: required to run web and worker as separate processes/);
+    assert.match(result.stderr, /TEMPORAL_ADDRESS: required/);
+  });
+});
