@@ -75,7 +75,10 @@ describe('configuration from the environment', () => {
   });
 
   it('never repeats a secret value in its messages', () => {
-    const problems = problemsOf({ DATABASE_URL: 'mysql://root:hunter2@db/sesame', SMTP_URL: 'http://user:pw-s3cret@x' });
+    const problems = problemsOf({
+      DATABASE_URL: 'mysql://root:hunter2@db/sesame',
+      SMTP_URL: 'http://user:pw-s3cret@x',
+    });
     assert.equal(problems.length, 2);
     assert.ok(problems.every((line) => !line.includes('hunter2') && !line.includes('pw-s3cret')));
   });
@@ -84,7 +87,9 @@ describe('configuration from the environment', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
     assert.ok(problems.some((line) => line.startsWith('APP_SECRET: required when NODE_ENV=production')));
     assert.ok(problems.some((line) => line.startsWith('PUBLIC_URL: required when NODE_ENV=production')));
-    assert.ok(problemsOf({ APP_SECRET: 'short' }).some((line) => line.startsWith('APP_SECRET: expected at least 32')));
+    assert.ok(
+      problemsOf({ APP_SECRET: 'short' }).some((line) => line.startsWith('APP_SECRET: expected at least 32')),
+    );
     assert.ok(problemsOf({ DEMO_PASSWORD: 'court' }).some((line) => line.startsWith('DEMO_PASSWORD')));
   });
 
@@ -96,7 +101,10 @@ describe('configuration from the environment', () => {
 
   it('refuses retry intervals that cannot grow', () => {
     const problems = problemsOf({ MAIL_RETRY_INITIAL_INTERVAL: '2h', MAIL_RETRY_MAX_INTERVAL: '1h' });
-    assert.match(problems[0]!, /^MAIL_RETRY_INITIAL_INTERVAL: expected at most MAIL_RETRY_MAX_INTERVAL \(1h\)/);
+    assert.match(
+      problems[0]!,
+      /^MAIL_RETRY_INITIAL_INTERVAL: expected at most MAIL_RETRY_MAX_INTERVAL \(1h\)/,
+    );
   });
 
   it('demands external services for separate web and worker processes', () => {
@@ -107,12 +115,19 @@ describe('configuration from the environment', () => {
         error.problems.some((line) => line.startsWith('DATABASE_URL')) &&
         error.problems.some((line) => line.startsWith('TEMPORAL_ADDRESS')),
     );
-    requireExternalServices(loadConfig({ DATABASE_URL: 'postgres://db/sesame', TEMPORAL_ADDRESS: 'localhost:7233' }));
+    requireExternalServices(
+      loadConfig({ DATABASE_URL: 'postgres://db/sesame', TEMPORAL_ADDRESS: 'localhost:7233' }),
+    );
   });
 });
 
 describe('a process started with a bad configuration', () => {
-  for (const script of ['runtime/main.ts', 'runtime/web-main.ts', 'runtime/worker-main.ts', 'runtime/migrate-main.ts']) {
+  for (const script of [
+    'runtime/main.ts',
+    'runtime/web-main.ts',
+    'runtime/worker-main.ts',
+    'runtime/migrate-main.ts',
+  ]) {
     it(`${script} stops at once, naming the variable`, () => {
       const result = spawnSync(process.execPath, ['--import', 'tsx', script], {
         env: { PATH: process.env.PATH, PORT: '99999', DATA_DIR: '/nonexistent/sesame' },

@@ -54,11 +54,16 @@ describe('health when Postgres goes down', () => {
     const started = Date.now();
     const ready = await platform.client().get('/readyz');
     assert.equal(ready.status, 503);
-    assert.deepEqual(ready.json, { status: 'unavailable', checks: { postgres: 'unreachable', temporal: 'ok' } });
+    assert.deepEqual(ready.json, {
+      status: 'unavailable',
+      checks: { postgres: 'unreachable', temporal: 'ok' },
+    });
     assert.ok(Date.now() - started < 10_000, 'the probe has a deadline');
     assert.equal((await platform.client().get('/healthz')).status, 200);
 
-    const api = await platform.client().send('POST', '/api/v1/session', { email: 'admin@sesame.test', password: 'x' });
+    const api = await platform
+      .client()
+      .send('POST', '/api/v1/session', { email: 'admin@sesame.test', password: 'x' });
     assert.equal(api.status, 503);
     assert.equal(api.json.error, 'service_unavailable');
 
@@ -81,7 +86,10 @@ describe('health when Temporal cannot be reached', () => {
     const started = Date.now();
     const ready = await platform.client().get('/readyz');
     assert.equal(ready.status, 503);
-    assert.deepEqual(ready.json, { status: 'unavailable', checks: { postgres: 'ok', temporal: 'unreachable' } });
+    assert.deepEqual(ready.json, {
+      status: 'unavailable',
+      checks: { postgres: 'ok', temporal: 'unreachable' },
+    });
     assert.ok(Date.now() - started < 10_000, 'the probe has a deadline');
   });
 });

@@ -33,7 +33,14 @@ describe('migrations', () => {
     const applied = await migrate(database.url);
     assert.ok(applied.length >= 1);
     const created = await tables(database.url);
-    for (const table of ['users', 'staff_roles', 'sessions', 'rate_limit_counters', 'outbox_emails', 'schema_migrations']) {
+    for (const table of [
+      'users',
+      'staff_roles',
+      'sessions',
+      'rate_limit_counters',
+      'outbox_emails',
+      'schema_migrations',
+    ]) {
       assert.ok(created.includes(table), `${table} exists`);
     }
     assert.deepEqual(await migrate(database.url), []);
@@ -42,7 +49,10 @@ describe('migrations', () => {
   it('run from `npm run migrate` against DATABASE_URL', async () => {
     const fresh = await createTestDatabase({ migrated: false });
     try {
-      const result = await runScript('runtime/migrate-main.ts', { DATABASE_URL: fresh.url, LOG_LEVEL: 'info' });
+      const result = await runScript('runtime/migrate-main.ts', {
+        DATABASE_URL: fresh.url,
+        LOG_LEVEL: 'info',
+      });
       assert.equal(result.status, 0, result.stderr + result.stdout);
       assert.match(result.stdout, /database is up to date/);
       assert.ok((await tables(fresh.url)).includes('outbox_emails'));

@@ -10,7 +10,11 @@ export interface Finished {
  * Runs one of the platform's entry points as its own process. Asynchronous on purpose: an embedded database
  * served by this test process must keep answering while the child runs.
  */
-export function runScript(script: string, env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<Finished> {
+export function runScript(
+  script: string,
+  env: Record<string, string | undefined>,
+  timeoutMs = 60_000,
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },

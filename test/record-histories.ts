@@ -1,0 +1,92 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { findEmail } from '../store/outbox';
+import { findTemporalCli } from '../runtime/temporal-cli';
+import { startTemporalDevServer } from '../runtime/temporal-dev-server';
+import { WORKFLOWS_PATH } from '../runtime/worker';
+
+/**
+ * `npm run histories:record`: runs each workflow path once against a real server and keeps its event
+ * history in test/histories/, where test/workflow-replay.test.ts replays them against the current code.
+ * Record again only for a new path; an old history must keep replaying after any change.
+ */
+const OUTPUT = path.join(import.meta.dirname, 'histories');
+const work = path.join(os.tmpdir(), `sesame-histories-${process.pid}`);
+mkdirSync(work, { recursive: true });
+
+const devServer = await startTemporalDevServer({
+  cliPath: process.env.TEMPORAL_CLI_PATH || undefined,
+  namespace: 'default',
+  dbFile: undefined,
+  uiPort: undefined,
+  downloadDir: path.join(os.homedir(), '.cache', 'sesame', 'temporal-cli'),
+  progress: console.log,
+});
+const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined);
+if (!cli) throw new Error('the temporal CLI exports histories: build it first (see README)');
+// The CLI writes histories in the proto3 JSON form that the SDK's replayer reads.
+const historyJson = (workflowId: string) =>
+  execFileSync(
+    cli,
+    ['workflow', 'show', '--workflow-id', workflowId, '--address', devServer.address, '--output', 'json'],
+    {
+      encoding: 'utf8',
+    },
+  );
+const bundlePath = path.join(work, 'bundle.js');
+writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH })).code);
+process.env.SESAME_TEST_TEMPORAL_ADDRESS = devServer.address;
+process.env.SESAME_TEST_WORKFLOW_BUNDLE = bundlePath;
+
+const { startTestPlatform, eventually } = await import('./helpers/platform');
+const { startSmtpServer } = await import('./helpers/smtp-server');
+
+async function record(
+  name: string,
+  smtpBehaviour: Parameters<typeof startSmtpServer>[0],
+  expected: 'sent' | 'failed',
+) {
+  const smtp = await startSmtpServer(smtpBehaviour);
+  const platform = await startTestPlatform({ http: false, env: { SMTP_URL: smtp.url } });
+  try {
+    const id = await platform.services.mailer.send({
+      to: 'historique@exemple.fr',
+      template: 'test-email',
+      data: { requestedBy: 'Enregistrement', requestedAt: new Date().toISOString() },
+      idempotencyKey: `history:${name}`,
+    });
+    await eventually(async () =>
+      (await findEmail(platform.services.db, id))?.status === expected ? true : undefined,
+    );
+    await platform.services.temporal.client.workflow.getHandle(`email-${id}`).result();
+    writeFileSync(path.join(OUTPUT, `deliver-email.${name}.json`), historyJson(`email-${id}`));
+    if (name === 'sent-first-time') {
+      // The relay never completes: its history so far (a few turns) is what replays.
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      const relayId = `${platform.config.temporal.taskQueue}:outbox-relay`;
+      writeFileSync(path.join(OUTPUT, 'outbox-relay.turns.json'), historyJson(relayId));
+      writeFileSync(
+        path.join(OUTPUT, 'housekeeping.started.json'),
+        historyJson(`${platform.config.temporal.taskQueue}:housekeeping`),
+      );
+    }
+    console.log(`recorded ${name}`);
+  } finally {
+    await platform.stop();
+    await smtp.stop();
+  }
+}
+
+try {
+  mkdirSync(OUTPUT, { recursive: true });
+  await record('sent-first-time', () => 'accept', 'sent');
+  await record('sent-after-retries', (attempt) => (attempt <= 2 ? 'temporary-failure' : 'accept'), 'sent');
+  await record('refused', () => 'permanent-failure', 'failed');
+} finally {
+  await devServer.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+process.exit(0);
