@@ -74,6 +74,26 @@ async function waitUntilServing(
   throw new Error(`Temporal dev server did not answer on ${address} within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * Starts the server under a small shell that stops it as soon as its standard input closes, which happens
+ * when this process ends, however it ends (even SIGKILL): no dev server outlives the platform that started
+ * it. It runs in its own process group, so a Ctrl-C in the terminal reaches Sésame only, which stops the
+ * worker first and the server last.
+ */
+const SUPERVISOR = 'trap "" INT; "$0" "$@" & server=$!; read -r _; kill -TERM "$server" 2>/dev/null; wait "$server"';
+
+function spawnTiedToThisProcess(cli: string, args: string[]): ChildProcess {
+  return spawn('/bin/sh', ['-c', SUPERVISOR, cli, ...args], { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
 async function spawnDevServer(
   cli: string,
   options: DevServerOptions,
@@ -105,11 +125,7 @@ async function spawnDevServer(
     args.push('--db-filename', options.dbFile);
   }
 
-  // Its own process group: a Ctrl-C in the terminal reaches Sésame, which stops the worker first and the
-  // server last, instead of the server vanishing under a worker that is still shutting down.
-  const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const child = spawnTiedToThisProcess(cli, args);
   let stderrTail = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => (stderrTail = (stderrTail + chunk).slice(-2_000)));
@@ -121,7 +137,7 @@ async function spawnDevServer(
   try {
     await waitUntilServing(address, options.namespace, exited, 60_000);
   } catch (error) {
-    child.kill('SIGKILL');
+    killGroup(child, 'SIGKILL');
     throw error;
   }
 
@@ -130,10 +146,9 @@ async function spawnDevServer(
     uiUrl,
     origin,
     async stop() {
-      process.off('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.stdin?.end();
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
     },

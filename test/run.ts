@@ -55,6 +55,10 @@ try {
 
   const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, os.availableParallelism()));
   exitCode = await new Promise<number>((resolve) => {
+    // Interrupted (Ctrl-C, CI timeout): stop the test files, then fall through to stopping the server.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => child.kill(signal));
+    }
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files],
