@@ -16,5 +16,7 @@ const server = await startTemporalDevServer({
   downloadDir: path.join(os.homedir(), '.cache', 'sesame', 'temporal-cli'),
   progress: (line) => console.log(line),
 });
-console.log(`Temporal dev server available (${server.origin}), checked in ${Math.round((Date.now() - started) / 1000)} s`);
+console.log(
+  `Temporal dev server available (${server.origin}), checked in ${Math.round((Date.now() - started) / 1000)} s`,
+);
 await server.stop();

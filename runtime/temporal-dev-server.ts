@@ -80,10 +80,14 @@ async function waitUntilServing(
  * it. It runs in its own process group, so a Ctrl-C in the terminal reaches Sésame only, which stops the
  * worker first and the server last.
  */
-const SUPERVISOR = 'trap "" INT; "$0" "$@" & server=$!; read -r _; kill -TERM "$server" 2>/dev/null; wait "$server"';
+const SUPERVISOR =
+  'trap "" INT; "$0" "$@" & server=$!; read -r _; kill -TERM "$server" 2>/dev/null; wait "$server"';
 
 function spawnTiedToThisProcess(cli: string, args: string[]): ChildProcess {
-  return spawn('/bin/sh', ['-c', SUPERVISOR, cli, ...args], { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+  return spawn('/bin/sh', ['-c', SUPERVISOR, cli, ...args], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    detached: true,
+  });
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
