@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { testWorkflowBundle } from './helpers/environment';
 
 /**
@@ -12,6 +12,9 @@ import { testWorkflowBundle } from './helpers/environment';
  */
 const HISTORIES = path.join(import.meta.dirname, 'histories');
 const files = readdirSync(HISTORIES).filter((file) => file.endsWith('.json'));
+
+// The replayer's workers report every state change at INFO; only problems matter here.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 describe('recorded workflow histories replay against the current code', () => {
   it('there are histories for every workflow', () => {
