@@ -1,12 +1,14 @@
+import { createAccountActivities, type AccountActivityDeps } from './accounts';
 import { createHousekeepingActivities } from './housekeeping';
 import { createMailActivities, type MailActivityDeps } from './mail';
 
-export type ActivityDeps = MailActivityDeps;
+export type ActivityDeps = MailActivityDeps & AccountActivityDeps;
 
 /** Every activity the worker registers, built from the dependencies it is given. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createMailActivities(deps),
     ...createHousekeepingActivities(deps),
+    ...createAccountActivities(deps),
   };
 }

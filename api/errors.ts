@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { AppError, type Problem } from '../domain/errors';
+import { LINK_REFUSALS } from '../domain/link-refusals';
 import { isDatabaseUnavailable } from '../store/pool';
 
 export interface ErrorBody {
@@ -64,12 +65,19 @@ export function problemToHttp(problem: Problem): {
       };
     case 'Conflict':
       return { status: 409, body: { error: problem.code, message: problem.message } };
+    case 'LinkRefused': {
+      const { status, message } = LINK_REFUSALS[problem.link][problem.reason];
+      return { status, body: { error: `link_${problem.reason}`, message } };
+    }
     case 'Unavailable':
       return {
         status: 503,
         body: {
-          error: 'service_unavailable',
-          message: 'Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.',
+          error: problem.service === 'directory' ? 'directory_unavailable' : 'service_unavailable',
+          message:
+            problem.service === 'directory'
+              ? 'Le répertoire des entreprises (Sirene) ne répond pas pour le moment. Rien n’a été créé : veuillez réessayer dans quelques minutes.'
+              : 'Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.',
         },
         headers: { 'Retry-After': '30' },
       };

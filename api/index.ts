@@ -1,13 +1,15 @@
 import express, { Router } from 'express';
 import type { AppDeps } from '../app/deps';
+import { accountRoutes } from './account-routes';
 import { adminRoutes } from './admin-routes';
 import { apiErrorHandler, apiNotFound } from './errors';
 import { buildOpenApiDocument } from './openapi';
+import { organisationRoutes } from './organisation-routes';
 import { mountRoute, type AnyRoute } from './route';
 import { sessionRoutes } from './session-routes';
 
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  return [...sessionRoutes(deps), ...adminRoutes(deps)];
+  return [...sessionRoutes(deps), ...accountRoutes(deps), ...organisationRoutes(deps), ...adminRoutes(deps)];
 }
 
 /** The JSON API under /api/v1, and the JSON answers of everything under /api. */

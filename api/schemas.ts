@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { ORGANISATION_ROLES } from '../domain/organisation-roles';
 import { STAFF_ROLES } from '../domain/roles';
+import type { UserMembership } from '../store/memberships';
 import type { User } from '../store/users';
 
 export const fieldErrorSchema = z.object({ path: z.string(), message: z.string() });
@@ -36,5 +38,27 @@ export function toUserResource(user: User): z.input<typeof userSchema> {
     givenName: user.givenName,
     familyName: user.familyName,
     staffRoles: user.staffRoles,
+  };
+}
+
+export const membershipSchema = z
+  .object({
+    organisation: z.object({ siret: z.string(), name: z.string() }),
+    roles: z.array(z.enum(ORGANISATION_ROLES)),
+    status: z.enum(['active', 'pending_support', 'rejected']),
+    joinedVia: z.enum(['creation', 'email_domain', 'support', 'invitation']),
+    current: z.boolean().meta({ description: 'The organisation the person currently acts for.' }),
+  })
+  .meta({ id: 'Membership' });
+
+export function toMembershipResource(
+  membership: UserMembership & { current: boolean },
+): z.input<typeof membershipSchema> {
+  return {
+    organisation: { siret: membership.organisation.siret, name: membership.organisation.name },
+    roles: membership.roles,
+    status: membership.status,
+    joinedVia: membership.joinedVia,
+    current: membership.current,
   };
 }

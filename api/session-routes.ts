@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { AppDeps } from '../app/deps';
+import { listMyOrganisations } from '../app/organisations';
 import { signIn } from '../app/sign-in';
 import { emailAddressSchema } from '../domain/email-address';
 import { csrfToken } from '../http/csrf';
 import { endAuthenticatedSession, startAuthenticatedSession } from '../http/session';
 import { defineRoute } from './route';
-import { errorSchema, toUserResource, userSchema } from './schemas';
+import { errorSchema, membershipSchema, toMembershipResource, toUserResource, userSchema } from './schemas';
 
 const sessionSchema = z
   .object({
@@ -15,6 +16,15 @@ const sessionSchema = z
       .meta({ description: 'Send it back in X-CSRF-Token on every call that changes state.' }),
   })
   .meta({ id: 'Session' });
+
+const meSchema = z
+  .object({
+    user: userSchema,
+    csrfToken: z.string(),
+    memberships: z.array(membershipSchema),
+    currentOrganisation: z.object({ siret: z.string(), name: z.string() }).nullable(),
+  })
+  .meta({ id: 'Me' });
 
 export function sessionRoutes(deps: AppDeps) {
   return [
@@ -68,12 +78,27 @@ export function sessionRoutes(deps: AppDeps) {
       tags: ['Session'],
       auth: 'session',
       responses: {
-        200: { description: 'The signed-in user and the session’s CSRF token.', schema: sessionSchema },
+        200: {
+          description:
+            'The signed-in user, their organisations (roles, status) and the session’s CSRF token.',
+          schema: meSchema,
+        },
       },
-      handler: async ({ user, req }) => ({
-        status: 200,
-        body: { user: toUserResource(user), csrfToken: csrfToken(req) },
-      }),
+      handler: async ({ user, req }) => {
+        const { memberships, currentOrganisation } = await listMyOrganisations(deps, user);
+        return {
+          status: 200,
+          body: {
+            user: toUserResource(user),
+            csrfToken: csrfToken(req),
+            memberships: memberships.map(toMembershipResource),
+            currentOrganisation: currentOrganisation && {
+              siret: currentOrganisation.siret,
+              name: currentOrganisation.name,
+            },
+          },
+        };
+      },
     }),
   ];
 }

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { Directory } from '../directory/client';
 import type { Mailer } from '../mail/mailer';
 import type { Db } from '../store/pool';
 
@@ -8,7 +9,16 @@ export interface AppDeps {
   db: Db;
   mailer: Mailer;
   temporal: { client: Client; taskQueue: string; callTimeoutMs: number };
+  directory: Directory;
   logger: Logger;
+  /** The address people reach, for the links written in emails. */
+  publicUrl: URL;
+  accounts: { activationLinkTtlMs: number; passwordResetTtlMs: number };
   /** Opens the sealed secrets of queued emails, for the development mailbox. */
   sealingKey: Buffer;
+}
+
+/** An absolute link to a page of the platform. */
+export function pageUrl(deps: Pick<AppDeps, 'publicUrl'>, path: string): string {
+  return new URL(path, deps.publicUrl).toString();
 }

@@ -16,6 +16,11 @@ export type Problem =
   | { kind: 'InvalidCredentials' }
   | { kind: 'TooManyRequests'; retryAfterSeconds: number }
   | { kind: 'Conflict'; code: string; message: string }
+  | {
+      kind: 'LinkRefused';
+      link: 'activation' | 'password_reset';
+      reason: 'unknown' | 'expired' | 'used' | 'replaced';
+    }
   | { kind: 'Unavailable'; service: 'temporal' | 'postgres' | 'directory' };
 
 export class AppError extends Error {

@@ -5,6 +5,46 @@
  */
 export interface MailCatalog {
   'test-email': { data: { requestedBy: string; requestedAt: string }; secrets: never };
+  activation: { data: { givenName: string; expiresAt: string }; secrets: 'activationUrl' };
+  'account-exists': {
+    data: { pending: boolean; signInUrl: string; forgottenPasswordUrl: string };
+    secrets: never;
+  };
+  'member-joined': {
+    data: {
+      recipientGivenName: string;
+      memberName: string;
+      memberEmail: string;
+      organisationName: string;
+      siret: string;
+      roleLabel: string;
+      joinedViaLabel: string;
+    };
+    secrets: never;
+  };
+  'support-needed': {
+    data: {
+      memberName: string;
+      memberEmail: string;
+      organisationName: string;
+      siret: string;
+      reason: string;
+      queueUrl: string;
+    };
+    secrets: never;
+  };
+  'support-decision': {
+    data: {
+      givenName: string;
+      organisationName: string;
+      siret: string;
+      approved: boolean;
+      message: string;
+      signInUrl: string;
+    };
+    secrets: never;
+  };
+  'password-reset': { data: { givenName: string; expiresAt: string }; secrets: 'resetUrl' };
 }
 
 export type MailTemplate = keyof MailCatalog;
@@ -13,4 +53,12 @@ export type MailSecrets<T extends MailTemplate> = [MailCatalog[T]['secrets']] ex
   ? undefined
   : Record<MailCatalog[T]['secrets'], string>;
 
-export const MAIL_TEMPLATES: readonly MailTemplate[] = ['test-email'];
+export const MAIL_TEMPLATES: readonly MailTemplate[] = [
+  'test-email',
+  'activation',
+  'account-exists',
+  'member-joined',
+  'support-needed',
+  'support-decision',
+  'password-reset',
+];

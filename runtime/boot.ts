@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { migrate } from '../store/migrate';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, PUBLIC_DIRECTORY_URL, type Config } from './config';
+import { startDirectoryStandIn } from '../directory/stand-in';
 import { DEFAULT_DEMO_PASSWORD, seedDemoAccounts } from './demo-data';
 import { createLogger } from './logger';
 import { handleShutdown, stopAll, type Stoppable } from './shutdown';
@@ -81,6 +82,27 @@ export async function provideTemporal(
     'no TEMPORAL_ADDRESS: Temporal dev server started',
   );
   return { address: devServer.address, devServer };
+}
+
+/**
+ * DIRECTORY_URL; else, for `npm start` (`standIn`), the bundled stand-in of the Sirene directory; else the
+ * public API.
+ */
+export async function provideDirectory(
+  config: Config,
+  logger: Logger,
+  started: Stoppable[],
+  options: { standIn: boolean },
+): Promise<string> {
+  if (config.directory.url !== undefined) return config.directory.url;
+  if (!options.standIn) return PUBLIC_DIRECTORY_URL;
+  const standIn = await startDirectoryStandIn();
+  started.push({ name: 'directory stand-in', stop: standIn.stop });
+  logger.info(
+    { url: standIn.url },
+    'no DIRECTORY_URL: the bundled Sirene stand-in answers directory lookups',
+  );
+  return standIn.url;
 }
 
 export async function migrateDatabase(databaseUrl: string, logger: Logger): Promise<void> {

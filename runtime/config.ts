@@ -151,6 +151,10 @@ const envSchema = z
     TEMPORAL_CALL_TIMEOUT: duration('10s'),
     WORKFLOW_BUNDLE_PATH: text(),
 
+    DIRECTORY_URL: urlWithProtocol(['http:', 'https:'], 'https://recherche-entreprises.api.gouv.fr'),
+    DIRECTORY_TIMEOUT: duration('5s'),
+    DIRECTORY_RETRIES: integer(0, 10, 2),
+
     SMTP_URL: urlWithProtocol(['smtp:', 'smtps:'], 'smtp://user:password@smtp.example.fr:587', {
       secret: true,
     }),
@@ -167,6 +171,8 @@ const envSchema = z
     MAIL_GIVE_UP_AFTER: duration('3d'),
     OUTBOX_RELAY_INTERVAL: duration('1m'),
     HOUSEKEEPING_INTERVAL: duration('1h'),
+    ACTIVATION_LINK_TTL: duration('48h'),
+    PASSWORD_RESET_TTL: duration('1h'),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -226,12 +232,22 @@ export interface Config {
     relayIntervalMs: number;
   };
   housekeepingIntervalMs: number;
+  directory: {
+    /** Undefined: `npm start` serves the bundled stand-in; the production processes use the public API. */
+    url: string | undefined;
+    timeoutMs: number;
+    retries: number;
+  };
+  accounts: { activationLinkTtlMs: number; passwordResetTtlMs: number };
   appSecret: string;
   /** True when the secret is the built-in development one: worth a warning, refused in production. */
   appSecretIsDevelopmentDefault: boolean;
   demoPassword: string | undefined;
   shutdownTimeoutMs: number;
 }
+
+/** The public "recherche d'entreprises" API, used when DIRECTORY_URL is not set outside `npm start`. */
+export const PUBLIC_DIRECTORY_URL = 'https://recherche-entreprises.api.gouv.fr';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -283,6 +299,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       relayIntervalMs: e.OUTBOX_RELAY_INTERVAL,
     },
     housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL,
+    directory: { url: e.DIRECTORY_URL, timeoutMs: e.DIRECTORY_TIMEOUT, retries: e.DIRECTORY_RETRIES },
+    accounts: { activationLinkTtlMs: e.ACTIVATION_LINK_TTL, passwordResetTtlMs: e.PASSWORD_RESET_TTL },
     appSecret: e.APP_SECRET ?? DEVELOPMENT_APP_SECRET,
     appSecretIsDevelopmentDefault: e.APP_SECRET === undefined,
     demoPassword: e.DEMO_PASSWORD,

@@ -4,6 +4,7 @@ import {
   loadConfigOrExit,
   migrateDatabase,
   provideDatabase,
+  provideDirectory,
   provideTemporal,
   seedDemoData,
 } from './boot';
@@ -20,11 +21,13 @@ const config = loadConfigOrExit();
 await boot(config, 'sesame', async (logger, started) => {
   const databaseUrl = await provideDatabase(config, logger, started);
   const temporal = await provideTemporal(config, logger, started);
+  const directoryUrl = await provideDirectory(config, logger, started, { standIn: true });
   await migrateDatabase(databaseUrl, logger);
 
   const services = openServices(config, {
     databaseUrl,
     temporalAddress: temporal.address,
+    directoryUrl,
     logger,
     applicationName: 'sesame',
   });

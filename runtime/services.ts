@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../app/deps';
+import { createDirectoryClient } from '../directory/client';
 import { createMailer, type DeliverySettings, type Mailer } from '../mail/mailer';
 import { createMailRenderer } from '../mail/renderer';
 import { deriveKeys, type Keys } from '../security/keys';
@@ -34,7 +35,13 @@ export function deliverySettings(config: Config): DeliverySettings {
 
 export function openServices(
   config: Config,
-  options: { databaseUrl: string; temporalAddress: string; logger: Logger; applicationName: string },
+  options: {
+    databaseUrl: string;
+    temporalAddress: string;
+    directoryUrl: string;
+    logger: Logger;
+    applicationName: string;
+  },
 ): Services {
   const { logger } = options;
   const db: Db = createPool({
@@ -59,12 +66,20 @@ export function openServices(
     delivery: deliverySettings(config),
     logger,
   });
+  const directory = createDirectoryClient({
+    baseUrl: options.directoryUrl,
+    timeoutMs: config.directory.timeoutMs,
+    retries: config.directory.retries,
+  });
   return {
     config,
     keys,
     db,
     mailer,
     temporal,
+    directory,
+    publicUrl: config.http.publicUrl,
+    accounts: config.accounts,
     logger,
     sealingKey: keys.sealedSecrets,
     temporalAddress: options.temporalAddress,

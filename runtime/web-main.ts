@@ -1,5 +1,5 @@
 import { requireExternalServices } from './config';
-import { boot, loadConfigOrExit, migrateDatabase, seedDemoData } from './boot';
+import { boot, loadConfigOrExit, migrateDatabase, provideDirectory, seedDemoData } from './boot';
 import { startHttpServer } from './http-server';
 import { openServices } from './services';
 
@@ -12,6 +12,7 @@ await boot(config, 'sesame-web', async (logger, started) => {
   const services = openServices(config, {
     databaseUrl,
     temporalAddress: config.temporal.address!,
+    directoryUrl: await provideDirectory(config, logger, started, { standIn: false }),
     logger,
     applicationName: 'sesame-web',
   });

@@ -1,5 +1,5 @@
 import { requireExternalServices } from './config';
-import { boot, loadConfigOrExit, migrateDatabase } from './boot';
+import { boot, loadConfigOrExit, migrateDatabase, provideDirectory } from './boot';
 import { openServices } from './services';
 import { loadWorkflowBundle, startWorker } from './worker';
 
@@ -12,6 +12,7 @@ await boot(config, 'sesame-worker', async (logger, started) => {
   const services = openServices(config, {
     databaseUrl,
     temporalAddress: config.temporal.address!,
+    directoryUrl: await provideDirectory(config, logger, started, { standIn: false }),
     logger,
     applicationName: 'sesame-worker',
   });

@@ -96,6 +96,7 @@ export async function startWorker(services: Services, bundle: WorkflowBundleOpti
       mailer: services.mailer,
       sealingKey: services.keys.sealedSecrets,
       messageIdDomain: config.http.publicUrl.hostname,
+      publicUrl: config.http.publicUrl,
       logger: logger.child({ component: 'activities' }),
     }),
     shutdownGraceTime: '10s',

@@ -11,6 +11,8 @@ export interface User {
   status: UserStatus;
   staffRoles: StaffGrant[];
   lastLoginAt: Date | null;
+  /** The organisation the person is acting for, among their active memberships. */
+  currentOrganisationId: string | null;
 }
 
 export interface UserWithPasswordHash extends User {
@@ -18,7 +20,7 @@ export interface UserWithPasswordHash extends User {
 }
 
 const USER_COLUMNS = `
-  u.id, u.email, u.given_name, u.family_name, u.status, u.password_hash, u.last_login_at,
+  u.id, u.email, u.given_name, u.family_name, u.status, u.password_hash, u.last_login_at, u.current_organisation_id,
   coalesce(
     (SELECT json_agg(json_build_object('role', r.role, 'definition', r.definition_slug) ORDER BY r.role, r.definition_slug)
        FROM staff_roles r WHERE r.user_id = u.id),
@@ -33,6 +35,7 @@ interface UserRow {
   status: UserStatus;
   password_hash: string;
   last_login_at: Date | null;
+  current_organisation_id: string | null;
   staff_roles: StaffGrant[];
 }
 
@@ -45,6 +48,7 @@ function toUser(row: UserRow): UserWithPasswordHash {
     status: row.status,
     staffRoles: row.staff_roles,
     lastLoginAt: row.last_login_at,
+    currentOrganisationId: row.current_organisation_id,
     passwordHash: row.password_hash,
   };
 }
@@ -65,6 +69,114 @@ export async function findUserForSignIn(
 export async function findUserById(db: Queryable, id: string): Promise<User | undefined> {
   const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id]);
   return rows[0] && withoutHash(toUser(rows[0]));
+}
+
+/** The id and status of the account using an email address, locked for the caller's transaction. */
+export async function lockUserByEmail(
+  tx: Queryable,
+  email: string,
+): Promise<{ id: string; status: UserStatus } | undefined> {
+  const { rows } = await tx.query<{ id: string; status: UserStatus }>(
+    'SELECT id, status FROM users WHERE email = $1 FOR UPDATE',
+    [email],
+  );
+  return rows[0];
+}
+
+export async function findAccountByEmail(
+  db: Queryable,
+  email: string,
+): Promise<{ id: string; status: UserStatus; givenName: string } | undefined> {
+  const { rows } = await db.query<{ id: string; status: UserStatus; given_name: string }>(
+    'SELECT id, status, given_name FROM users WHERE email = $1',
+    [email],
+  );
+  const row = rows[0];
+  return row && { id: row.id, status: row.status, givenName: row.given_name };
+}
+
+export async function insertPendingUser(
+  tx: Queryable,
+  user: { email: string; givenName: string; familyName: string; passwordHash: string },
+): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO users (email, given_name, family_name, password_hash, status)
+     VALUES ($1, $2, $3, $4, 'pending_activation')
+     RETURNING id`,
+    [user.email, user.givenName, user.familyName, user.passwordHash],
+  );
+  return rows[0]!.id;
+}
+
+export async function activateUser(tx: Queryable, userId: string): Promise<void> {
+  await tx.query(
+    `UPDATE users SET status = 'active', activated_at = coalesce(activated_at, now())
+      WHERE id = $1 AND status = 'pending_activation'`,
+    [userId],
+  );
+}
+
+/** Deletes an account that was never activated (an activated one is never deleted this way). */
+export async function deletePendingUser(tx: Queryable, userId: string): Promise<void> {
+  await tx.query(`DELETE FROM users WHERE id = $1 AND status = 'pending_activation'`, [userId]);
+}
+
+export async function setCurrentOrganisation(
+  db: Queryable,
+  userId: string,
+  organisationId: string | null,
+): Promise<void> {
+  await db.query('UPDATE users SET current_organisation_id = $2 WHERE id = $1', [userId, organisationId]);
+}
+
+export async function updateUserNames(
+  db: Queryable,
+  userId: string,
+  names: { givenName: string; familyName: string },
+) {
+  await db.query('UPDATE users SET given_name = $2, family_name = $3 WHERE id = $1', [
+    userId,
+    names.givenName,
+    names.familyName,
+  ]);
+}
+
+export async function setPasswordHash(db: Queryable, userId: string, passwordHash: string): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, passwordHash]);
+}
+
+/** The password hash of an active account, for checking its current password before a change. */
+export async function findPasswordHash(db: Queryable, userId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ password_hash: string }>(
+    `SELECT password_hash FROM users WHERE id = $1 AND status = 'active'`,
+    [userId],
+  );
+  return rows[0]?.password_hash;
+}
+
+/** Ends every session of a person (after a password change), except the one given. */
+export async function deleteSessionsOfUser(
+  db: Queryable,
+  userId: string,
+  exceptSessionId?: string,
+): Promise<void> {
+  await db.query(`DELETE FROM sessions WHERE sess->>'userId' = $1 AND sid IS DISTINCT FROM $2`, [
+    userId,
+    exceptSessionId ?? null,
+  ]);
+}
+
+/** Active staff holding a platform role (the support team, to alert it). */
+export async function listStaffWithRole(
+  db: Queryable,
+  role: StaffGrant['role'],
+): Promise<{ id: string; email: string }[]> {
+  const { rows } = await db.query<{ id: string; email: string }>(
+    `SELECT DISTINCT u.id, u.email FROM users u JOIN staff_roles r ON r.user_id = u.id
+      WHERE r.role = $1 AND u.status = 'active' ORDER BY u.email`,
+    [role],
+  );
+  return rows;
 }
 
 export async function recordLogin(db: Queryable, userId: string): Promise<void> {

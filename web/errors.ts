@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, type Problem } from '../domain/errors';
+import { LINK_REFUSALS } from '../domain/link-refusals';
 import { isDatabaseUnavailable } from '../store/pool';
 
 interface ErrorPage {
@@ -45,8 +46,19 @@ function problemPage(problem: Problem): ErrorPage {
       return {
         status: 503,
         heading: 'Service momentanément indisponible',
-        message: 'Veuillez réessayer dans quelques instants.',
+        message:
+          problem.service === 'directory'
+            ? 'Le répertoire des entreprises (Sirene) ne répond pas pour le moment. Veuillez réessayer dans quelques minutes.'
+            : 'Veuillez réessayer dans quelques instants.',
       };
+    case 'LinkRefused': {
+      const { status, message } = LINK_REFUSALS[problem.link][problem.reason];
+      return {
+        status,
+        heading: problem.link === 'activation' ? 'Activation impossible' : 'Lien inutilisable',
+        message,
+      };
+    }
     case 'ValidationFailed':
     case 'InvalidCredentials':
     case 'Conflict':

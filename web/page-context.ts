@@ -8,6 +8,9 @@ export function pageContext(options: { devMailbox: boolean }) {
   return (req: Request, res: Response, next: NextFunction): void => {
     res.locals.currentUser = req.user;
     res.locals.currentUserIsAdmin = req.user !== undefined && hasStaffRole(req.user.staffRoles, 'admin');
+    res.locals.currentUserIsSupport =
+      req.user !== undefined &&
+      (hasStaffRole(req.user.staffRoles, 'support') || hasStaffRole(req.user.staffRoles, 'admin'));
     res.locals.devMailbox = options.devMailbox;
     if (req.user) res.locals.csrfToken = csrfToken(req);
     if (req.method === 'GET') res.locals.flashes = takeFlashes(req);

@@ -4,9 +4,11 @@ import { AppError } from '../domain/errors';
 import { isCsrfValid } from '../http/csrf';
 import { webErrorHandler, webNotFound } from './errors';
 import { pageContext } from './page-context';
+import { accountPages } from './pages/account-pages';
 import { adminPages } from './pages/admin-pages';
 import { dashboardPage } from './pages/dashboard-page';
 import { devMailboxPages } from './pages/dev-mailbox-pages';
+import { organisationPages } from './pages/organisation-pages';
 import { sessionPages } from './pages/session-pages';
 
 export interface WebOptions {
@@ -32,7 +34,9 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
     res.render('home', { title: 'Accueil' });
   });
   router.use(sessionPages(deps));
-  router.use(dashboardPage());
+  router.use(accountPages(deps));
+  router.use(dashboardPage(deps));
+  router.use(organisationPages(deps));
   router.use(adminPages(deps, { smtp: options.smtp }));
   if (options.devMailbox) router.use(devMailboxPages(deps));
 

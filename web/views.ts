@@ -28,6 +28,9 @@ export function configureViews(app: Express): void {
     partialsDir: `${VIEWS_DIR}/partials`,
     helpers: {
       eq: (a: unknown, b: unknown) => a === b,
+      concat: (...parts: unknown[]) => parts.slice(0, -1).join(''),
+      isDefined: (value: unknown) => value !== undefined && value !== null,
+      join: (items: unknown[]) => (Array.isArray(items) ? items.join(', ') : ''),
       dateTime: (value: Date | string) => formatDateTime(value),
       date: (value: Date | string) => formatDate(value),
       emailStatus: (status: string) => EMAIL_STATUS_LABELS[status] ?? status,

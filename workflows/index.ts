@@ -1,2 +1,3 @@
 export { deliverEmail, outboxRelay } from './mail-delivery';
 export { housekeeping } from './housekeeping';
+export { signUp } from './sign-up';

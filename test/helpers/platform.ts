@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../runtime/config';
 import { seedDemoAccounts } from '../../runtime/demo-data';
 import { startHttpServer, type RunningHttpServer } from '../../runtime/http-server';
+import { startDirectoryStandIn, type DirectoryStandIn } from '../../directory/stand-in';
 import { createLogger } from '../../runtime/logger';
 import { openServices, type Services } from '../../runtime/services';
 import { freePort } from '../../runtime/temporal-dev-server';
@@ -18,6 +19,8 @@ export interface TestPlatform {
   config: Config;
   services: Services;
   database: TestDatabase;
+  /** The Sirene stand-in this platform looks SIRETs up in (its failures can be injected). */
+  directory: DirectoryStandIn;
   logs: LogCapture;
   /** The environment this platform was configured from, for processes a test starts itself (a worker). */
   env: Record<string, string>;
@@ -46,6 +49,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   const database = await createTestDatabase();
   const databaseUrl = options.databaseUrl ? await options.databaseUrl(database.url) : database.url;
   const port = await freePort();
+  const directory = await startDirectoryStandIn({ ratePerSecond: 1_000 });
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -62,6 +66,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     MAIL_RETRY_MAX_INTERVAL: '1s',
     MAIL_SEND_TIMEOUT: '5s',
     OUTBOX_RELAY_INTERVAL: '1s',
+    DIRECTORY_URL: directory.url,
+    DIRECTORY_TIMEOUT: '2s',
+    DIRECTORY_RETRIES: '1',
     ...options.env,
   };
   const config = loadConfig(env);
@@ -70,6 +77,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   const services = openServices(config, {
     databaseUrl,
     temporalAddress: config.temporal.address!,
+    directoryUrl: config.directory.url!,
     logger,
     applicationName: 'sesame-test',
   });
@@ -90,6 +98,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     config,
     services,
     database,
+    directory,
     logs,
     env,
     client: (clientOptions = {}) =>
@@ -103,6 +112,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       for (const worker of workers) await worker.stop();
       await services.close();
       await database.drop();
+      await directory.stop();
     },
   };
 }

@@ -5,7 +5,7 @@ import { getMailOverview } from '../../app/mail-overview';
 import { sendTestEmail } from '../../app/send-test-email';
 import { emailAddressSchema } from '../../domain/email-address';
 import { flash } from '../flash';
-import { formErrors } from '../form-errors';
+import { formErrors } from '../forms';
 import { requireSignedIn } from '../page-context';
 
 const testEmailForm = z.object({

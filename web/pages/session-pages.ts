@@ -7,7 +7,7 @@ import { AppError } from '../../domain/errors';
 import { csrfToken } from '../../http/csrf';
 import { endAuthenticatedSession, startAuthenticatedSession } from '../../http/session';
 import { flash } from '../flash';
-import { formErrors } from '../form-errors';
+import { formErrors } from '../forms';
 import { safeReturnPath } from '../page-context';
 
 const signInForm = z.object({

@@ -1,0 +1,91 @@
+import type { ActivationOutcome } from '../activities/accounts';
+import { AppError } from '../domain/errors';
+import { hashLinkToken } from '../security/link-tokens';
+import type { MatchCase } from '../domain/organisation-matching';
+import type { MembershipStatus, OrganisationRole } from '../domain/organisation-roles';
+import { findMembershipById } from '../store/memberships';
+import { findOrganisationById } from '../store/organisations';
+import { findActivationLink, findPendingSignupOfUser, type ActivationLink } from '../store/signups';
+import { findAccountByEmail, findUserById, type User } from '../store/users';
+import { ACTIVATE_UPDATE_ID, activateUpdate, signUpWorkflowId } from '../workflows/sign-up';
+import { emailOnlySchema, linkTokenSchema } from './account-schemas';
+import type { AppDeps } from './deps';
+import { requestNewActivationLink } from './sign-up';
+import { withTemporalDeadline } from './temporal';
+import { parseInput } from './validation';
+
+export interface Activation {
+  user: User;
+  case: MatchCase;
+  organisation: { siret: string; name: string };
+  membership: { roles: OrganisationRole[]; status: MembershipStatus };
+}
+
+const refused = (reason: 'unknown' | 'expired' | 'used' | 'replaced') =>
+  new AppError({ kind: 'LinkRefused', link: 'activation', reason });
+
+/** Why a link cannot activate anything any more, or undefined when it still can. */
+function linkRefusal(link: ActivationLink | undefined, now = Date.now()) {
+  if (!link) return refused('unknown');
+  if (link.signupStatus === 'activated' || link.usedAt !== null) return refused('used');
+  if (link.signupStatus === 'expired') return refused('expired');
+  if (link.generation < link.latestGeneration) return refused('replaced');
+  if (link.expiresAt.getTime() <= now) return refused('expired');
+  return undefined;
+}
+
+/** Whether a link can still activate an account, for the page that asks to confirm. */
+export async function checkActivationLink(deps: AppDeps, token: string): Promise<void> {
+  const parsed = linkTokenSchema.safeParse(token);
+  if (!parsed.success) throw refused('unknown');
+  const refusal = linkRefusal(await findActivationLink(deps.db, hashLinkToken(token)));
+  if (refusal) throw refusal;
+}
+
+/**
+ * Activates the account of a link and attaches it to its organisation, through the sign-up workflow. Two
+ * clicks on the same link are one activation; a used, replaced or expired link says which it is.
+ */
+export async function activateAccount(deps: AppDeps, input: { token: string }): Promise<Activation> {
+  if (!linkTokenSchema.safeParse(input.token).success) throw refused('unknown');
+  const tokenHash = hashLinkToken(input.token);
+  const link = await findActivationLink(deps.db, tokenHash);
+  const refusal = linkRefusal(link);
+  if (refusal || !link) throw refusal ?? refused('unknown');
+
+  let outcome: ActivationOutcome;
+  try {
+    outcome = await withTemporalDeadline(deps, () =>
+      deps.temporal.client.workflow
+        .getHandle(signUpWorkflowId(link.signupId))
+        .executeUpdate(activateUpdate, { updateId: ACTIVATE_UPDATE_ID }),
+    );
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    // The workflow turned the activation down (it expired meanwhile, or has ended): Postgres says why.
+    throw linkRefusal(await findActivationLink(deps.db, tokenHash)) ?? error;
+  }
+
+  const [user, organisation, membership] = await Promise.all([
+    findUserById(deps.db, outcome.userId),
+    findOrganisationById(deps.db, outcome.organisationId),
+    findMembershipById(deps.db, outcome.membershipId),
+  ]);
+  if (!user || !organisation || !membership)
+    throw new Error(`activation ${link.signupId} left no membership`);
+  return {
+    user,
+    case: outcome.case,
+    organisation: { siret: organisation.siret, name: organisation.name },
+    membership: { roles: membership.roles, status: membership.status },
+  };
+}
+
+/** "I did not receive the link": a new one for a pending account, the same silent answer for any address. */
+export async function resendActivationLink(deps: AppDeps, input: unknown): Promise<void> {
+  const { email } = parseInput(emailOnlySchema, input);
+  const account = await findAccountByEmail(deps.db, email);
+  if (account?.status !== 'pending_activation') return;
+  const signup = await findPendingSignupOfUser(deps.db, account.id);
+  if (signup) await requestNewActivationLink(deps, signup.id);
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { notFound } from '../domain/errors';
+import { eligibilityOf, legalCategoryLabel, type Eligibility } from '../domain/eligibility';
+import { siretSchema } from './account-schemas';
+import { findMembership, listUserMemberships, type UserMembership } from '../store/memberships';
+import { findOrganisationBySiret, type Organisation } from '../store/organisations';
+import { setCurrentOrganisation, type User } from '../store/users';
+import type { AppDeps } from './deps';
+import { parseInput } from './validation';
+
+export interface MyOrganisations {
+  memberships: (UserMembership & { current: boolean })[];
+  currentOrganisation: UserMembership['organisation'] | null;
+}
+
+/** The person's organisations with roles and status, and the one they currently act for. */
+export async function listMyOrganisations(deps: AppDeps, actor: User): Promise<MyOrganisations> {
+  const memberships = await listUserMemberships(deps.db, actor.id);
+  const current = memberships.find(
+    (membership) =>
+      membership.status === 'active' && membership.organisation.id === actor.currentOrganisationId,
+  );
+  return {
+    memberships: memberships.map((membership) => ({ ...membership, current: membership === current })),
+    currentOrganisation: current?.organisation ?? null,
+  };
+}
+
+export const switchOrganisationSchema = z.object({ siret: siretSchema });
+
+/** Acting for another organisation: only one where the person is an active member. */
+export async function switchCurrentOrganisation(
+  deps: AppDeps,
+  actor: User,
+  input: unknown,
+): Promise<UserMembership['organisation']> {
+  const { siret } = parseInput(switchOrganisationSchema, input);
+  const membership = (await listUserMemberships(deps.db, actor.id)).find(
+    (candidate) => candidate.organisation.siret === siret && candidate.status === 'active',
+  );
+  if (!membership) throw notFound();
+  await setCurrentOrganisation(deps.db, actor.id, membership.organisation.id);
+  return membership.organisation;
+}
+
+export interface OrganisationView {
+  organisation: Organisation;
+  legalCategoryLabel: string;
+  eligibility: Eligibility;
+  membership: { roles: string[]; status: string } | null;
+}
+
+/**
+ * An organisation's directory facts and eligibility, for its members and for platform staff; to anyone else
+ * it does not exist.
+ */
+export async function viewOrganisation(deps: AppDeps, actor: User, siret: string): Promise<OrganisationView> {
+  const organisation = await findOrganisationBySiret(deps.db, siret);
+  if (!organisation) throw notFound();
+  const membership = await findMembership(deps.db, organisation.id, actor.id);
+  // Platform staff (support, instructors…) look at organisations to do their work.
+  const staff = actor.staffRoles.length > 0;
+  if (membership?.status !== 'active' && !staff) throw notFound();
+  return {
+    organisation,
+    legalCategoryLabel: legalCategoryLabel(organisation.legalCategory),
+    eligibility: eligibilityOf(organisation),
+    membership: membership ? { roles: membership.roles, status: membership.status } : null,
+  };
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { DirectoryUnavailableError, type Establishment } from '../directory/client';
+import { AppError, validationFailed } from '../domain/errors';
+import type { DirectoryFacts } from '../store/organisations';
+import { withTransaction } from '../store/pool';
+import { findPendingSignupOfUser, insertSignup } from '../store/signups';
+import { insertPendingUser, lockUserByEmail } from '../store/users';
+import {
+  resendActivationLinkSignal,
+  signUpWorkflowId,
+  type signUp as signUpWorkflow,
+} from '../workflows/sign-up';
+import { signUpSchema } from './account-schemas';
+import { pageUrl, type AppDeps } from './deps';
+import { hashPassword } from './passwords';
+import { withTemporalDeadline } from './temporal';
+import { parseInput } from './validation';
+
+/** The establishment of a SIRET, which must exist in the Sirene directory and be active. */
+export async function lookUpActiveEstablishment(
+  deps: Pick<AppDeps, 'directory'>,
+  siret: string,
+): Promise<DirectoryFacts> {
+  let establishment: Establishment | undefined;
+  try {
+    establishment = await deps.directory.findEstablishment(siret);
+  } catch (error) {
+    if (error instanceof DirectoryUnavailableError)
+      throw new AppError({ kind: 'Unavailable', service: 'directory' });
+    throw error;
+  }
+  if (!establishment) {
+    throw validationFailed([
+      { path: 'siret', message: 'Ce numéro SIRET est introuvable dans le répertoire Sirene.' },
+    ]);
+  }
+  if (!establishment.active) {
+    throw validationFailed([
+      {
+        path: 'siret',
+        message:
+          'Cet établissement est fermé selon le répertoire Sirene : indiquez le SIRET d’un établissement en activité.',
+      },
+    ]);
+  }
+  const {
+    siret: found,
+    siren,
+    name,
+    legalCategory,
+    activity,
+    address,
+    active,
+    isAdministration,
+  } = establishment;
+  return { siret: found, siren, name, legalCategory, activity, address, active, isAdministration };
+}
+
+/**
+ * Creates an account waiting for activation, and its sign-up workflow, which sends the activation link.
+ * An address that already has an account gets the same answer, and its owner an email saying someone tried.
+ */
+export async function signUp(
+  deps: AppDeps,
+  input: unknown,
+): Promise<{ id: string; status: 'pending_activation' }> {
+  const form = parseInput(signUpSchema, input);
+  const establishment = await lookUpActiveEstablishment(deps, form.siret);
+  // Hashed before knowing whether the address is taken, so that both answers take the same time.
+  const passwordHash = await hashPassword(form.password);
+  const signupId = randomUUID();
+
+  const afterCommit = await withTransaction(deps.db, async (tx) => {
+    const existing = await lockUserByEmail(tx, form.email);
+    if (existing) {
+      const pending = existing.status === 'pending_activation';
+      // One warning per address and hour at most: signing up repeatedly must not flood someone's mailbox.
+      const hour = new Date().toISOString().slice(0, 13);
+      const warning = await deps.mailer.enqueue(tx, {
+        to: form.email,
+        template: 'account-exists',
+        data: {
+          pending,
+          signInUrl: pageUrl(deps, '/connexion'),
+          forgottenPasswordUrl: pageUrl(deps, '/mot-de-passe/oublie'),
+        },
+        idempotencyKey: `account-exists:${existing.id}:${hour}`,
+      });
+      const pendingSignup = pending ? await findPendingSignupOfUser(tx, existing.id) : undefined;
+      return async () => {
+        await warning.dispatch();
+        if (pendingSignup) await requestNewActivationLink(deps, pendingSignup.id);
+      };
+    }
+
+    const userId = await insertPendingUser(tx, { ...form, passwordHash });
+    await insertSignup(tx, { id: signupId, userId, siret: establishment.siret, establishment });
+    // Started before the commit: if Temporal cannot take it, nothing is created and the person is told to retry.
+    await withTemporalDeadline(deps, () =>
+      deps.temporal.client.workflow.start<typeof signUpWorkflow>('signUp', {
+        workflowId: signUpWorkflowId(signupId),
+        taskQueue: deps.temporal.taskQueue,
+        args: [{ signupId, activationLinkTtlMs: deps.accounts.activationLinkTtlMs }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      }),
+    );
+    return async () => undefined;
+  });
+  await afterCommit();
+  return { id: signupId, status: 'pending_activation' };
+}
+
+/** Asks a pending sign-up's workflow for a new link (which replaces the previous one). */
+export async function requestNewActivationLink(deps: AppDeps, signupId: string): Promise<void> {
+  try {
+    await withTemporalDeadline(deps, () =>
+      deps.temporal.client.workflow.getHandle(signUpWorkflowId(signupId)).signal(resendActivationLinkSignal),
+    );
+  } catch (error) {
+    // Whoever asked gets the same answer either way (no account enumeration); the log keeps the failure.
+    deps.logger.warn({ err: error, signupId }, 'could not ask for a new activation link');
+  }
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { AppError, notFound } from '../domain/errors';
+import { rolesOnSupportApproval } from '../domain/organisation-matching';
+import { hasStaffRole } from '../domain/roles';
+import { queueMemberJoined } from '../mail/membership-notifications';
+import {
+  decidePendingMembership,
+  findMembershipById,
+  listActiveMembers,
+  listPendingSupport,
+  type PendingMembership,
+} from '../store/memberships';
+import { findOrganisationById, lockOrganisation } from '../store/organisations';
+import { withTransaction } from '../store/pool';
+import { findUserById, setCurrentOrganisation, type User } from '../store/users';
+import { pageUrl, type AppDeps } from './deps';
+import { parseInput } from './validation';
+
+function requireSupport(actor: User): void {
+  if (!hasStaffRole(actor.staffRoles, 'support') && !hasStaffRole(actor.staffRoles, 'admin')) {
+    throw new AppError({ kind: 'Forbidden', reason: 'role' });
+  }
+}
+
+/** The queue of memberships waiting for support, oldest first. */
+export async function listSupportQueue(deps: AppDeps, actor: User): Promise<PendingMembership[]> {
+  requireSupport(actor);
+  return listPendingSupport(deps.db);
+}
+
+const message = z
+  .string({ error: 'Le message doit être un texte.' })
+  .trim()
+  .max(2_000, 'Le message ne peut dépasser 2 000 caractères.');
+
+export const approveSchema = z.object({ message: message.optional() });
+export const rejectSchema = z.object({
+  message: message.min(1, 'Expliquez le refus : ce message est envoyé à la personne concernée.'),
+});
+
+/**
+ * Support's decision on a pending membership, once: a second decision (or a race between two agents) is
+ * refused. Approved, the person joins as applicant — or as main manager if nobody is active yet.
+ */
+export async function decideMembership(
+  deps: AppDeps,
+  actor: User,
+  membershipId: string,
+  decision: 'approve' | 'reject',
+  input: unknown,
+): Promise<{ status: 'active' | 'rejected'; roles: string[] }> {
+  requireSupport(actor);
+  const form = parseInput(decision === 'approve' ? approveSchema : rejectSchema, input);
+  const dispatches: (() => Promise<void>)[] = [];
+  const result = await withTransaction(deps.db, async (tx) => {
+    const membership = await findMembershipById(tx, membershipId, { forUpdate: true });
+    if (!membership) throw notFound();
+    if (membership.status !== 'pending_support') {
+      throw new AppError({
+        kind: 'Conflict',
+        code: 'membership_already_decided',
+        message: 'Cette demande de rattachement a déjà été traitée.',
+      });
+    }
+    const current = (await findOrganisationById(tx, membership.organisationId))!;
+    const { organisation } = await lockOrganisation(tx, current, current.directoryCheckedAt);
+    const member = (await findUserById(tx, membership.userId))!;
+    const approved = decision === 'approve';
+    const roles = approved
+      ? rolesOnSupportApproval((await listActiveMembers(tx, organisation.id)).length > 0)
+      : membership.roles;
+    await decidePendingMembership(tx, {
+      membershipId,
+      status: approved ? 'active' : 'rejected',
+      roles,
+      decidedBy: actor.id,
+      message: form.message || null,
+    });
+    if (approved && member.currentOrganisationId === null)
+      await setCurrentOrganisation(tx, member.id, organisation.id);
+
+    const decisionEmail = await deps.mailer.enqueue(tx, {
+      to: member.email,
+      template: 'support-decision',
+      data: {
+        givenName: member.givenName,
+        organisationName: organisation.name,
+        siret: organisation.siret,
+        approved,
+        message: form.message ?? '',
+        signInUrl: pageUrl(deps, '/connexion'),
+      },
+      idempotencyKey: `support-decision:${membershipId}`,
+    });
+    dispatches.push(decisionEmail.dispatch);
+    if (approved) {
+      dispatches.push(
+        ...(await queueMemberJoined(tx, deps.mailer, {
+          membershipId,
+          organisation,
+          member,
+          roles,
+          joinedVia: 'support',
+        })),
+      );
+    }
+    return { status: approved ? ('active' as const) : ('rejected' as const), roles };
+  });
+  for (const dispatch of dispatches) await dispatch();
+  return result;
+}

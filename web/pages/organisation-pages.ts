@@ -1,0 +1,130 @@
+import { Router } from 'express';
+import type { AppDeps } from '../../app/deps';
+import { listMyOrganisations, switchCurrentOrganisation, viewOrganisation } from '../../app/organisations';
+import { changePassword, updateProfile } from '../../app/profile';
+import { decideMembership, listSupportQueue } from '../../app/support';
+import { notFound } from '../../domain/errors';
+import {
+  JOINED_VIA_LABELS,
+  MEMBERSHIP_STATUS_LABELS,
+  ORGANISATION_ROLE_LABELS,
+} from '../../domain/organisation-roles';
+import { flash } from '../flash';
+import { fieldErrorsOf, formValues } from '../forms';
+import { requireSignedIn } from '../page-context';
+
+const roleLabels = (roles: readonly string[]) =>
+  roles
+    .map((role) => ORGANISATION_ROLE_LABELS[role as keyof typeof ORGANISATION_ROLE_LABELS] ?? role)
+    .join(', ');
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function organisationPages(deps: AppDeps): Router {
+  const router = Router();
+
+  const accountPage = async (
+    req: Parameters<typeof requireSignedIn>[0],
+    extra: Record<string, unknown> = {},
+  ) => {
+    const { memberships } = await listMyOrganisations(deps, req.user!);
+    return {
+      title: 'Mon compte',
+      activeNav: 'compte',
+      profile: { givenName: req.user!.givenName, familyName: req.user!.familyName },
+      memberships: memberships.map((membership) => ({
+        ...membership,
+        rolesLabel: roleLabels(membership.roles),
+        statusLabel: MEMBERSHIP_STATUS_LABELS[membership.status],
+        joinedViaLabel: JOINED_VIA_LABELS[membership.joinedVia],
+        active: membership.status === 'active',
+      })),
+      ...extra,
+    };
+  };
+
+  router.get('/compte', requireSignedIn, async (req, res) => {
+    res.render('compte', await accountPage(req));
+  });
+
+  router.post('/compte/profil', requireSignedIn, async (req, res) => {
+    try {
+      await updateProfile(deps, req.user!, req.body);
+    } catch (error) {
+      const errors = fieldErrorsOf(error);
+      if (!errors) throw error;
+      return res.status(422).render(
+        'compte',
+        await accountPage(req, {
+          profile: formValues(req, ['givenName', 'familyName']),
+          profileErrors: errors,
+        }),
+      );
+    }
+    flash(req, 'success', 'Votre profil a été mis à jour.');
+    res.redirect('/compte');
+  });
+
+  router.post('/compte/mot-de-passe', requireSignedIn, async (req, res) => {
+    try {
+      await changePassword(deps, req.user!, req.body, req.sessionID);
+    } catch (error) {
+      const errors = fieldErrorsOf(error);
+      if (!errors) throw error;
+      return res.status(422).render('compte', await accountPage(req, { passwordErrors: errors }));
+    }
+    flash(req, 'success', 'Votre mot de passe a été changé. Vos autres sessions ont été fermées.');
+    res.redirect('/compte');
+  });
+
+  router.post('/compte/organisation-courante', requireSignedIn, async (req, res) => {
+    const organisation = await switchCurrentOrganisation(deps, req.user!, req.body);
+    flash(req, 'success', `Vous agissez désormais pour ${organisation.name}.`);
+    res.redirect('/tableau-de-bord');
+  });
+
+  router.get('/organisations/:siret', requireSignedIn, async (req, res) => {
+    const siret = String(req.params.siret);
+    if (!/^\d{14}$/.test(siret)) throw notFound();
+    const view = await viewOrganisation(deps, req.user!, siret);
+    res.render('organisation', {
+      title: view.organisation.name,
+      ...view,
+      membershipLabel: view.membership && roleLabels(view.membership.roles),
+    });
+  });
+
+  router.get('/support/rattachements', requireSignedIn, async (req, res) => {
+    const queue = await listSupportQueue(deps, req.user!);
+    res.render('support-rattachements', { title: 'Rattachements à vérifier', activeNav: 'support', queue });
+  });
+
+  router.post('/support/rattachements/:id/:decision', requireSignedIn, async (req, res) => {
+    const decision =
+      req.params.decision === 'valider'
+        ? 'approve'
+        : req.params.decision === 'refuser'
+          ? 'reject'
+          : undefined;
+    const membershipId = String(req.params.id);
+    if (!decision || !UUID.test(membershipId)) throw notFound();
+    try {
+      await decideMembership(deps, req.user!, membershipId, decision, { message: req.body?.message });
+    } catch (error) {
+      const errors = fieldErrorsOf(error);
+      if (!errors) throw error;
+      flash(req, 'error', errors.message ?? 'La décision n’a pas pu être enregistrée.');
+      return res.redirect('/support/rattachements');
+    }
+    flash(
+      req,
+      'success',
+      decision === 'approve'
+        ? 'Le rattachement est validé ; la personne en est informée.'
+        : 'Le rattachement est refusé ; la personne en est informée.',
+    );
+    res.redirect('/support/rattachements');
+  });
+
+  return router;
+}

@@ -1,0 +1,107 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { AccountActivities, ActivationOutcome } from '../activities/accounts';
+
+export interface SignUpInput {
+  signupId: string;
+  /** How long each activation link stays valid; the account is purged when the latest one expires. */
+  activationLinkTtlMs: number;
+}
+
+export type SignUpState = 'pending' | 'activating' | 'activated' | 'expired' | 'abandoned';
+
+export const signUpWorkflowId = (signupId: string) => `sign-up-${signupId}`;
+
+/** Sent with the fixed update id ACTIVATE_UPDATE_ID, so that two clicks on the link make one activation. */
+export const activateUpdate = defineUpdate<ActivationOutcome>('activate');
+export const ACTIVATE_UPDATE_ID = 'activate';
+export const resendActivationLinkSignal = defineSignal('resendActivationLink');
+
+/**
+ * One sign-up, from the first activation link to activation and organisation matching, or to the purge of
+ * the account when its latest link expires. It is the only writer of the sign-up's state.
+ */
+export async function signUp(input: SignUpInput): Promise<SignUpState> {
+  const { issueActivationLink, purgeExpiredSignup } = proxyActivities<AccountActivities>({
+    startToCloseTimeout: '1 minute',
+    // The first link waits for the sign-up's own transaction to commit; a sign-up that never committed
+    // (its request failed after starting this workflow) is abandoned.
+    scheduleToCloseTimeout: '10 minutes',
+    retry: { initialInterval: '500ms', maximumInterval: '30s' },
+  });
+  const { activateAndMatch } = proxyActivities<AccountActivities>({
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '500ms', maximumInterval: '30s', nonRetryableErrorTypes: ['SignupExpired'] },
+  });
+
+  let state: SignUpState = 'pending';
+  // Handlers change the state between awaits; reading it through a call keeps TypeScript from assuming otherwise.
+  const current = (): SignUpState => state;
+  let generation = 0;
+  let resendRequested = false;
+
+  setHandler(resendActivationLinkSignal, () => {
+    if (state === 'pending') resendRequested = true;
+  });
+  setHandler(
+    activateUpdate,
+    async () => {
+      state = 'activating';
+      try {
+        const outcome = await activateAndMatch(input.signupId);
+        state = 'activated';
+        return outcome;
+      } catch (error) {
+        state = 'pending';
+        throw ApplicationFailure.nonRetryable(
+          'activation failed',
+          'ActivationFailed',
+          error instanceof Error ? error.message : undefined,
+        );
+      }
+    },
+    {
+      validator: () => {
+        if (state !== 'pending') throw new Error(`the sign-up is ${state}`);
+      },
+    },
+  );
+
+  const issueLink = async () => {
+    generation += 1;
+    await issueActivationLink(input.signupId, generation, input.activationLinkTtlMs);
+  };
+
+  try {
+    await issueLink();
+  } catch {
+    return 'abandoned';
+  }
+
+  let deadline = Date.now() + input.activationLinkTtlMs;
+  while (current() !== 'activated' && current() !== 'expired') {
+    const woken = await condition(
+      () => current() !== 'pending' || resendRequested,
+      Math.max(1, deadline - Date.now()),
+    );
+    if (current() === 'activating') {
+      await condition(() => current() !== 'activating');
+    } else if (current() === 'pending' && resendRequested) {
+      resendRequested = false;
+      await issueLink();
+      deadline = Date.now() + input.activationLinkTtlMs;
+    } else if (current() === 'pending' && !woken) {
+      state = 'expired';
+      await purgeExpiredSignup(input.signupId);
+    }
+  }
+  await condition(allHandlersFinished);
+  return current();
+}
