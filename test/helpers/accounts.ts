@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { HttpClient } from './http-client';
+import type { HttpAnswer, HttpClient } from './http-client';
 import { eventually, type TestPlatform } from './platform';
 
 /** SIRETs of the directory stand-in's data set (directory/README.md). */
@@ -79,7 +79,7 @@ export async function activationTokenFor(platform: TestPlatform, to: string, cou
 export async function signUpAndActivate(
   platform: TestPlatform,
   overrides: Record<string, unknown> = {},
-): Promise<{ client: HttpClient; email: string; activation: Record<string, any> }> {
+): Promise<{ client: HttpClient; email: string; activation: HttpAnswer['json'] }> {
   const body = signUpBody(overrides);
   const client = platform.client();
   const created = await client.send('POST', '/api/v1/accounts', body);
