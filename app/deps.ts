@@ -14,6 +14,8 @@ export interface AppDeps {
   /** The address people reach, for the links written in emails. */
   publicUrl: URL;
   accounts: { activationLinkTtlMs: number; passwordResetTtlMs: number };
+  /** Passed to workflows: how long one activity attempt may take before it is retried. */
+  activityTimeoutMs: number;
   /** Opens the sealed secrets of queued emails, for the development mailbox. */
   sealingKey: Buffer;
 }

@@ -101,7 +101,13 @@ export async function signUp(
       deps.temporal.client.workflow.start<typeof signUpWorkflow>('signUp', {
         workflowId: signUpWorkflowId(signupId),
         taskQueue: deps.temporal.taskQueue,
-        args: [{ signupId, activationLinkTtlMs: deps.accounts.activationLinkTtlMs }],
+        args: [
+          {
+            signupId,
+            activationLinkTtlMs: deps.accounts.activationLinkTtlMs,
+            activityTimeoutMs: deps.activityTimeoutMs,
+          },
+        ],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       }),
     );

@@ -172,6 +172,7 @@ const envSchema = z
     OUTBOX_RELAY_INTERVAL: duration('1m'),
     HOUSEKEEPING_INTERVAL: duration('1h'),
     ACTIVATION_LINK_TTL: duration('48h'),
+    ACTIVITY_TIMEOUT: duration('30s'),
     PASSWORD_RESET_TTL: duration('1h'),
   })
   .superRefine((env, ctx) => {
@@ -239,6 +240,8 @@ export interface Config {
     retries: number;
   };
   accounts: { activationLinkTtlMs: number; passwordResetTtlMs: number };
+  /** Longest attempt of a business activity before Temporal retries it (on another worker if this one died). */
+  activityTimeoutMs: number;
   appSecret: string;
   /** True when the secret is the built-in development one: worth a warning, refused in production. */
   appSecretIsDevelopmentDefault: boolean;
@@ -301,6 +304,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL,
     directory: { url: e.DIRECTORY_URL, timeoutMs: e.DIRECTORY_TIMEOUT, retries: e.DIRECTORY_RETRIES },
     accounts: { activationLinkTtlMs: e.ACTIVATION_LINK_TTL, passwordResetTtlMs: e.PASSWORD_RESET_TTL },
+    activityTimeoutMs: e.ACTIVITY_TIMEOUT,
     appSecret: e.APP_SECRET ?? DEVELOPMENT_APP_SECRET,
     appSecretIsDevelopmentDefault: e.APP_SECRET === undefined,
     demoPassword: e.DEMO_PASSWORD,

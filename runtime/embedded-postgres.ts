@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { servePGlite } from './pglite-wire-server';
 
 export interface EmbeddedPostgres {
   /** Connection string for `pg`, exactly as for a real server. */
@@ -41,7 +41,7 @@ function lockDataDir(dir: string): () => void {
 /**
  * PGlite (Postgres compiled to WebAssembly) served over the Postgres wire protocol on a loopback port, so the
  * code talks to it through `pg` as it would to a real server. For development and tests only: one process,
- * queries executed one at a time.
+ * connections taking turns (see pglite-wire-server.ts).
  *
  * @param dataDir where the database lives across restarts; in memory when undefined.
  */
@@ -53,10 +53,9 @@ export async function startEmbeddedPostgres(dataDir: string | undefined): Promis
   }
   try {
     const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 64 });
-    await server.start();
+    const server = await servePGlite(db);
     return {
-      url: `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`,
+      url: `postgres://postgres@${server.address}/postgres?sslmode=disable`,
       async stop() {
         await server.stop();
         await db.close();

@@ -17,8 +17,6 @@ const REDACTED_PATHS = [
   '*.secret',
   'clientSecret',
   '*.clientSecret',
-  'code',
-  '*.code',
   'csrfToken',
   '*.csrfToken',
   'authorization',

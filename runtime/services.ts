@@ -80,6 +80,7 @@ export function openServices(
     directory,
     publicUrl: config.http.publicUrl,
     accounts: config.accounts,
+    activityTimeoutMs: config.activityTimeoutMs,
     logger,
     sealingKey: keys.sealedSecrets,
     temporalAddress: options.temporalAddress,

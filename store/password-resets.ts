@@ -43,3 +43,11 @@ export async function consumePasswordReset(tx: Queryable, tokenHash: string): Pr
   }
   return userId;
 }
+
+/** Links expired or used more than a day ago are of no use to anyone. */
+export async function deleteSpentPasswordResets(db: Queryable): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM password_resets WHERE coalesce(used_at, expires_at) < now() - interval '1 day'`,
+  );
+  return rowCount ?? 0;
+}

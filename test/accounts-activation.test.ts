@@ -318,6 +318,11 @@ describe('two people activating for the same new SIRET at the same moment', () =
     const answers = await Promise.all(
       tokens.map((token) => platform.client().send('POST', '/api/v1/accounts/activate', { token })),
     );
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [200, 200],
+      answers.map((answer) => answer.text).join('\n'),
+    );
     assert.deepEqual(answers.map((answer) => answer.json.case).sort(), ['main_manager', 'pending_support']);
   });
 

@@ -44,6 +44,12 @@ describe('configuration from the environment', () => {
       DATA_DIR: '/var/lib/sesame',
       MAIL_RETRY_INITIAL_INTERVAL: '30s',
       OUTBOX_RELAY_INTERVAL: '5m',
+      DIRECTORY_URL: 'https://recherche-entreprises.api.gouv.fr',
+      DIRECTORY_TIMEOUT: '3s',
+      DIRECTORY_RETRIES: '4',
+      ACTIVATION_LINK_TTL: '24h',
+      PASSWORD_RESET_TTL: '30m',
+      ACTIVITY_TIMEOUT: '45s',
     });
     assert.equal(config.http.host, '0.0.0.0');
     assert.equal(config.http.port, 8080);
@@ -54,6 +60,13 @@ describe('configuration from the environment', () => {
     assert.equal(config.mail.retryInitialIntervalMs, 30_000);
     assert.equal(config.mail.relayIntervalMs, 300_000);
     assert.equal(config.appSecretIsDevelopmentDefault, false);
+    assert.deepEqual(config.directory, {
+      url: 'https://recherche-entreprises.api.gouv.fr',
+      timeoutMs: 3_000,
+      retries: 4,
+    });
+    assert.deepEqual(config.accounts, { activationLinkTtlMs: 86_400_000, passwordResetTtlMs: 1_800_000 });
+    assert.equal(config.activityTimeoutMs, 45_000);
   });
 
   it('names each faulty variable and what it expects', () => {

@@ -80,11 +80,54 @@ async function record(
   }
 }
 
+const { signUp } = await import('../app/sign-up');
+const { activateAccount, resendActivationLink } = await import('../app/activate-account');
+const { listDevelopmentMailbox } = await import('../app/mail-overview');
+
+async function recordSignUp(name: string, scenario: 'activated' | 'expired' | 'resent') {
+  const platform = await startTestPlatform({
+    env: { ACTIVATION_LINK_TTL: scenario === 'expired' ? '2s' : '1h' },
+  });
+  try {
+    const email = `historique.${scenario}@ville-exemple.fr`;
+    const { id } = await signUp(platform.services, {
+      givenName: 'Histoire',
+      familyName: 'Enregistrée',
+      email,
+      password: 'une phrase de passe assez longue',
+      siret: '21457956700014',
+    });
+    const linkToken = async (count: number) =>
+      eventually(async () => {
+        const emails = (await listDevelopmentMailbox(platform.services)).filter(
+          (mail) => mail.recipient === email && mail.template === 'activation',
+        );
+        return emails.length >= count
+          ? /\/activation\/([A-Za-z0-9_-]{43})/.exec(emails[0]!.text)![1]
+          : undefined;
+      });
+    let token = await linkToken(1);
+    if (scenario === 'resent') {
+      await resendActivationLink(platform.services, { email });
+      token = await linkToken(2);
+    }
+    if (scenario !== 'expired') await activateAccount(platform.services, { token: token! });
+    await platform.services.temporal.client.workflow.getHandle(`sign-up-${id}`).result();
+    writeFileSync(path.join(OUTPUT, `sign-up.${name}.json`), historyJson(`sign-up-${id}`));
+    console.log(`recorded sign-up ${name}`);
+  } finally {
+    await platform.stop();
+  }
+}
+
 try {
   mkdirSync(OUTPUT, { recursive: true });
   await record('sent-first-time', () => 'accept', 'sent');
   await record('sent-after-retries', (attempt) => (attempt <= 2 ? 'temporary-failure' : 'accept'), 'sent');
   await record('refused', () => 'permanent-failure', 'failed');
+  await recordSignUp('activated', 'activated');
+  await recordSignUp('expired', 'expired');
+  await recordSignUp('resent-then-activated', 'resent');
 } finally {
   await devServer.stop();
   rmSync(work, { recursive: true, force: true });

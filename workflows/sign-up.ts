@@ -13,6 +13,8 @@ export interface SignUpInput {
   signupId: string;
   /** How long each activation link stays valid; the account is purged when the latest one expires. */
   activationLinkTtlMs: number;
+  /** Longest attempt of an activity before it is retried (a worker that died mid-way). Absent in early histories. */
+  activityTimeoutMs?: number;
 }
 
 export type SignUpState = 'pending' | 'activating' | 'activated' | 'expired' | 'abandoned';
@@ -29,15 +31,16 @@ export const resendActivationLinkSignal = defineSignal('resendActivationLink');
  * the account when its latest link expires. It is the only writer of the sign-up's state.
  */
 export async function signUp(input: SignUpInput): Promise<SignUpState> {
+  const activityTimeout = input.activityTimeoutMs ?? 30_000;
   const { issueActivationLink, purgeExpiredSignup } = proxyActivities<AccountActivities>({
-    startToCloseTimeout: '1 minute',
+    startToCloseTimeout: activityTimeout,
     // The first link waits for the sign-up's own transaction to commit; a sign-up that never committed
     // (its request failed after starting this workflow) is abandoned.
     scheduleToCloseTimeout: '10 minutes',
     retry: { initialInterval: '500ms', maximumInterval: '30s' },
   });
   const { activateAndMatch } = proxyActivities<AccountActivities>({
-    startToCloseTimeout: '30s',
+    startToCloseTimeout: activityTimeout,
     retry: { initialInterval: '500ms', maximumInterval: '30s', nonRetryableErrorTypes: ['SignupExpired'] },
   });
 

@@ -26,16 +26,27 @@ async function submitForm(
   try {
     await work();
   } catch (error) {
+    const render = (status: number, locals: Record<string, unknown>) =>
+      res.status(status).render(view.name, {
+        title: view.title,
+        csrfToken: csrfToken(req),
+        values: formValues(req, view.fields),
+        ...view.extra,
+        ...locals,
+      });
+    if (error instanceof AppError && error.problem.kind === 'Unavailable') {
+      // Nothing was created: the form comes back as typed, with the advice to try again later.
+      res.set('Retry-After', '60');
+      return void render(503, {
+        error:
+          error.problem.service === 'directory'
+            ? 'Le répertoire des entreprises (Sirene) ne répond pas pour le moment et votre numéro SIRET n’a pas pu être vérifié. Rien n’a été créé : veuillez réessayer dans quelques minutes.'
+            : 'Le service est momentanément indisponible. Rien n’a été créé : veuillez réessayer dans quelques instants.',
+      });
+    }
     const errors = fieldErrorsOf(error);
     if (!errors) throw error;
-    res.status(422).render(view.name, {
-      title: view.title,
-      csrfToken: csrfToken(req),
-      values: formValues(req, view.fields),
-      errors,
-      errorCount: Object.keys(errors).length,
-      ...view.extra,
-    });
+    render(422, { errors, errorCount: Object.keys(errors).length });
   }
 }
 

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { GOOD_PASSWORD, newEmail } from './helpers/accounts';
+import { launchBrowser } from './helpers/browser';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+
+let platform: TestPlatform;
+let browser: Browser;
+
+before(async () => {
+  platform = await startTestPlatform();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await platform?.stop();
+});
+
+const shot = async (page: Page, name: string) => {
+  if (process.env.SCREENSHOTS_DIR)
+    await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/${name}.png`, fullPage: true });
+};
+
+describe('in a real browser, a new user', () => {
+  it('signs up, opens the activation email in the development mailbox, and lands signed in on the dashboard', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR' });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      // The form answered with 422 on purpose (first try); anything else is a problem.
+      if (message.type() === 'error' && !/status of 422/.test(message.text())) problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    const email = newEmail('departement-loire-exemplaire.fr', 'alex.morel');
+
+    await page.goto(`${platform.url}/`);
+    await page.getByRole('link', { name: 'Créer un compte' }).first().click();
+    await page.waitForURL('**/inscription');
+
+    // A first try with a mistyped SIRET: the form says so, and keeps what was typed.
+    await page.getByLabel('Prénom').fill('Alex');
+    await page.getByLabel('Nom', { exact: true }).fill('Morel');
+    await page.getByLabel('Adresse électronique professionnelle').fill(email);
+    await page.getByLabel('Mot de passe').fill(GOOD_PASSWORD);
+    await page.getByLabel('Numéro SIRET de votre établissement').fill('224 506 055 00018');
+    await page.getByRole('button', { name: 'Créer mon compte' }).click();
+    await page.waitForLoadState();
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /une erreur/);
+    assert.ok(await page.getByText('Ce numéro SIRET n’est pas valide').isVisible());
+    assert.equal(await page.getByLabel('Prénom').inputValue(), 'Alex');
+    await shot(page, 'inscription-erreur');
+
+    await page.getByLabel('Mot de passe').fill(GOOD_PASSWORD);
+    await page.getByLabel('Numéro SIRET de votre établissement').fill('224 506 055 00017');
+    await page.getByRole('button', { name: 'Créer mon compte' }).click();
+    await page.waitForURL('**/inscription/verifiez-votre-messagerie');
+    assert.ok(await page.getByRole('heading', { name: 'Vérifiez votre messagerie' }).isVisible());
+
+    await page.goto(`${platform.url}/dev/mails`);
+    const row = page.getByRole('row').filter({ hasText: email });
+    await row.getByRole('link', { name: 'Activez votre compte Sésame' }).first().click();
+    await shot(page, 'courriel-activation');
+    await page.getByRole('link', { name: /\/activation\// }).click();
+    await page.waitForURL('**/activation/**');
+    await page.getByRole('button', { name: 'Activer mon compte' }).click();
+
+    await page.waitForURL('**/tableau-de-bord');
+    assert.ok(await page.getByText('Bonjour Alex Morel.').isVisible());
+    assert.ok(
+      await page
+        .getByText(/Vous êtes gestionnaire principal de DEPARTEMENT DE LA LOIRE-EXEMPLAIRE/)
+        .isVisible(),
+    );
+    assert.ok(await page.getByRole('link', { name: 'DEPARTEMENT DE LA LOIRE-EXEMPLAIRE' }).isVisible());
+    assert.ok(await page.getByText('Organisation éligible').isVisible());
+    await shot(page, 'tableau-de-bord-organisation');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('cannot reuse the activation link afterwards', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${platform.url}/dev/mails`);
+    await page.getByRole('link', { name: 'Activez votre compte Sésame' }).first().click();
+    await page.getByRole('link', { name: /\/activation\// }).click();
+    assert.match(
+      (await page.getByRole('heading', { level: 1 }).textContent()) ?? '',
+      /Activation impossible/,
+    );
+    assert.ok(await page.getByText(/déjà servi/).isVisible());
+    await page.close();
+  });
+});

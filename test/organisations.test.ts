@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { insertMembership } from '../store/memberships';
+import { findOrganisationBySiret } from '../store/organisations';
+import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
+import { csrfTokenOf } from './helpers/http-client';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+
+let platform: TestPlatform;
+
+before(async () => {
+  platform = await startTestPlatform();
+});
+after(async () => {
+  await platform.stop();
+});
+
+describe('a person in several organisations', () => {
+  it('lists them with roles and status, and switches the one they act for', async () => {
+    await signUpAndActivate(platform, { siret: SIRET.company, email: newEmail('fictivia.fr') });
+    const { client, activation } = await signUpAndActivate(platform, {
+      siret: SIRET.commune,
+      email: newEmail('saint-exemple.fr'),
+    });
+    const userId = activation.user.id;
+    // A second organisation, as an invitation (a later feature) would give it.
+    const company = (await findOrganisationBySiret(platform.services.db, SIRET.company))!;
+    await insertMembership(platform.services.db, {
+      organisationId: company.id,
+      userId,
+      roles: ['lecteur'],
+      status: 'active',
+      joinedVia: 'invitation',
+      supportReason: null,
+    });
+
+    const me = await client.get('/api/v1/me');
+    assert.deepEqual(
+      me.json.memberships.map(
+        (membership: { organisation: { siret: string }; roles: string[]; current: boolean }) => [
+          membership.organisation.siret,
+          membership.roles,
+          membership.current,
+        ],
+      ),
+      [
+        [SIRET.commune, ['gestionnaire_principal'], true],
+        [SIRET.company, ['lecteur'], false],
+      ],
+    );
+
+    const switched = await client.send('PUT', '/api/v1/me/current-organisation', { siret: SIRET.company });
+    assert.equal(switched.status, 200);
+    assert.deepEqual(switched.json, { siret: SIRET.company, name: 'FICTIVIA CONSEIL' });
+    assert.equal((await client.get('/api/v1/me')).json.currentOrganisation.siret, SIRET.company);
+
+    const notMine = await client.send('PUT', '/api/v1/me/current-organisation', { siret: SIRET.hospital });
+    assert.equal(notMine.status, 404);
+    const malformed = await client.send('PUT', '/api/v1/me/current-organisation', { siret: '123' });
+    assert.equal(malformed.status, 422);
+    const missing = await client.send('PUT', '/api/v1/me/current-organisation', {});
+    assert.equal(missing.status, 422);
+
+    // The same from the account page.
+    const page = await client.get('/compte');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /FICTIVIA CONSEIL/);
+    assert.match(page.text, /Lecteur/);
+    const back = await client.postForm('/compte/organisation-courante', {
+      _csrf: csrfTokenOf(page.text),
+      siret: SIRET.commune,
+    });
+    assert.equal(back.status, 302);
+    const dashboard = await client.get('/tableau-de-bord');
+    assert.match(dashboard.text, /COMMUNE DE SAINT-EXEMPLE-SUR-LOIRE/);
+    assert.match(dashboard.text, /Organisation éligible/);
+  });
+});
+
+describe('an organisation’s page', () => {
+  it('shows directory facts and eligibility to members and staff, and does not exist for others', async () => {
+    const member = await signUpAndActivate(platform, {
+      siret: SIRET.laPosteBranch,
+      email: newEmail('laposte.fr'),
+    });
+    const api = await member.client.get(`/api/v1/organisations/${SIRET.laPosteBranch}`);
+    assert.equal(api.status, 200);
+    assert.equal(api.json.name, 'LA POSTE');
+    assert.equal(api.json.eligibility.status, 'to_review');
+    assert.match(api.json.eligibility.reason, /vérifiée par l’instructeur/);
+    const page = await member.client.get(`/organisations/${SIRET.laPosteBranch}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /Éligibilité à vérifier/);
+
+    const stranger = await signUpAndActivate(platform, {
+      siret: SIRET.region,
+      email: newEmail('val-de-fiction.fr'),
+    });
+    assert.equal((await stranger.client.get(`/api/v1/organisations/${SIRET.laPosteBranch}`)).status, 404);
+    assert.equal((await stranger.client.get(`/organisations/${SIRET.laPosteBranch}`)).status, 404);
+    assert.equal((await stranger.client.get('/api/v1/organisations/00000000000000')).status, 404);
+    assert.equal((await stranger.client.get('/api/v1/organisations/pas-un-siret')).status, 404);
+
+    const support = platform.client();
+    await support.signIn('support@sesame.test', DEMO_PASSWORD);
+    assert.equal((await support.get(`/api/v1/organisations/${SIRET.laPosteBranch}`)).status, 200);
+    assert.equal((await platform.client().get(`/api/v1/organisations/${SIRET.laPosteBranch}`)).status, 401);
+  });
+});
