@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { DirectoryUnavailableError, type Establishment } from '../directory/client';
 import { AppError, validationFailed } from '../domain/errors';
-import type { DirectoryFacts } from '../store/organisations';
+import type { DirectoryFacts } from '../domain/directory-facts';
 import { withTransaction } from '../store/pool';
 import { findPendingSignupOfUser, insertSignup } from '../store/signups';
 import { insertPendingUser, lockUserByEmail } from '../store/users';

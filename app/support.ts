@@ -10,7 +10,7 @@ import {
   listPendingSupport,
   type PendingMembership,
 } from '../store/memberships';
-import { findOrganisationById, lockOrganisation } from '../store/organisations';
+import { lockOrganisationById } from '../store/organisations';
 import { withTransaction } from '../store/pool';
 import { findUserById, setCurrentOrganisation, type User } from '../store/users';
 import { pageUrl, type AppDeps } from './deps';
@@ -62,8 +62,8 @@ export async function decideMembership(
         message: 'Cette demande de rattachement a déjà été traitée.',
       });
     }
-    const current = (await findOrganisationById(tx, membership.organisationId))!;
-    const { organisation } = await lockOrganisation(tx, current, current.directoryCheckedAt);
+    // Locked, so that two decisions for the same organisation cannot both make a main manager.
+    const organisation = (await lockOrganisationById(tx, membership.organisationId))!;
     const member = (await findUserById(tx, membership.userId))!;
     const approved = decision === 'approve';
     const roles = approved

@@ -1,26 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import type { DirectoryFacts } from '../domain/directory-facts';
 import { normalizeSiret } from '../domain/siret';
 
 /**
  * The adapter for the public "recherche d'entreprises" API (the Sirene directory): one question, "what is
  * this establishment?". The same code talks to the real service and to the local stand-in.
  */
-export interface Establishment {
-  siret: string;
-  siren: string;
-  /** The legal unit's name, as the directory gives it ("[NON-DIFFUSIBLE]" when its owner refused publication). */
-  name: string;
-  /** Sirene legal category ("nature juridique"), 4 digits; empty when the directory has none. */
-  legalCategory: string;
-  /** NAF code of the establishment. */
-  activity: string | null;
-  address: string;
-  /** Both the establishment and its legal unit are open. */
-  active: boolean;
+export interface Establishment extends DirectoryFacts {
   headOffice: boolean;
-  /** null when the directory does not say. */
-  isAdministration: boolean | null;
 }
 
 /** The directory could not answer: down, too slow, overloaded, or an answer this adapter cannot read. */

@@ -1,6 +1,4 @@
-import os from 'node:os';
-import path from 'node:path';
-import { startTemporalDevServer } from './temporal-dev-server';
+import { startEphemeralDevServer } from './temporal-dev-server';
 
 /**
  * `npm run temporal:provision`: makes sure this machine can run a Temporal dev server — an installed CLI, the
@@ -8,14 +6,7 @@ import { startTemporalDevServer } from './temporal-dev-server';
  * so that the (long, one-time) build shows up as its own step.
  */
 const started = Date.now();
-const server = await startTemporalDevServer({
-  cliPath: process.env.TEMPORAL_CLI_PATH || undefined,
-  namespace: 'default',
-  dbFile: undefined,
-  uiPort: undefined,
-  downloadDir: path.join(os.homedir(), '.cache', 'sesame', 'temporal-cli'),
-  progress: (line) => console.log(line),
-});
+const server = await startEphemeralDevServer();
 console.log(
   `Temporal dev server available (${server.origin}), checked in ${Math.round((Date.now() - started) / 1000)} s`,
 );

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { findTemporalCli, findUsableGo, installTemporalCliWithGo } from './temporal-cli';
@@ -206,4 +207,19 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   }
   const built = await installTemporalCliWithGo(go.go, options.progress);
   return spawnDevServer(built, options, 'go-install');
+}
+
+/**
+ * A throw-away dev server for tools and test runs: in memory, no UI, the SDK's download cached under the
+ * user's cache folder.
+ */
+export function startEphemeralDevServer(progress: (line: string) => void = console.log): Promise<DevServer> {
+  return startTemporalDevServer({
+    cliPath: process.env.TEMPORAL_CLI_PATH || undefined,
+    namespace: 'default',
+    dbFile: undefined,
+    uiPort: undefined,
+    downloadDir: path.join(os.homedir(), '.cache', 'sesame', 'temporal-cli'),
+    progress,
+  });
 }

@@ -1,16 +1,5 @@
+import type { DirectoryFacts } from '../domain/directory-facts';
 import type { Queryable } from './pool';
-
-/** What the Sirene directory says of an establishment, as kept with a sign-up and an organisation. */
-export interface DirectoryFacts {
-  siret: string;
-  siren: string;
-  name: string;
-  legalCategory: string;
-  activity: string | null;
-  address: string;
-  active: boolean;
-  isAdministration: boolean | null;
-}
 
 export interface Organisation extends DirectoryFacts {
   id: string;
@@ -93,5 +82,11 @@ export async function lockOrganisation(
 
 export async function findOrganisationById(db: Queryable, id: string): Promise<Organisation | undefined> {
   const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM organisations WHERE id = $1`, [id]);
+  return rows[0] && toOrganisation(rows[0]);
+}
+
+/** An existing organisation, locked for the rest of the transaction. */
+export async function lockOrganisationById(tx: Queryable, id: string): Promise<Organisation | undefined> {
+  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM organisations WHERE id = $1 FOR UPDATE`, [id]);
   return rows[0] && toOrganisation(rows[0]);
 }

@@ -1,4 +1,4 @@
-import type { DirectoryFacts } from './organisations';
+import type { DirectoryFacts } from '../domain/directory-facts';
 import type { Queryable } from './pool';
 
 export type SignupStatus = 'pending' | 'activated' | 'expired';

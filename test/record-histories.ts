@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { findEmail } from '../store/outbox';
 import { findTemporalCli } from '../runtime/temporal-cli';
-import { startTemporalDevServer } from '../runtime/temporal-dev-server';
+import { startEphemeralDevServer } from '../runtime/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../runtime/worker';
 
 /**
@@ -17,14 +17,7 @@ const OUTPUT = path.join(import.meta.dirname, 'histories');
 const work = path.join(os.tmpdir(), `sesame-histories-${process.pid}`);
 mkdirSync(work, { recursive: true });
 
-const devServer = await startTemporalDevServer({
-  cliPath: process.env.TEMPORAL_CLI_PATH || undefined,
-  namespace: 'default',
-  dbFile: undefined,
-  uiPort: undefined,
-  downloadDir: path.join(os.homedir(), '.cache', 'sesame', 'temporal-cli'),
-  progress: console.log,
-});
+const devServer = await startEphemeralDevServer(console.log);
 const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined);
 if (!cli) throw new Error('the temporal CLI exports histories: build it first (see README)');
 // The CLI writes histories in the proto3 JSON form that the SDK's replayer reads.

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startTemporalDevServer, type DevServer } from '../runtime/temporal-dev-server';
+import { startEphemeralDevServer, type DevServer } from '../runtime/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../runtime/worker';
 
 /**
@@ -33,14 +33,7 @@ let exitCode: number;
 try {
   let address = process.env.TEMPORAL_ADDRESS;
   if (address === undefined) {
-    devServer = await startTemporalDevServer({
-      cliPath: process.env.TEMPORAL_CLI_PATH || undefined,
-      namespace: 'default',
-      dbFile: undefined,
-      uiPort: undefined,
-      downloadDir: path.join(os.homedir(), '.cache', 'sesame', 'temporal-cli'),
-      progress: (line) => console.log(line),
-    });
+    devServer = await startEphemeralDevServer();
     address = devServer.address;
   }
   const bundlePath = path.join(work, 'workflow-bundle.js');

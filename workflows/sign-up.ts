@@ -85,6 +85,9 @@ export async function signUp(input: SignUpInput): Promise<SignUpState> {
   try {
     await issueLink();
   } catch {
+    // No link could be sent (the sign-up never committed, or the database stayed down): an account left
+    // pending would block its address, so it goes.
+    await purgeExpiredSignup(input.signupId);
     return 'abandoned';
   }
 
