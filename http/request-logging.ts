@@ -44,7 +44,9 @@ export function requestLogging(logger: Logger) {
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    // A 503 says a dependency is down, which its own logs explain: a warning, not an error of ours.
+    customLogLevel: (_req, res, error) =>
+      res.statusCode === 503 ? 'warn' : error || res.statusCode >= 500 ? 'error' : 'info',
     autoLogging: {
       ignore: (req) =>
         req.url === '/healthz' ||

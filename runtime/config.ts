@@ -194,6 +194,14 @@ const envSchema = z
           'required when NODE_ENV=production: the address users reach, such as https://sesame.example.gouv.fr',
       });
     }
+    if (production && env.SMTP_URL === undefined) {
+      // Without SMTP the development mailbox would swallow every email: in production that is a loss.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message: 'required when NODE_ENV=production: smtp://user:password@host:587 or smtps://…',
+      });
+    }
     if (env.DEMO_PASSWORD !== undefined && env.DEMO_PASSWORD.length < 12) {
       ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: 'expected at least 12 characters' });
     }

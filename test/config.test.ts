@@ -100,6 +100,7 @@ describe('configuration from the environment', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
     assert.ok(problems.some((line) => line.startsWith('APP_SECRET: required when NODE_ENV=production')));
     assert.ok(problems.some((line) => line.startsWith('PUBLIC_URL: required when NODE_ENV=production')));
+    assert.ok(problems.some((line) => line.startsWith('SMTP_URL: required when NODE_ENV=production')));
     assert.ok(
       problemsOf({ APP_SECRET: 'short' }).some((line) => line.startsWith('APP_SECRET: expected at least 32')),
     );

@@ -133,7 +133,10 @@ describe('the development mailbox, without SMTP', () => {
 
 describe('the development mailbox does not exist', () => {
   it('in production', async () => {
-    const platform = await startTestPlatform({ worker: false, env: { NODE_ENV: 'production' } });
+    const platform = await startTestPlatform({
+      worker: false,
+      env: { NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:2525' },
+    });
     try {
       assert.equal((await platform.client().get('/dev/mails')).status, 404);
       assert.equal((await platform.client().get('/dev/mails.json')).status, 404);
