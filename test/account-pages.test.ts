@@ -121,12 +121,7 @@ describe('the support queue page', () => {
     });
 
     const support = platform.client();
-    const form = await support.get('/connexion');
-    await support.postForm('/connexion', {
-      _csrf: csrfTokenOf(form.text),
-      email: 'support@sesame.test',
-      password: DEMO_PASSWORD,
-    });
+    await support.signInThroughPage('support@sesame.test', DEMO_PASSWORD);
     const queue = await support.get('/support/rattachements');
     assert.equal(queue.status, 200);
     assert.match(queue.text, new RegExp(first.email.replace(/\./g, '\\.')));

@@ -131,12 +131,7 @@ describe('the sign-in page', () => {
 
   it('signs out with the header button', async () => {
     const browser = platform.client();
-    const form = await browser.get('/connexion');
-    await browser.postForm('/connexion', {
-      _csrf: csrfTokenOf(form.text),
-      email: 'support@sesame.test',
-      password: DEMO_PASSWORD,
-    });
+    await browser.signInThroughPage('support@sesame.test', DEMO_PASSWORD);
     const dashboard = await browser.get('/tableau-de-bord');
     const signedOut = await browser.postForm('/deconnexion', { _csrf: csrfTokenOf(dashboard.text) });
     assert.equal(signedOut.status, 302);
@@ -156,12 +151,7 @@ describe('other pages', () => {
 
   it('refuse the administration page to people who are not platform admins', async () => {
     const browser = platform.client();
-    const form = await browser.get('/connexion');
-    await browser.postForm('/connexion', {
-      _csrf: csrfTokenOf(form.text),
-      email: 'instructeur@sesame.test',
-      password: DEMO_PASSWORD,
-    });
+    await browser.signInThroughPage('instructeur@sesame.test', DEMO_PASSWORD);
     const page = await browser.get('/admin');
     assert.equal(page.status, 403);
     assert.match(page.text, /Accès refusé/);
@@ -175,12 +165,7 @@ describe('other pages', () => {
 
   it('let a platform admin queue a test email, with the recipient checked', async () => {
     const browser = platform.client();
-    const form = await browser.get('/connexion');
-    await browser.postForm('/connexion', {
-      _csrf: csrfTokenOf(form.text),
-      email: 'admin@sesame.test',
-      password: DEMO_PASSWORD,
-    });
+    await browser.signInThroughPage('admin@sesame.test', DEMO_PASSWORD);
     const admin = await browser.get('/admin');
     assert.equal(admin.status, 200);
     assert.match(admin.text, /boîte de réception de développement/);

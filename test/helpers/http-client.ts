@@ -76,6 +76,12 @@ export class HttpClient {
     });
   }
 
+  /** Signs in as a person does, through the sign-in page and its form. */
+  async signInThroughPage(email: string, password: string): Promise<HttpAnswer> {
+    const form = await this.get('/connexion');
+    return this.postForm('/connexion', { _csrf: csrfTokenOf(form.text), email, password });
+  }
+
   async signIn(email: string, password: string): Promise<HttpAnswer> {
     const answer = await this.send('POST', '/api/v1/session', { email, password });
     if (answer.status === 200) this.csrfToken = answer.json.csrfToken;
