@@ -4,6 +4,7 @@ import {
   condition,
   defineSignal,
   defineUpdate,
+  log,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -32,14 +33,15 @@ export const resendActivationLinkSignal = defineSignal('resendActivationLink');
  */
 export async function signUp(input: SignUpInput): Promise<SignUpState> {
   const activityTimeout = input.activityTimeoutMs ?? 30_000;
-  const { issueActivationLink, purgeExpiredSignup } = proxyActivities<AccountActivities>({
+  const { issueActivationLink } = proxyActivities<AccountActivities>({
     startToCloseTimeout: activityTimeout,
     // The first link waits for the sign-up's own transaction to commit; a sign-up that never committed
     // (its request failed after starting this workflow) is abandoned.
     scheduleToCloseTimeout: '10 minutes',
     retry: { initialInterval: '500ms', maximumInterval: '30s' },
   });
-  const { activateAndMatch } = proxyActivities<AccountActivities>({
+  // Retried for as long as it takes: an account must not stay pending because the database was down.
+  const { activateAndMatch, purgeExpiredSignup } = proxyActivities<AccountActivities>({
     startToCloseTimeout: activityTimeout,
     retry: { initialInterval: '500ms', maximumInterval: '30s', nonRetryableErrorTypes: ['SignupExpired'] },
   });
@@ -78,8 +80,14 @@ export async function signUp(input: SignUpInput): Promise<SignUpState> {
   );
 
   const issueLink = async () => {
-    generation += 1;
-    await issueActivationLink(input.signupId, generation, input.activationLinkTtlMs);
+    try {
+      await issueActivationLink(input.signupId, generation + 1, input.activationLinkTtlMs);
+      generation += 1;
+    } catch (error) {
+      // The link was not recorded: the previous one stays the valid one, and the next try reuses the number.
+      log.warn('activation link not issued', { signupId: input.signupId });
+      throw error;
+    }
   };
 
   try {
@@ -101,8 +109,12 @@ export async function signUp(input: SignUpInput): Promise<SignUpState> {
       await condition(() => current() !== 'activating');
     } else if (current() === 'pending' && resendRequested) {
       resendRequested = false;
-      await issueLink();
-      deadline = Date.now() + input.activationLinkTtlMs;
+      try {
+        await issueLink();
+        deadline = Date.now() + input.activationLinkTtlMs;
+      } catch {
+        // The person can ask again; the current link and its deadline are unchanged.
+      }
     } else if (current() === 'pending' && !woken) {
       state = 'expired';
       await purgeExpiredSignup(input.signupId);
