@@ -1,7 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { emailSecretsBinding, type Mailer } from '../mail/mailer';
-import { revealSecrets } from '../mail/secrets';
+import { readableEmail, type Mailer } from '../mail/mailer';
 import {
   isPermanentSmtpFailure,
   smtpFailureDetail,
@@ -43,17 +42,14 @@ export function createMailActivities(deps: MailActivityDeps) {
         throw ApplicationFailure.nonRetryable(`outbox email ${emailId} does not exist`, 'UnknownEmail');
       if (email.status !== 'pending') return 'already_sent';
 
-      const bodies = revealSecrets(
-        deps.sealingKey,
-        email,
-        email.sealedSecrets,
-        emailSecretsBinding(email.idempotencyKey),
-      );
+      const { subject, text, html } = readableEmail(deps.sealingKey, email);
       try {
         await transport.send({
           messageId: `<${email.id}@${deps.messageIdDomain}>`,
           to: email.recipient,
-          ...bodies,
+          subject,
+          text,
+          html,
         });
       } catch (error) {
         const permanent = isPermanentSmtpFailure(error);

@@ -34,12 +34,18 @@ function linkRefusal(link: ActivationLink | undefined, now = Date.now()) {
   return undefined;
 }
 
+/** The link of a token if it can still activate an account; otherwise the refusal saying why. */
+async function usableLink(deps: AppDeps, token: string): Promise<ActivationLink> {
+  if (!linkTokenSchema.safeParse(token).success) throw refused('unknown');
+  const link = await findActivationLink(deps.db, hashLinkToken(token));
+  const refusal = linkRefusal(link);
+  if (refusal || !link) throw refusal ?? refused('unknown');
+  return link;
+}
+
 /** Whether a link can still activate an account, for the page that asks to confirm. */
 export async function checkActivationLink(deps: AppDeps, token: string): Promise<void> {
-  const parsed = linkTokenSchema.safeParse(token);
-  if (!parsed.success) throw refused('unknown');
-  const refusal = linkRefusal(await findActivationLink(deps.db, hashLinkToken(token)));
-  if (refusal) throw refusal;
+  await usableLink(deps, token);
 }
 
 /**
@@ -47,11 +53,7 @@ export async function checkActivationLink(deps: AppDeps, token: string): Promise
  * clicks on the same link are one activation; a used, replaced or expired link says which it is.
  */
 export async function activateAccount(deps: AppDeps, input: { token: string }): Promise<Activation> {
-  if (!linkTokenSchema.safeParse(input.token).success) throw refused('unknown');
-  const tokenHash = hashLinkToken(input.token);
-  const link = await findActivationLink(deps.db, tokenHash);
-  const refusal = linkRefusal(link);
-  if (refusal || !link) throw refusal ?? refused('unknown');
+  const link = await usableLink(deps, input.token);
 
   let outcome: ActivationOutcome;
   try {
@@ -63,7 +65,7 @@ export async function activateAccount(deps: AppDeps, input: { token: string }): 
   } catch (error) {
     if (error instanceof AppError) throw error;
     // The workflow turned the activation down (it expired meanwhile, or has ended): Postgres says why.
-    throw linkRefusal(await findActivationLink(deps.db, tokenHash)) ?? error;
+    throw linkRefusal(await findActivationLink(deps.db, hashLinkToken(input.token))) ?? error;
   }
 
   const [user, organisation, membership] = await Promise.all([

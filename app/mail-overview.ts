@@ -1,5 +1,4 @@
-import { emailSecretsBinding } from '../mail/mailer';
-import { revealSecrets } from '../mail/secrets';
+import { readableEmail } from '../mail/mailer';
 import { countEmailsByStatus, findEmail, listRecentEmails, type OutboxEmail } from '../store/outbox';
 import type { User } from '../store/users';
 import { requireStaffRole } from './authorization';
@@ -30,22 +29,15 @@ export async function getMailOverview(deps: AppDeps, actor: User, limit = 20) {
   };
 }
 
-function readable(deps: AppDeps, email: OutboxEmail): OutboxEmail {
-  return {
-    ...email,
-    ...revealSecrets(deps.sealingKey, email, email.sealedSecrets, emailSecretsBinding(email.idempotencyKey)),
-  };
-}
-
 /**
  * The development mailbox: every email as its recipient would read it. Only mounted outside production and
  * without SMTP, where the outbox is the mailbox.
  */
 export async function listDevelopmentMailbox(deps: AppDeps, limit = 200): Promise<OutboxEmail[]> {
-  return (await listRecentEmails(deps.db, limit)).map((email) => readable(deps, email));
+  return (await listRecentEmails(deps.db, limit)).map((email) => readableEmail(deps.sealingKey, email));
 }
 
 export async function readDevelopmentEmail(deps: AppDeps, id: string): Promise<OutboxEmail | undefined> {
   const email = await findEmail(deps.db, id);
-  return email && readable(deps, email);
+  return email && readableEmail(deps.sealingKey, email);
 }

@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { insertEmail, markDispatched } from '../store/outbox';
+import { insertEmail, markDispatched, type OutboxEmail } from '../store/outbox';
 import { withTransaction, type Db, type Queryable } from '../store/pool';
 import type { deliverEmail, DeliverEmailInput } from '../workflows/mail-delivery';
 import type { MailData, MailSecrets, MailTemplate } from './catalog';
 import type { MailRenderer } from './renderer';
-import { prepareSecrets } from './secrets';
+import { prepareSecrets, revealSecrets } from './secrets';
 
 export interface MailRequest<T extends MailTemplate> {
   to: string;
@@ -52,6 +52,14 @@ export const deliveryWorkflowId = (emailId: string) => `email-${emailId}`;
 
 /** The associated data that binds an email's sealed secrets to it. */
 export const emailSecretsBinding = (idempotencyKey: string) => `outbox:${idempotencyKey}`;
+
+/** An outbox email as its recipient reads it: secrets back in place (while they have not been wiped). */
+export function readableEmail<T extends OutboxEmail>(sealingKey: Buffer, email: T): T {
+  return {
+    ...email,
+    ...revealSecrets(sealingKey, email, email.sealedSecrets, emailSecretsBinding(email.idempotencyKey)),
+  };
+}
 
 export function createMailer(deps: MailerDeps): Mailer {
   const { db, renderer, temporal, logger } = deps;
