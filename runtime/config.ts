@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { DefinitionCatalog } from '../domain/definitions';
+import type { RequestTimerOverrides } from '../domain/request-timers';
 import { formatDuration, parseDuration } from '../domain/duration';
+import { DEFAULT_DEFINITIONS_DIR, loadDefinitions } from './definitions';
 
 /**
  * The whole configuration of a Sésame process, read once from the environment at start-up. Every value has a
@@ -40,6 +43,24 @@ function duration(fallback: string) {
         ctx.addIssue({
           code: 'custom',
           message: `expected a duration such as 30s, 15m, 48h or 7d (got ${quoted(raw ?? '')})`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function optionalDuration() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const value = parseDuration(raw);
+      if (value === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration such as 30s, 15m, 48h or 7d (got ${quoted(raw)})`,
         });
         return z.NEVER;
       }
@@ -174,6 +195,12 @@ const envSchema = z
     ACTIVATION_LINK_TTL: duration('48h'),
     ACTIVITY_TIMEOUT: duration('30s'),
     PASSWORD_RESET_TTL: duration('1h'),
+
+    DEFINITIONS_DIR: text(),
+    // Override every definition's request timers (tests use seconds); unset, each definition's own apply.
+    REQUEST_DRAFT_REMINDER_AFTER: optionalDuration(),
+    REQUEST_DRAFT_ARCHIVE_AFTER: optionalDuration(),
+    REQUEST_INSTRUCTION_SLA: optionalDuration(),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -255,6 +282,9 @@ export interface Config {
   appSecretIsDevelopmentDefault: boolean;
   demoPassword: string | undefined;
   shutdownTimeoutMs: number;
+  definitions: DefinitionCatalog;
+  /** Set: replaces every definition's own timer (tests use seconds). */
+  requestTimers: RequestTimerOverrides;
 }
 
 /** The public "recherche d'entreprises" API, used when DIRECTORY_URL is not set outside `npm start`. */
@@ -276,6 +306,10 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  const { catalog, problems } = loadDefinitions(
+    e.DEFINITIONS_DIR ? path.resolve(e.DEFINITIONS_DIR) : DEFAULT_DEFINITIONS_DIR,
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
   const production = e.NODE_ENV === 'production';
   const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
   return {
@@ -317,6 +351,12 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     appSecretIsDevelopmentDefault: e.APP_SECRET === undefined,
     demoPassword: e.DEMO_PASSWORD,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    definitions: catalog,
+    requestTimers: {
+      draftReminderMs: e.REQUEST_DRAFT_REMINDER_AFTER,
+      draftArchiveMs: e.REQUEST_DRAFT_ARCHIVE_AFTER,
+      instructionSlaMs: e.REQUEST_INSTRUCTION_SLA,
+    },
   };
 }
 

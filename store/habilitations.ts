@@ -1,0 +1,156 @@
+import type { Queryable } from './pool';
+
+export type HabilitationStatus = 'active' | 'superseded' | 'revoked';
+
+/** The frozen grant an approval creates: credentials (issue 5) hang off it. */
+export interface Habilitation {
+  id: string;
+  requestId: string;
+  revision: number;
+  organisationId: string;
+  definition: string;
+  scopes: string[];
+  status: HabilitationStatus;
+  validUntil: Date;
+  approvedBy: string | null;
+  createdAt: Date;
+  supersededBy: string | null;
+  endedAt: Date | null;
+}
+
+const COLUMNS = `h.id, h.request_id, h.revision, h.organisation_id, h.definition, h.scopes, h.status, h.valid_until,
+  h.approved_by, h.created_at, h.superseded_by, h.ended_at`;
+
+interface Row {
+  id: string;
+  request_id: string;
+  revision: number;
+  organisation_id: string;
+  definition: string;
+  scopes: string[];
+  status: HabilitationStatus;
+  valid_until: Date;
+  approved_by: string | null;
+  created_at: Date;
+  superseded_by: string | null;
+  ended_at: Date | null;
+}
+
+const toHabilitation = (row: Row): Habilitation => ({
+  id: row.id,
+  requestId: row.request_id,
+  revision: row.revision,
+  organisationId: row.organisation_id,
+  definition: row.definition,
+  scopes: row.scopes,
+  status: row.status,
+  validUntil: row.valid_until,
+  approvedBy: row.approved_by,
+  createdAt: row.created_at,
+  supersededBy: row.superseded_by,
+  endedAt: row.ended_at,
+});
+
+export async function findHabilitation(db: Queryable, id: string): Promise<Habilitation | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM habilitations h WHERE h.id = $1`, [id]);
+  return rows[0] && toHabilitation(rows[0]);
+}
+
+export async function findHabilitationOfRevision(
+  db: Queryable,
+  requestId: string,
+  revision: number,
+): Promise<Habilitation | undefined> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM habilitations h WHERE h.request_id = $1 AND h.revision = $2`,
+    [requestId, revision],
+  );
+  return rows[0] && toHabilitation(rows[0]);
+}
+
+export async function findActiveHabilitationOfRequest(
+  db: Queryable,
+  requestId: string,
+): Promise<Habilitation | undefined> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM habilitations h WHERE h.request_id = $1 AND h.status = 'active'`,
+    [requestId],
+  );
+  return rows[0] && toHabilitation(rows[0]);
+}
+
+export async function listHabilitationsOfRequest(db: Queryable, requestId: string): Promise<Habilitation[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM habilitations h WHERE h.request_id = $1 ORDER BY h.revision DESC`,
+    [requestId],
+  );
+  return rows.map(toHabilitation);
+}
+
+export async function listHabilitationsOfOrganisation(
+  db: Queryable,
+  organisationId: string,
+): Promise<Habilitation[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM habilitations h WHERE h.organisation_id = $1 ORDER BY h.created_at DESC`,
+    [organisationId],
+  );
+  return rows.map(toHabilitation);
+}
+
+/**
+ * The habilitation of an approved revision, created on the first call only: the unique (request, revision)
+ * key makes a retried or racing approval find the one that exists. The request's previous habilitation, if
+ * any, is superseded in the same transaction. Returns whether this call created it.
+ */
+export async function createHabilitationOnce(
+  tx: Queryable,
+  grant: Pick<
+    Habilitation,
+    'requestId' | 'revision' | 'organisationId' | 'definition' | 'scopes' | 'validUntil' | 'approvedBy'
+  >,
+): Promise<{ habilitation: Habilitation; created: boolean; superseded: Habilitation | undefined }> {
+  const existing = await findHabilitationOfRevision(tx, grant.requestId, grant.revision);
+  if (existing) return { habilitation: existing, created: false, superseded: undefined };
+  const { rows: previous } = await tx.query<Row>(
+    `UPDATE habilitations h SET status = 'superseded', ended_at = now()
+      WHERE h.request_id = $1 AND h.status = 'active'
+      RETURNING ${COLUMNS}`,
+    [grant.requestId],
+  );
+  const { rows } = await tx.query<Row>(
+    `INSERT INTO habilitations AS h (request_id, revision, organisation_id, definition, scopes, valid_until, approved_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     RETURNING ${COLUMNS}`,
+    [
+      grant.requestId,
+      grant.revision,
+      grant.organisationId,
+      grant.definition,
+      grant.scopes,
+      grant.validUntil,
+      grant.approvedBy,
+    ],
+  );
+  const habilitation = toHabilitation(rows[0]!);
+  if (previous[0])
+    await tx.query(`UPDATE habilitations SET superseded_by = $2 WHERE id = $1`, [
+      previous[0].id,
+      habilitation.id,
+    ]);
+  return { habilitation, created: true, superseded: previous[0] && toHabilitation(previous[0]) };
+}
+
+/** Ends the request's active habilitation (the request was revoked). */
+export async function revokeHabilitationOfRequest(
+  tx: Queryable,
+  requestId: string,
+): Promise<Habilitation | undefined> {
+  const { rows } = await tx.query<Row>(
+    `UPDATE habilitations h SET status = 'revoked', ended_at = now()
+      WHERE h.request_id = $1 AND h.status = 'active'
+      RETURNING ${COLUMNS}`,
+    [requestId],
+  );
+  return rows[0] && toHabilitation(rows[0]);
+}

@@ -1,0 +1,310 @@
+import type { FormData } from '../domain/request-form';
+import type { RequestState } from '../domain/request-states';
+import type { Queryable } from './pool';
+
+export interface AccessRequest {
+  id: string;
+  definition: string;
+  organisationId: string;
+  authorId: string | null;
+  state: RequestState;
+  version: number;
+  revision: number;
+  data: FormData;
+  assigneeId: string | null;
+  createdAt: Date;
+  editedAt: Date;
+  submittedAt: Date | null;
+  decidedAt: Date | null;
+}
+
+const COLUMNS = `r.id, r.definition, r.organisation_id, r.author_id, r.state, r.version, r.revision, r.data,
+  r.assignee_id, r.created_at, r.edited_at, r.submitted_at, r.decided_at`;
+
+interface Row {
+  id: string;
+  definition: string;
+  organisation_id: string;
+  author_id: string | null;
+  state: RequestState;
+  version: number;
+  revision: number;
+  data: FormData;
+  assignee_id: string | null;
+  created_at: Date;
+  edited_at: Date;
+  submitted_at: Date | null;
+  decided_at: Date | null;
+}
+
+const toRequest = (row: Row): AccessRequest => ({
+  id: row.id,
+  definition: row.definition,
+  organisationId: row.organisation_id,
+  authorId: row.author_id,
+  state: row.state,
+  version: row.version,
+  revision: row.revision,
+  data: row.data,
+  assigneeId: row.assignee_id,
+  createdAt: row.created_at,
+  editedAt: row.edited_at,
+  submittedAt: row.submitted_at,
+  decidedAt: row.decided_at,
+});
+
+export async function insertRequest(
+  tx: Queryable,
+  request: { definition: string; organisationId: string; authorId: string },
+): Promise<AccessRequest> {
+  const { rows } = await tx.query<Row>(
+    `INSERT INTO access_requests AS r (definition, organisation_id, author_id) VALUES ($1, $2, $3)
+     RETURNING ${COLUMNS}`,
+    [request.definition, request.organisationId, request.authorId],
+  );
+  return toRequest(rows[0]!);
+}
+
+export async function findRequest(
+  db: Queryable,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<AccessRequest | undefined> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM access_requests r WHERE r.id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return rows[0] && toRequest(rows[0]);
+}
+
+/**
+ * Saves the form data if the request can still be edited. The state check is part of the UPDATE, so a save
+ * racing a submission either lands before it (and is part of what is submitted) or is refused.
+ */
+export async function saveRequestData(
+  db: Queryable,
+  id: string,
+  data: FormData,
+): Promise<AccessRequest | undefined> {
+  const { rows } = await db.query<Row>(
+    `UPDATE access_requests r SET data = $2, edited_at = now()
+      WHERE r.id = $1 AND r.state IN ('draft', 'changes_requested')
+      RETURNING ${COLUMNS}`,
+    [id, JSON.stringify(data)],
+  );
+  return rows[0] && toRequest(rows[0]);
+}
+
+export async function touchRequest(db: Queryable, id: string): Promise<void> {
+  await db.query(`UPDATE access_requests SET edited_at = now() WHERE id = $1`, [id]);
+}
+
+/**
+ * Moves the request from `fromVersion` to the next version and state. Answers false when the version has
+ * already moved on: the transition was applied by an earlier attempt (or another command won the race).
+ */
+export async function applyTransition(
+  tx: Queryable,
+  change: {
+    id: string;
+    fromVersion: number;
+    to: RequestState;
+    revision?: number;
+    submitted?: boolean;
+    decided?: boolean;
+  },
+): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE access_requests
+        SET state = $3, version = version + 1, revision = coalesce($4, revision),
+            submitted_at = CASE WHEN $5 THEN now() ELSE submitted_at END,
+            decided_at = CASE WHEN $6 THEN now() WHEN $5 THEN NULL ELSE decided_at END,
+            edited_at = CASE WHEN $3 = 'draft' THEN now() ELSE edited_at END
+      WHERE id = $1 AND version = $2`,
+    [
+      change.id,
+      change.fromVersion,
+      change.to,
+      change.revision ?? null,
+      change.submitted ?? false,
+      change.decided ?? false,
+    ],
+  );
+  return rowCount === 1;
+}
+
+export async function setAssignee(db: Queryable, id: string, assigneeId: string | null): Promise<void> {
+  await db.query(`UPDATE access_requests SET assignee_id = $2 WHERE id = $1`, [id, assigneeId]);
+}
+
+export interface RequestSummary extends AccessRequest {
+  organisation: { siret: string; name: string };
+  author: { givenName: string; familyName: string; email: string } | null;
+}
+
+const SUMMARY_COLUMNS = `${COLUMNS}, o.siret, o.name AS organisation_name,
+  a.given_name AS author_given_name, a.family_name AS author_family_name, a.email AS author_email`;
+
+interface SummaryRow extends Row {
+  siret: string;
+  organisation_name: string;
+  author_given_name: string | null;
+  author_family_name: string | null;
+  author_email: string | null;
+}
+
+const toSummary = (row: SummaryRow): RequestSummary => ({
+  ...toRequest(row),
+  organisation: { siret: row.siret, name: row.organisation_name },
+  author:
+    row.author_email === null
+      ? null
+      : { givenName: row.author_given_name!, familyName: row.author_family_name!, email: row.author_email },
+});
+
+const SUMMARY_FROM = `access_requests r
+  JOIN organisations o ON o.id = r.organisation_id
+  LEFT JOIN users a ON a.id = r.author_id`;
+
+export async function findRequestSummary(db: Queryable, id: string): Promise<RequestSummary | undefined> {
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE r.id = $1`,
+    [id],
+  );
+  return rows[0] && toSummary(rows[0]);
+}
+
+/** The requests of the organisations where the user is an active member, most recently changed first. */
+export async function listRequestsOfMember(db: Queryable, userId: string): Promise<RequestSummary[]> {
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM}
+      WHERE r.organisation_id IN (SELECT organisation_id FROM memberships WHERE user_id = $1 AND status = 'active')
+      ORDER BY greatest(r.edited_at, coalesce(r.submitted_at, r.edited_at), coalesce(r.decided_at, r.edited_at)) DESC`,
+    [userId],
+  );
+  return rows.map(toSummary);
+}
+
+export async function listRequestsOfOrganisation(
+  db: Queryable,
+  organisationId: string,
+): Promise<RequestSummary[]> {
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE r.organisation_id = $1 ORDER BY r.created_at DESC`,
+    [organisationId],
+  );
+  return rows.map(toSummary);
+}
+
+export interface QueueFilter {
+  /** The definitions the instructor may see; null for every definition. */
+  definitions: string[] | null;
+  definition?: string;
+  states: RequestState[];
+  q?: string;
+  page: number;
+  pageSize: number;
+}
+
+/** The instruction queue: oldest submission first, with a text search over title, organisation and applicant. */
+export async function listInstructionQueue(
+  db: Queryable,
+  filter: QueueFilter,
+): Promise<{ items: RequestSummary[]; total: number }> {
+  const conditions = ['r.state = ANY($1)'];
+  const values: unknown[] = [filter.states];
+  if (filter.definitions !== null) {
+    values.push(filter.definitions);
+    conditions.push(`r.definition = ANY($${values.length})`);
+  }
+  if (filter.definition !== undefined) {
+    values.push(filter.definition);
+    conditions.push(`r.definition = $${values.length}`);
+  }
+  if (filter.q !== undefined && filter.q !== '') {
+    values.push(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const p = `$${values.length}`;
+    conditions.push(`(r.data #>> '{project,title}' ILIKE ${p} OR o.name ILIKE ${p} OR o.siret ILIKE ${p}
+      OR a.email ILIKE ${p} OR (a.given_name || ' ' || a.family_name) ILIKE ${p})`);
+  }
+  const where = conditions.join(' AND ');
+  const { rows: countRows } = await db.query<{ total: number }>(
+    `SELECT count(*)::int AS total FROM ${SUMMARY_FROM} WHERE ${where}`,
+    values,
+  );
+  values.push(filter.pageSize, (filter.page - 1) * filter.pageSize);
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${where}
+      ORDER BY r.submitted_at ASC NULLS LAST, r.created_at ASC
+      LIMIT $${values.length - 1} OFFSET $${values.length}`,
+    values,
+  );
+  return { items: rows.map(toSummary), total: countRows[0]?.total ?? 0 };
+}
+
+export interface Submission {
+  number: number;
+  revision: number;
+  data: FormData;
+  attachments: { id: string; kind: string; originalName: string; sha256: string }[];
+  submittedBy: string | null;
+  submittedAt: Date;
+}
+
+export async function recordSubmission(
+  tx: Queryable,
+  submission: Omit<Submission, 'number' | 'submittedAt'> & { requestId: string },
+): Promise<number> {
+  const { rows } = await tx.query<{ number: number }>(
+    `INSERT INTO request_submissions (request_id, number, revision, data, attachments, submitted_by)
+     SELECT $1, coalesce(max(number), 0) + 1, $2, $3, $4, $5 FROM request_submissions WHERE request_id = $1
+     RETURNING number`,
+    [
+      submission.requestId,
+      submission.revision,
+      JSON.stringify(submission.data),
+      JSON.stringify(submission.attachments),
+      submission.submittedBy,
+    ],
+  );
+  return rows[0]!.number;
+}
+
+/** The latest submissions, newest first. */
+export async function listSubmissions(db: Queryable, requestId: string, limit = 2): Promise<Submission[]> {
+  const { rows } = await db.query<{
+    number: number;
+    revision: number;
+    data: FormData;
+    attachments: Submission['attachments'];
+    submitted_by: string | null;
+    submitted_at: Date;
+  }>(
+    `SELECT number, revision, data, attachments, submitted_by, submitted_at FROM request_submissions
+      WHERE request_id = $1 ORDER BY number DESC LIMIT $2`,
+    [requestId, limit],
+  );
+  return rows.map((row) => ({
+    number: row.number,
+    revision: row.revision,
+    data: row.data,
+    attachments: row.attachments,
+    submittedBy: row.submitted_by,
+    submittedAt: row.submitted_at,
+  }));
+}
+
+/** Milliseconds since a person last changed the request, measured by the database clock. */
+export async function requestIdleTime(
+  db: Queryable,
+  id: string,
+): Promise<{ state: RequestState; idleMs: number; editedAt: Date } | undefined> {
+  const { rows } = await db.query<{ state: RequestState; idle_ms: number; edited_at: Date }>(
+    `SELECT state, (extract(epoch FROM (now() - edited_at)) * 1000)::float8 AS idle_ms, edited_at
+       FROM access_requests WHERE id = $1`,
+    [id],
+  );
+  return (
+    rows[0] && { state: rows[0].state, idleMs: Math.max(0, rows[0].idle_ms), editedAt: rows[0].edited_at }
+  );
+}
