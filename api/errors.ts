@@ -10,6 +10,8 @@ export interface ErrorBody {
   errors?: { path: string; message: string }[];
   retryAfterSeconds?: number;
   requestId?: string;
+  state?: string;
+  allowedCommands?: string[];
 }
 
 /** The one place where a problem becomes an HTTP answer of the JSON API. */
@@ -65,6 +67,16 @@ export function problemToHttp(problem: Problem): {
       };
     case 'Conflict':
       return { status: 409, body: { error: problem.code, message: problem.message } };
+    case 'InvalidTransition':
+      return {
+        status: 409,
+        body: {
+          error: 'invalid_transition',
+          message: `Cette action n’est pas possible : la demande est à l’état « ${problem.stateLabel} ».`,
+          state: problem.state,
+          allowedCommands: problem.allowedCommands,
+        },
+      };
     case 'LinkRefused': {
       const { status, message } = LINK_REFUSALS[problem.link][problem.reason];
       return { status, body: { error: `link_${problem.reason}`, message } };

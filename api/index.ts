@@ -6,10 +6,19 @@ import { apiErrorHandler, apiNotFound } from './errors';
 import { buildOpenApiDocument } from './openapi';
 import { organisationRoutes } from './organisation-routes';
 import { mountRoute, type AnyRoute } from './route';
+import { instructionRoutes } from './instruction-routes';
+import { requestRoutes } from './request-routes';
 import { sessionRoutes } from './session-routes';
 
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  return [...sessionRoutes(deps), ...accountRoutes(deps), ...organisationRoutes(deps), ...adminRoutes(deps)];
+  return [
+    ...sessionRoutes(deps),
+    ...accountRoutes(deps),
+    ...organisationRoutes(deps),
+    ...adminRoutes(deps),
+    ...requestRoutes(deps),
+    ...instructionRoutes(deps),
+  ];
 }
 
 /** The JSON API under /api/v1, and the JSON answers of everything under /api. */

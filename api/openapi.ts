@@ -1,10 +1,11 @@
-import type { z } from 'zod';
+import { z as zod, type z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { SESSION_COOKIE } from '../http/session';
 import type { AnyRoute } from './route';
 import { errorSchema } from './schemas';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+const zFile = () => zod.string().meta({ format: 'binary', description: 'The file.' });
 
 /** Answers every route may give besides its own, documented once here rather than on each route. */
 function commonResponses(route: AnyRoute): ZodOpenApiOperationObject['responses'] {
@@ -49,7 +50,23 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { version: string
             },
           }
         : {}),
-      ...(route.body ? { requestBody: { required: true, ...json(route.body) } } : {}),
+      ...(route.upload
+        ? {
+            requestBody: {
+              required: true,
+              description: route.upload.description,
+              content: {
+                'multipart/form-data': {
+                  schema: (route.body as z.ZodObject<z.ZodRawShape>).extend({
+                    [route.upload.field]: zFile(),
+                  }),
+                },
+              },
+            },
+          }
+        : route.body
+          ? { requestBody: { required: true, ...json(route.body) } }
+          : {}),
       responses: { ...commonResponses(route), ...own },
     };
     paths[path] = { ...paths[path], [route.method]: operation };

@@ -1,6 +1,8 @@
 import type { Request, Response, Router } from 'express';
+import multer from 'multer';
 import type { z } from 'zod';
 import { AppError } from '../domain/errors';
+import type { UploadedFile } from '../domain/uploaded-file';
 import { isCsrfValid } from '../http/csrf';
 import type { User } from '../store/users';
 import { zodIssuesToFieldErrors } from './errors';
@@ -25,12 +27,23 @@ export interface ApiResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Bytes sent as they are (a downloaded file), instead of a JSON body. */
+  raw?: Buffer;
+}
+
+export interface UploadSpec {
+  /** The multipart field that carries the file. */
+  field: string;
+  maxBytes: number;
+  description: string;
 }
 
 export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, A extends Auth> {
   params: z.output<P>;
   query: z.output<Q>;
   body: z.output<B>;
+  /** With `upload`: the file, or undefined when the field was absent. */
+  file: UploadedFile | undefined;
   user: A extends 'session' ? User : User | undefined;
   req: Request;
   res: Response;
@@ -53,6 +66,8 @@ export interface RouteDefinition<
   params?: P;
   query?: Q;
   body?: B;
+  /** multipart/form-data with one file: the other fields are validated by `body`. */
+  upload?: UploadSpec;
   responses: Record<number, ResponseSpec>;
   handler: (input: HandlerInput<P, Q, B, A>) => Promise<ApiResult>;
 }
@@ -84,7 +99,10 @@ export function mountRoute(router: Router, route: AnyRoute): void {
       if (route.method !== 'get' && !isCsrfValid(req))
         throw new AppError({ kind: 'Forbidden', reason: 'csrf' });
     }
-    if (route.body !== undefined && !req.is('application/json')) {
+    let file: UploadedFile | undefined;
+    if (route.upload !== undefined) {
+      file = await receiveUpload(req, res, route.upload);
+    } else if (route.body !== undefined && hasBody(req) && !req.is('application/json')) {
       res.status(415).json({
         error: 'unsupported_media_type',
         message: 'Le corps de la requête doit être envoyé en JSON (Content-Type: application/json).',
@@ -99,6 +117,7 @@ export function mountRoute(router: Router, route: AnyRoute): void {
       params: params?.data,
       query: parse(route.query, req.query),
       body: parse(route.body, req.body ?? {}),
+      file,
       user: req.user,
       req,
       res,
@@ -108,7 +127,46 @@ export function mountRoute(router: Router, route: AnyRoute): void {
     const schema = route.responses[result.status]?.schema;
     const body = schema && result.body !== undefined ? schema.parse(result.body) : result.body;
     res.set(result.headers ?? {}).status(result.status);
-    if (body === undefined) res.end();
+    if (result.raw !== undefined) res.send(result.raw);
+    else if (body === undefined) res.end();
     else res.json(body);
   });
+}
+
+/** Runs multer for one file field; its refusals (too big, unexpected field, not multipart) become 4xx answers. */
+async function receiveUpload(
+  req: Request,
+  res: Response,
+  spec: UploadSpec,
+): Promise<UploadedFile | undefined> {
+  if (!req.is('multipart/form-data')) {
+    throw new AppError({
+      kind: 'ValidationFailed',
+      errors: [{ path: spec.field, message: 'Envoyez le fichier en multipart/form-data.' }],
+    });
+  }
+  const receive = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: spec.maxBytes, files: 1, fields: 10, fieldSize: 10_000, parts: 12 },
+  }).single(spec.field);
+  await new Promise<void>((resolve, reject) => {
+    receive(req, res, (error: unknown) => {
+      if (error === undefined || error === null) return resolve();
+      const code = error instanceof multer.MulterError ? error.code : 'MALFORMED';
+      const message =
+        code === 'LIMIT_FILE_SIZE'
+          ? `Le fichier dépasse la taille maximale (${Math.round(spec.maxBytes / 1024 / 1024)} Mo).`
+          : code === 'LIMIT_UNEXPECTED_FILE' || code === 'LIMIT_FILE_COUNT'
+            ? `Envoyez un seul fichier, dans le champ « ${spec.field} ».`
+            : 'L’envoi du fichier est incomplet ou mal formé.';
+      reject(new AppError({ kind: 'ValidationFailed', errors: [{ path: spec.field, message }] }));
+    });
+  });
+  const file = (req as Request & { file?: Express.Multer.File }).file;
+  return file && { originalName: file.originalname, content: file.buffer };
+}
+
+/** A command without input may be sent without a body at all; a body, when there is one, must be JSON. */
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }

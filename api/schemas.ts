@@ -13,6 +13,14 @@ export const errorSchema = z
     errors: z.array(fieldErrorSchema).optional().meta({ description: 'One entry per faulty field.' }),
     retryAfterSeconds: z.number().int().optional(),
     requestId: z.string().optional(),
+    state: z
+      .string()
+      .optional()
+      .meta({ description: 'On `invalid_transition`: the request’s current state.' }),
+    allowedCommands: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'On `invalid_transition`: the commands this user may send in that state.' }),
   })
   .meta({ id: 'Error' });
 

@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Directory } from '../directory/client';
+import type { DefinitionCatalog } from '../domain/definitions';
+import type { RequestTimerOverrides } from '../domain/request-timers';
 import type { Mailer } from '../mail/mailer';
 import type { Db } from '../store/pool';
 
@@ -16,6 +18,9 @@ export interface AppDeps {
   accounts: { activationLinkTtlMs: number; passwordResetTtlMs: number };
   /** Passed to workflows: how long one activity attempt may take before it is retried. */
   activityTimeoutMs: number;
+  definitions: DefinitionCatalog;
+  /** Replace the definitions' own request timers when set (tests use seconds). */
+  requestTimers: RequestTimerOverrides;
   /** Opens the sealed secrets of queued emails, for the development mailbox. */
   sealingKey: Buffer;
 }

@@ -23,7 +23,9 @@ export interface DirectoryStandIn {
   holdRequests(): { release(): void };
   /** For tests: every answer is delayed by this much. */
   setLatency(ms: number): void;
-  /** Back to normal service: no injected failure or latency left. */
+  /** For tests: the directory now says this establishment has closed (as happens between two look-ups). */
+  closeEstablishment(siret: string): void;
+  /** Back to normal service: no injected failure, latency or closure left. */
   reset(): void;
   readonly requestCount: number;
 }
@@ -48,6 +50,7 @@ export async function startDirectoryStandIn(
   const stopping = new AbortController();
   const stopped = new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve()));
   let latencyMs = 0;
+  const closedSirets = new Set<string>();
   let requestCount = 0;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -73,10 +76,21 @@ export async function startDirectoryStandIn(
     }
     const query = parseSearchQuery(url.searchParams);
     if (!query.ok) return sendJson(response, 400, { erreur: query.error });
-    sendJson(response, 200, directory.search(query.terms, query.page, query.perPage));
+    const answer = directory.search(query.terms, query.page, query.perPage);
+    sendJson(response, 200, closedSirets.size === 0 ? answer : withClosures(answer, closedSirets));
   }
 
   /** Sliding one-second window per client address; refused requests do not use up the allowance. */
+  /** Establishments closed by a test, reported closed wherever they appear in an answer. */
+  function withClosures<T>(answer: T, closed: Set<string>): T {
+    return JSON.parse(JSON.stringify(answer), (_key, value: unknown) => {
+      if (value && typeof value === 'object' && closed.has((value as { siret?: string }).siret ?? '')) {
+        return { ...value, etat_administratif: 'F' };
+      }
+      return value;
+    }) as T;
+  }
+
   function takeRateLimitSlot(client: string): number | undefined {
     const now = Date.now();
     const recent = (acceptedAt.get(client) ?? []).filter((at) => now - at < 1_000);
@@ -128,9 +142,13 @@ export async function startDirectoryStandIn(
     setLatency(ms) {
       latencyMs = ms;
     },
+    closeEstablishment(siret) {
+      closedSirets.add(siret);
+    },
     reset() {
       injectedFailures.length = 0;
       latencyMs = 0;
+      closedSirets.clear();
     },
     async stop() {
       stopping.abort();

@@ -16,6 +16,8 @@ export type Problem =
   | { kind: 'InvalidCredentials' }
   | { kind: 'TooManyRequests'; retryAfterSeconds: number }
   | { kind: 'Conflict'; code: string; message: string }
+  /** A command the request's current state does not allow (spec §3): the state and what is allowed instead. */
+  | { kind: 'InvalidTransition'; state: string; stateLabel: string; allowedCommands: string[] }
   | {
       kind: 'LinkRefused';
       link: 'activation' | 'password_reset';

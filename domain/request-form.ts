@@ -84,7 +84,7 @@ export function draftSchema(definition: Definition) {
   if (hasBlock(definition, 'scopes')) {
     shape.scopes = z
       .array(
-        z.string({ error: 'Identifiant de donnée attendu.' }).refine((id) => scopeIds.includes(id), {
+        z.enum(scopeIds as [string, ...string[]], {
           error: (issue) => `Donnée inconnue pour cette API : « ${String(issue.input)} ».`,
         }),
         { error: 'Liste d’identifiants de données attendue.' },

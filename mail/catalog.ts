@@ -45,6 +45,43 @@ export interface MailCatalog {
     secrets: never;
   };
   'password-reset': { data: { givenName: string; expiresAt: string }; secrets: 'resetUrl' };
+  'request-submitted': {
+    data: RequestMailBase & { givenName: string };
+    secrets: never;
+  };
+  'request-to-instruct': { data: RequestMailBase & { siret: string; resubmitted: boolean }; secrets: never };
+  'request-decision': {
+    data: RequestMailBase & {
+      givenName: string;
+      decisionLabel: string;
+      validated: boolean;
+      changesRequested: boolean;
+      refused: boolean;
+      revoked: boolean;
+      archived: boolean;
+      reason: string;
+    };
+    secrets: never;
+  };
+  'request-draft-reminder': {
+    data: RequestMailBase & { givenName: string; editedAt: string; archiveAt: string };
+    secrets: never;
+  };
+  'instruction-reminder': { data: RequestMailBase & { siret: string; submittedAt: string }; secrets: never };
+  'request-message': { data: RequestMailBase & { authorLabel: string; message: string }; secrets: never };
+  'opinion-requested': {
+    data: RequestMailBase & { givenName: string; askedByName: string; question: string };
+    secrets: never;
+  };
+  'request-support-needed': { data: RequestMailBase & { siret: string; reason: string }; secrets: never };
+}
+
+/** What every email about an access request says: which request, for whom, and the link to it. */
+export interface RequestMailBase {
+  title: string;
+  definitionName: string;
+  organisationName: string;
+  requestUrl: string;
 }
 
 export type MailTemplate = keyof MailCatalog;
@@ -61,4 +98,12 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'support-needed',
   'support-decision',
   'password-reset',
+  'request-submitted',
+  'request-to-instruct',
+  'request-decision',
+  'request-draft-reminder',
+  'instruction-reminder',
+  'request-message',
+  'opinion-requested',
+  'request-support-needed',
 ];

@@ -81,6 +81,8 @@ export function openServices(
     publicUrl: config.http.publicUrl,
     accounts: config.accounts,
     activityTimeoutMs: config.activityTimeoutMs,
+    definitions: config.definitions,
+    requestTimers: config.requestTimers,
     logger,
     sealingKey: keys.sealedSecrets,
     temporalAddress: options.temporalAddress,

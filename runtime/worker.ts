@@ -97,6 +97,8 @@ export async function startWorker(services: Services, bundle: WorkflowBundleOpti
       sealingKey: services.keys.sealedSecrets,
       messageIdDomain: config.http.publicUrl.hostname,
       publicUrl: config.http.publicUrl,
+      definitions: config.definitions,
+      directory: services.directory,
       logger: logger.child({ component: 'activities' }),
     }),
     shutdownGraceTime: '10s',

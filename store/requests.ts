@@ -55,12 +55,12 @@ const toRequest = (row: Row): AccessRequest => ({
 
 export async function insertRequest(
   tx: Queryable,
-  request: { definition: string; organisationId: string; authorId: string },
+  request: { id: string; definition: string; organisationId: string; authorId: string },
 ): Promise<AccessRequest> {
   const { rows } = await tx.query<Row>(
-    `INSERT INTO access_requests AS r (definition, organisation_id, author_id) VALUES ($1, $2, $3)
+    `INSERT INTO access_requests AS r (id, definition, organisation_id, author_id) VALUES ($1, $2, $3, $4)
      RETURNING ${COLUMNS}`,
-    [request.definition, request.organisationId, request.authorId],
+    [request.id, request.definition, request.organisationId, request.authorId],
   );
   return toRequest(rows[0]!);
 }

@@ -232,3 +232,23 @@ export async function ensureStaffAccount(
   }
   return id;
 }
+
+/** Active staff holding a definition role for this definition (or for every definition). */
+export async function listStaffForDefinition(
+  db: Queryable,
+  role: 'instructeur' | 'rapporteur',
+  definition: string,
+): Promise<{ id: string; email: string; givenName: string; familyName: string }[]> {
+  const { rows } = await db.query<{ id: string; email: string; given_name: string; family_name: string }>(
+    `SELECT DISTINCT u.id, u.email, u.given_name, u.family_name FROM users u JOIN staff_roles r ON r.user_id = u.id
+      WHERE r.role = $1 AND (r.definition_slug IS NULL OR r.definition_slug = $2) AND u.status = 'active'
+      ORDER BY u.email`,
+    [role, definition],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    email: row.email,
+    givenName: row.given_name,
+    familyName: row.family_name,
+  }));
+}

@@ -59,6 +59,12 @@ function problemPage(problem: Problem): ErrorPage {
         message,
       };
     }
+    case 'InvalidTransition':
+      return {
+        status: 409,
+        heading: 'Action impossible',
+        message: `Cette action n’est pas possible : la demande est à l’état « ${problem.stateLabel} ». Actualisez la page pour voir son état actuel.`,
+      };
     case 'ValidationFailed':
     case 'InvalidCredentials':
     case 'Conflict':

@@ -27,7 +27,7 @@ export class HttpClient {
   async request(
     method: string,
     path: string,
-    init: { headers?: Record<string, string>; body?: string } = {},
+    init: { headers?: Record<string, string>; body?: string | Uint8Array } = {},
   ): Promise<HttpAnswer> {
     const headers: Record<string, string> = { ...this.defaultHeaders, ...init.headers };
     if (this.cookies.size > 0) {

@@ -1,0 +1,133 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { hasBlock, type Definition } from '../domain/definitions';
+import { notFound, validationFailed } from '../domain/errors';
+import { looksLikePdf } from '../domain/pdf';
+import { isEditable } from '../domain/request-states';
+import {
+  deleteAttachment,
+  findAttachmentContent,
+  insertAttachment,
+  listAttachments,
+  type AttachmentInfo,
+} from '../store/request-attachments';
+import { recordRequestEvent } from '../store/request-events';
+import { touchRequest } from '../store/requests';
+import type { User } from '../store/users';
+import type { UploadedFile } from '../domain/uploaded-file';
+import type { AppDeps } from './deps';
+import { invalidTransition, loadVisibleRequest } from './request-access';
+import { parseInput } from './validation';
+
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
+export const ATTACHMENT_KIND_LABELS = {
+  legal_basis: 'Texte du cadre juridique',
+  other: 'Autre pièce justificative',
+} as const;
+export type AttachmentKind = keyof typeof ATTACHMENT_KIND_LABELS;
+
+function kindsOf(definition: Definition): AttachmentKind[] {
+  return hasBlock(definition, 'legalBasis') ? ['legal_basis', 'other'] : ['other'];
+}
+
+export function attachmentFieldsSchema(kinds: readonly string[] = Object.keys(ATTACHMENT_KIND_LABELS)) {
+  return z.object({
+    kind: z.enum(kinds as [string, ...string[]], {
+      error: `Type de pièce inconnu ; valeurs possibles : ${kinds.join(', ')}.`,
+    }),
+  });
+}
+
+/**
+ * Adds a PDF to an editable request. The content decides, not the name: anything that is not really a PDF
+ * is refused. The stored name is made here; the one the person gave is kept for display only.
+ */
+export async function addAttachment(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+  input: unknown,
+  file: UploadedFile | undefined,
+): Promise<AttachmentInfo> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  if (!visible.access.applicant) throw notFound();
+  const { kind } = parseInput(attachmentFieldsSchema(kindsOf(visible.definition)), input);
+  if (!isEditable(visible.request.state)) throw invalidTransition(visible);
+  if (!file || file.content.length === 0)
+    throw validationFailed([{ path: 'file', message: 'Joignez un fichier PDF.' }]);
+  if (file.content.length > MAX_ATTACHMENT_BYTES)
+    throw validationFailed([{ path: 'file', message: 'Le fichier dépasse la taille maximale (10 Mo).' }]);
+  if (!looksLikePdf(file.content))
+    throw validationFailed([
+      { path: 'file', message: 'Le fichier n’est pas un PDF valide. Seuls les fichiers PDF sont acceptés.' },
+    ]);
+
+  const originalName = displayName(file.originalName);
+  const stored = await insertAttachment(deps.db, {
+    requestId,
+    kind,
+    fileName: `${kind.replace('_', '-')}-${randomBytes(6).toString('hex')}.pdf`,
+    originalName,
+    contentType: 'application/pdf',
+    content: file.content,
+    sha256: createHash('sha256').update(file.content).digest('hex'),
+    uploadedBy: actor.id,
+  });
+  if (!stored) throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
+  await touchRequest(deps.db, requestId);
+  await recordRequestEvent(deps.db, {
+    requestId,
+    revision: visible.request.revision,
+    type: 'attachment_added',
+    actorId: actor.id,
+    details: { attachmentId: stored.id, kind, fileName: stored.fileName },
+  });
+  return stored;
+}
+
+/** A name fit to show: no path, no control characters, not too long. */
+function displayName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const clean = [...base]
+    .filter((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f)
+    .join('')
+    .trim()
+    .slice(0, 200);
+  return clean === '' ? 'document.pdf' : clean;
+}
+
+export async function listRequestAttachments(deps: AppDeps, actor: User, requestId: string) {
+  await loadVisibleRequest(deps, actor, requestId);
+  return listAttachments(deps.db, requestId);
+}
+
+export async function downloadAttachment(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+  attachmentId: string,
+) {
+  await loadVisibleRequest(deps, actor, requestId);
+  const file = await findAttachmentContent(deps.db, requestId, attachmentId);
+  if (!file) throw notFound();
+  return file;
+}
+
+export async function removeAttachment(deps: AppDeps, actor: User, requestId: string, attachmentId: string) {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  if (!visible.access.applicant) throw notFound();
+  if (!isEditable(visible.request.state)) throw invalidTransition(visible);
+  const existing = (await listAttachments(deps.db, requestId)).find((file) => file.id === attachmentId);
+  if (!existing) throw notFound();
+  if (!(await deleteAttachment(deps.db, requestId, attachmentId)))
+    throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
+  await touchRequest(deps.db, requestId);
+  await recordRequestEvent(deps.db, {
+    requestId,
+    revision: visible.request.revision,
+    type: 'attachment_removed',
+    actorId: actor.id,
+    details: { attachmentId, kind: existing.kind, fileName: existing.fileName },
+  });
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import type { Definition } from '../domain/definitions';
+import { notFound } from '../domain/errors';
+import { draftSchema } from '../domain/request-form';
+import type { AppDeps } from './deps';
+
+/** The API definitions anyone may read: what can be asked for, and the shape of the form. */
+export function listDefinitions(deps: AppDeps): readonly Definition[] {
+  return deps.definitions.list();
+}
+
+export function findDefinition(deps: AppDeps, slug: string): Definition {
+  const definition = deps.definitions.find(slug);
+  if (!definition) throw notFound();
+  return definition;
+}
+
+/**
+ * The JSON Schema of a definition's form data: every block and field it accepts, with the identifiers of its
+ * scopes and use cases. Drafts may leave any field out; a submission needs them all (see submit's 422 errors).
+ */
+export function formJsonSchema(definition: Definition): Record<string, unknown> {
+  return z.toJSONSchema(draftSchema(definition), { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+}

@@ -1,0 +1,404 @@
+import { z } from 'zod';
+import { AppError, notFound, validationFailed } from '../domain/errors';
+import { diffForms, type FieldChange } from '../domain/request-form';
+import { REQUEST_STATES, type RequestState } from '../domain/request-states';
+import { DEFINITION_ROLES, hasStaffRole } from '../domain/roles';
+import { requestMailBase } from '../mail/request-notifications';
+import { listActiveMembers } from '../store/memberships';
+import { withTransaction } from '../store/pool';
+import { listRequestEvents, recordRequestEvent, type RequestEvent } from '../store/request-events';
+import {
+  answerOpinion,
+  insertOpinionRequest,
+  insertRequestMessage,
+  listOpinions,
+  listRequestMessages,
+  type Opinion,
+  type RequestMessage,
+} from '../store/request-messages';
+import { listInstructionQueue, listSubmissions, setAssignee, type RequestSummary } from '../store/requests';
+import { findUserById, listStaffForDefinition, type User } from '../store/users';
+import type { AppDeps } from './deps';
+import { loadVisibleRequest, type VisibleRequest } from './request-access';
+import { parseInput } from './validation';
+
+const DEFAULT_QUEUE_STATES: RequestState[] = ['submitted', 'pending_support'];
+const PAGE_SIZE = 20;
+
+export const queueQuerySchema = z.object({
+  definition: z.string().trim().max(64).optional(),
+  state: z
+    .enum(REQUEST_STATES, { error: `État inconnu ; valeurs possibles : ${REQUEST_STATES.join(', ')}.` })
+    .optional(),
+  q: z.string().trim().max(200, 'Recherche trop longue (200 caractères au plus).').optional(),
+  page: z.coerce
+    .number({ error: 'Numéro de page attendu.' })
+    .int('Numéro de page attendu.')
+    .min(1, 'Les pages commencent à 1.')
+    .max(10_000)
+    .default(1),
+});
+
+/** The definitions whose requests this person instructs or reports on; null for every definition. */
+function definitionsOf(actor: User): string[] | null {
+  if (hasStaffRole(actor.staffRoles, 'admin')) return null;
+  const grants = actor.staffRoles.filter((grant) =>
+    (DEFINITION_ROLES as readonly string[]).includes(grant.role),
+  );
+  if (grants.some((grant) => grant.definition === null)) return null;
+  return grants.map((grant) => grant.definition!);
+}
+
+export interface QueuePage {
+  items: (RequestSummary & { ageDays: number; slaDays: number; overdue: boolean })[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+/**
+ * The instruction queue (spec §3): oldest submission first, with each request's age against its
+ * definition's SLA. Instructors and reporters only, limited to their definitions.
+ */
+export async function listQueue(deps: AppDeps, actor: User, input: unknown): Promise<QueuePage> {
+  const allowed = definitionsOf(actor);
+  if (allowed !== null && allowed.length === 0) throw new AppError({ kind: 'Forbidden', reason: 'role' });
+  const query = parseInput(queueQuerySchema, input);
+  if (query.definition !== undefined && allowed !== null && !allowed.includes(query.definition))
+    return { items: [], total: 0, page: query.page, pageSize: PAGE_SIZE };
+  const { items, total } = await listInstructionQueue(deps.db, {
+    definitions: allowed,
+    definition: query.definition || undefined,
+    states: query.state ? [query.state] : DEFAULT_QUEUE_STATES,
+    q: query.q,
+    page: query.page,
+    pageSize: PAGE_SIZE,
+  });
+  const now = Date.now();
+  return {
+    items: items.map((item) => {
+      const definition = deps.definitions.find(item.definition);
+      const slaDays = definition?.timers.instructionSlaDays ?? 0;
+      const ageDays = item.submittedAt ? Math.floor((now - item.submittedAt.getTime()) / 86_400_000) : 0;
+      return { ...item, ageDays, slaDays, overdue: item.state === 'submitted' && ageDays >= slaDays };
+    }),
+    total,
+    page: query.page,
+    pageSize: PAGE_SIZE,
+  };
+}
+
+export const messageSchema = z.object({
+  body: z
+    .string({ error: 'Écrivez un message.' })
+    .trim()
+    .min(1, 'Écrivez un message.')
+    .max(5_000, 'Le message ne peut dépasser 5 000 caractères.'),
+});
+
+/**
+ * A message in the thread between the organisation and the instructors, emailed to the other side: the
+ * instructors of the definition, or the organisation's people following the request.
+ */
+export async function postMessage(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+  input: unknown,
+): Promise<string> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  const side = visible.access.instructor ? 'instruction' : visible.access.member ? 'organisation' : undefined;
+  if (side === undefined) throw notFound();
+  const { body } = parseInput(messageSchema, input);
+  const { request, definition } = visible;
+  const dispatches: (() => Promise<void>)[] = [];
+  const id = await withTransaction(deps.db, async (tx) => {
+    const messageId = await insertRequestMessage(tx, {
+      requestId,
+      authorId: actor.id,
+      side,
+      internal: false,
+      body,
+    });
+    await recordRequestEvent(tx, {
+      requestId,
+      revision: request.revision,
+      type: 'message',
+      actorId: actor.id,
+      details: { messageId, side },
+    });
+    const recipients =
+      side === 'instruction'
+        ? (await listActiveMembers(tx, request.organisationId)).filter((member) =>
+            member.roles.some((role) => role !== 'lecteur'),
+          )
+        : await listStaffForDefinition(tx, 'instructeur', definition.slug);
+    const mail = { mailer: deps.mailer, publicUrl: deps.publicUrl };
+    for (const recipient of recipients) {
+      const recipientId = 'userId' in recipient ? recipient.userId : recipient.id;
+      if (recipientId === actor.id) continue;
+      const queued = await deps.mailer.enqueue(tx, {
+        to: recipient.email,
+        template: 'request-message',
+        data: {
+          ...requestMailBase(
+            mail,
+            request,
+            definition,
+            side === 'instruction' ? 'organisation' : 'instruction',
+          ),
+          authorLabel:
+            side === 'instruction'
+              ? 'L’équipe d’instruction'
+              : `${actor.givenName} ${actor.familyName} (${request.organisation.name})`,
+          message: body,
+        },
+        idempotencyKey: `request-message:${messageId}:${recipientId}`,
+      });
+      dispatches.push(queued.dispatch);
+    }
+    return messageId;
+  });
+  for (const dispatch of dispatches) await dispatch();
+  return id;
+}
+
+export async function listMessages(deps: AppDeps, actor: User, requestId: string): Promise<RequestMessage[]> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  if (!visible.access.member && !visible.access.instructor && !visible.access.reporter) throw notFound();
+  return listRequestMessages(deps.db, requestId, { internal: false });
+}
+
+function requireInstructionSide(visible: VisibleRequest): void {
+  // The organisation never learns that internal notes or opinions exist.
+  if (!visible.access.instructor && !visible.access.reporter) throw notFound();
+}
+
+/** An internal note: instructors and reporters see it, the organisation never does. */
+export async function addNote(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+  input: unknown,
+): Promise<string> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  requireInstructionSide(visible);
+  if (!visible.access.instructor) throw notFound();
+  const { body } = parseInput(messageSchema, input);
+  return withTransaction(deps.db, async (tx) => {
+    const noteId = await insertRequestMessage(tx, {
+      requestId,
+      authorId: actor.id,
+      side: 'instruction',
+      internal: true,
+      body,
+    });
+    await recordRequestEvent(tx, {
+      requestId,
+      revision: visible.request.revision,
+      type: 'note',
+      actorId: actor.id,
+      internal: true,
+      details: { noteId },
+    });
+    return noteId;
+  });
+}
+
+export async function listNotes(deps: AppDeps, actor: User, requestId: string): Promise<RequestMessage[]> {
+  requireInstructionSide(await loadVisibleRequest(deps, actor, requestId));
+  return listRequestMessages(deps.db, requestId, { internal: true });
+}
+
+export const assignSchema = z.object({
+  assign: z
+    .boolean({ error: 'Valeur attendue : true (me l’attribuer) ou false (me retirer).' })
+    .default(true),
+});
+
+/** An instructor takes the request (or gives it back); the timeline says who. */
+export async function assignToMe(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+  input: unknown,
+): Promise<{ assigneeId: string | null }> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  requireInstructionSide(visible);
+  if (!visible.access.instructor) throw notFound();
+  const { assign } = parseInput(assignSchema, input ?? {});
+  const assigneeId = assign ? actor.id : null;
+  await withTransaction(deps.db, async (tx) => {
+    await setAssignee(tx, requestId, assigneeId);
+    await recordRequestEvent(tx, {
+      requestId,
+      revision: visible.request.revision,
+      type: assign ? 'assigned' : 'unassigned',
+      actorId: actor.id,
+      internal: true,
+    });
+  });
+  return { assigneeId };
+}
+
+export const opinionRequestSchema = z.object({
+  reporterId: z.uuid('Identifiant de rapporteur invalide.'),
+  question: z
+    .string({ error: 'Posez votre question.' })
+    .trim()
+    .min(1, 'Posez votre question.')
+    .max(5_000, 'La question ne peut dépasser 5 000 caractères.'),
+});
+
+export const opinionAnswerSchema = z.object({
+  opinionId: z.uuid('Identifiant d’avis invalide.'),
+  answer: z
+    .string({ error: 'Donnez votre avis.' })
+    .trim()
+    .min(1, 'Donnez votre avis.')
+    .max(5_000, 'L’avis ne peut dépasser 5 000 caractères.'),
+});
+
+/** The reporters an instructor may ask about this request: those of its definition. */
+export async function listReporters(deps: AppDeps, actor: User, requestId: string) {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  if (!visible.access.instructor) throw notFound();
+  return listStaffForDefinition(deps.db, 'rapporteur', visible.definition.slug);
+}
+
+/** An instructor asks a reporter of the definition for an opinion; the reporter is emailed. */
+export async function askOpinion(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+  input: unknown,
+): Promise<string> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  if (!visible.access.instructor) throw notFound();
+  const { reporterId, question } = parseInput(opinionRequestSchema, input);
+  const reporters = await listStaffForDefinition(deps.db, 'rapporteur', visible.definition.slug);
+  const reporter = reporters.find((candidate) => candidate.id === reporterId);
+  if (!reporter)
+    throw validationFailed([
+      { path: 'reporterId', message: 'Cette personne n’est pas rapporteur pour cette API.' },
+    ]);
+  const dispatches: (() => Promise<void>)[] = [];
+  const id = await withTransaction(deps.db, async (tx) => {
+    const opinionId = await insertOpinionRequest(tx, { requestId, reporterId, askedBy: actor.id, question });
+    await recordRequestEvent(tx, {
+      requestId,
+      revision: visible.request.revision,
+      type: 'opinion_requested',
+      actorId: actor.id,
+      internal: true,
+      details: { opinionId, reporterId },
+    });
+    const queued = await deps.mailer.enqueue(tx, {
+      to: reporter.email,
+      template: 'opinion-requested',
+      data: {
+        ...requestMailBase(
+          { mailer: deps.mailer, publicUrl: deps.publicUrl },
+          visible.request,
+          visible.definition,
+          'instruction',
+        ),
+        givenName: reporter.givenName,
+        askedByName: `${actor.givenName} ${actor.familyName}`,
+        question,
+      },
+      idempotencyKey: `opinion-requested:${opinionId}`,
+    });
+    dispatches.push(queued.dispatch);
+    return opinionId;
+  });
+  for (const dispatch of dispatches) await dispatch();
+  return id;
+}
+
+/** The reporter answers, once, on the request page. */
+export async function giveOpinion(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+  input: unknown,
+): Promise<void> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  requireInstructionSide(visible);
+  const { opinionId, answer } = parseInput(opinionAnswerSchema, input);
+  await withTransaction(deps.db, async (tx) => {
+    if (!(await answerOpinion(tx, { requestId, opinionId, reporterId: actor.id, answer }))) {
+      const mine = (await listOpinions(tx, requestId)).find(
+        (o) => o.id === opinionId && o.reporter.id === actor.id,
+      );
+      if (!mine) throw notFound();
+      throw new AppError({
+        kind: 'Conflict',
+        code: 'opinion_already_given',
+        message: 'Vous avez déjà donné cet avis.',
+      });
+    }
+    await recordRequestEvent(tx, {
+      requestId,
+      revision: visible.request.revision,
+      type: 'opinion_given',
+      actorId: actor.id,
+      internal: true,
+      details: { opinionId },
+    });
+  });
+}
+
+export async function listRequestOpinions(deps: AppDeps, actor: User, requestId: string): Promise<Opinion[]> {
+  requireInstructionSide(await loadVisibleRequest(deps, actor, requestId));
+  return listOpinions(deps.db, requestId);
+}
+
+/** The timeline; the organisation sees everything but the instruction side's internal events. */
+export async function listEvents(deps: AppDeps, actor: User, requestId: string): Promise<RequestEvent[]> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  const internal = visible.access.instructor || visible.access.reporter;
+  return listRequestEvents(deps.db, requestId, { includeInternal: internal });
+}
+
+export interface SubmissionChanges {
+  /** Number of the latest submission, and of the one it is compared with (null for a first submission). */
+  current: number | null;
+  previous: number | null;
+  changes: FieldChange[];
+  attachmentsAdded: string[];
+  attachmentsRemoved: string[];
+}
+
+/** What changed between the two latest submissions (spec §3: "what changed since the previous submission"). */
+export async function submissionChanges(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+): Promise<SubmissionChanges> {
+  await loadVisibleRequest(deps, actor, requestId);
+  const [latest, previous] = await listSubmissions(deps.db, requestId, 2);
+  if (!latest || !previous)
+    return {
+      current: latest?.number ?? null,
+      previous: null,
+      changes: [],
+      attachmentsAdded: [],
+      attachmentsRemoved: [],
+    };
+  const names = (files: typeof latest.attachments) =>
+    new Map(files.map((file) => [file.sha256 + file.kind, file.originalName]));
+  const before = names(previous.attachments);
+  const after = names(latest.attachments);
+  return {
+    current: latest.number,
+    previous: previous.number,
+    changes: diffForms(previous.data, latest.data),
+    attachmentsAdded: [...after].filter(([key]) => !before.has(key)).map(([, name]) => name),
+    attachmentsRemoved: [...before].filter(([key]) => !after.has(key)).map(([, name]) => name),
+  };
+}
+
+export async function findPerson(deps: AppDeps, id: string | null) {
+  return id === null ? undefined : findUserById(deps.db, id);
+}

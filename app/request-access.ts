@@ -1,0 +1,101 @@
+import type { Definition } from '../domain/definitions';
+import { AppError, notFound } from '../domain/errors';
+import {
+  allowedCommands,
+  COMMAND_ACTORS,
+  REQUEST_STATE_LABELS,
+  type RequestCommand,
+  type RequestPosition,
+} from '../domain/request-states';
+import { hasStaffRole } from '../domain/roles';
+import { findActiveHabilitationOfRequest } from '../store/habilitations';
+import { findMembership } from '../store/memberships';
+import type { Queryable } from '../store/pool';
+import { findRequestSummary, type RequestSummary } from '../store/requests';
+import type { User } from '../store/users';
+import type { AppDeps } from './deps';
+
+/**
+ * What a person may do with one request (spec §1): its organisation's members see it (and edit it, unless they
+ * are readers); instructors and reporters of its definition see it from the instruction side; support sees
+ * the requests waiting for it. To anyone else the request does not exist.
+ */
+export interface RequestAccess {
+  /** Member of the organisation who may write and submit (not a reader). */
+  applicant: boolean;
+  member: boolean;
+  instructor: boolean;
+  reporter: boolean;
+  support: boolean;
+}
+
+export interface VisibleRequest {
+  request: RequestSummary;
+  definition: Definition;
+  access: RequestAccess;
+  position: RequestPosition;
+}
+
+export async function accessTo(db: Queryable, actor: User, request: RequestSummary): Promise<RequestAccess> {
+  const membership = await findMembership(db, request.organisationId, actor.id);
+  const member = membership?.status === 'active';
+  const admin = hasStaffRole(actor.staffRoles, 'admin');
+  return {
+    member,
+    applicant: member && !membership.roles.every((role) => role === 'lecteur'),
+    instructor: admin || hasStaffRole(actor.staffRoles, 'instructeur', request.definition),
+    reporter: hasStaffRole(actor.staffRoles, 'rapporteur', request.definition),
+    support: admin || hasStaffRole(actor.staffRoles, 'support'),
+  };
+}
+
+export function canSee(access: RequestAccess, request: RequestSummary): boolean {
+  if (access.member || access.instructor) return true;
+  // Reporters and instructors see what has been submitted, not organisations' drafts in progress.
+  if (access.reporter) return request.submittedAt !== null;
+  return access.support && request.state === 'pending_support';
+}
+
+export function mayIssue(access: RequestAccess, command: RequestCommand): boolean {
+  switch (COMMAND_ACTORS[command]) {
+    case 'applicant':
+      return access.applicant;
+    case 'instructor':
+      return access.instructor;
+    case 'support':
+      return access.support;
+  }
+}
+
+/** The commands this person can send now: allowed by the state and by their role. */
+export function commandsFor(access: RequestAccess, position: RequestPosition): RequestCommand[] {
+  return allowedCommands(position).filter((command) => mayIssue(access, command));
+}
+
+/** The request if this person may see it; 404 otherwise, whether it exists or not. */
+export async function loadVisibleRequest(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+): Promise<VisibleRequest> {
+  const request = await findRequestSummary(deps.db, requestId);
+  if (!request) throw notFound();
+  const access = await accessTo(deps.db, actor, request);
+  if (!canSee(access, request)) throw notFound();
+  const definition = deps.definitions.find(request.definition);
+  if (!definition) throw notFound();
+  const reopened =
+    request.state !== 'validated' &&
+    !['refused', 'archived', 'revoked'].includes(request.state) &&
+    (await findActiveHabilitationOfRequest(deps.db, request.id)) !== undefined;
+  return { request, definition, access, position: { state: request.state, reopened } };
+}
+
+export function invalidTransition(visible: Pick<VisibleRequest, 'access' | 'position'>): AppError {
+  return new AppError({
+    kind: 'InvalidTransition',
+    state: visible.position.state,
+    stateLabel: REQUEST_STATE_LABELS[visible.position.state],
+    allowedCommands: commandsFor(visible.access, visible.position),
+  });
+}

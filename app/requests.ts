@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { notFound, validationFailed } from '../domain/errors';
+import { draftSchema, mergeDraft, submissionErrors } from '../domain/request-form';
+import { isEditable, nextState, type RequestCommand } from '../domain/request-states';
+import { requestTimers } from '../domain/request-timers';
+import { findMembership } from '../store/memberships';
+import { findOrganisationBySiret } from '../store/organisations';
+import { withTransaction } from '../store/pool';
+import { listAttachments } from '../store/request-attachments';
+import { insertRequestText } from '../store/request-events';
+import {
+  findRequest,
+  insertRequest,
+  listRequestsOfMember,
+  saveRequestData,
+  type RequestSummary,
+} from '../store/requests';
+import type { User } from '../store/users';
+import {
+  accessRequest,
+  commandUpdate,
+  INVALID_TRANSITION,
+  requestWorkflowId,
+  type CommandResult,
+} from '../workflows/access-request';
+import { siretSchema } from './account-schemas';
+import type { AppDeps } from './deps';
+import { invalidTransition, loadVisibleRequest, mayIssue, type VisibleRequest } from './request-access';
+import { withTemporalDeadline } from './temporal';
+import { parseInput } from './validation';
+
+export const createRequestSchema = z.object({
+  definition: z.string({ error: 'Indiquez l’API demandée.' }).trim().min(1, 'Indiquez l’API demandée.'),
+  siret: siretSchema,
+});
+
+/**
+ * Starts a draft for one of the person's organisations. The workflow is started first, with the new id: if
+ * the row is never written (the database failed), the workflow finds nothing and gives up on its own.
+ */
+export async function createRequest(deps: AppDeps, actor: User, input: unknown): Promise<RequestSummary> {
+  const { definition: slug, siret } = parseInput(createRequestSchema, input);
+  const definition = deps.definitions.find(slug);
+  if (!definition)
+    throw validationFailed([
+      {
+        path: 'definition',
+        message: `API inconnue ; valeurs possibles : ${deps.definitions
+          .list()
+          .map((d) => d.slug)
+          .join(', ')}.`,
+      },
+    ]);
+  const organisation = await findOrganisationBySiret(deps.db, siret);
+  const membership = organisation && (await findMembership(deps.db, organisation.id, actor.id));
+  if (
+    !organisation ||
+    membership?.status !== 'active' ||
+    membership.roles.every((role) => role === 'lecteur')
+  )
+    throw validationFailed([
+      { path: 'siret', message: 'Vous ne pouvez pas faire de demande pour cette organisation.' },
+    ]);
+
+  const id = randomUUID();
+  await withTemporalDeadline(deps, () =>
+    deps.temporal.client.workflow.start(accessRequest, {
+      workflowId: requestWorkflowId(id),
+      taskQueue: deps.temporal.taskQueue,
+      args: [
+        {
+          requestId: id,
+          timers: requestTimers(definition, deps.requestTimers),
+          activityTimeoutMs: deps.activityTimeoutMs,
+        },
+      ],
+    }),
+  );
+  await insertRequest(deps.db, { id, definition: slug, organisationId: organisation.id, authorId: actor.id });
+  return (await loadVisibleRequest(deps, actor, id)).request;
+}
+
+/** Saves part of the form as is (no completeness check), merged into what was saved before. */
+export async function updateDraft(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+  input: unknown,
+): Promise<RequestSummary> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  if (!visible.access.applicant) throw notFound();
+  if (!isEditable(visible.request.state)) throw invalidTransition(visible);
+  const patch = parseInput(draftSchema(visible.definition), input);
+  const saved = await withTransaction(deps.db, async (tx) => {
+    // Locked: two saves of different fields at once must both land.
+    const current = await findRequest(tx, requestId, { forUpdate: true });
+    if (!current || !isEditable(current.state)) return undefined;
+    return saveRequestData(tx, requestId, mergeDraft(current.data, patch));
+  });
+  if (!saved) throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
+  return (await loadVisibleRequest(deps, actor, requestId)).request;
+}
+
+export async function viewRequest(deps: AppDeps, actor: User, requestId: string): Promise<VisibleRequest> {
+  return loadVisibleRequest(deps, actor, requestId);
+}
+
+export async function listMyRequests(deps: AppDeps, actor: User): Promise<RequestSummary[]> {
+  return listRequestsOfMember(deps.db, actor.id);
+}
+
+const reason = z
+  .string({ error: 'Indiquez le motif.' })
+  .trim()
+  .min(1, 'Indiquez le motif : il est envoyé à l’organisation.')
+  .max(5_000, 'Le motif ne peut dépasser 5 000 caractères.');
+
+const COMMAND_SCHEMAS = {
+  submit: z.object({}),
+  archive: z.object({}),
+  reopen: z.object({}),
+  resolve: z.object({}),
+  approve: z.object({
+    scopes: z
+      .array(z.string({ error: 'Identifiant de donnée attendu.' }), {
+        error: 'Liste d’identifiants attendue.',
+      })
+      .min(1, 'Accordez au moins une donnée.')
+      .optional(),
+  }),
+  refuse: z.object({ reason }),
+  request_changes: z.object({ reason }),
+  revoke: z.object({ reason }),
+} satisfies Record<RequestCommand, z.ZodType>;
+
+export const commandSchemas = COMMAND_SCHEMAS;
+
+/**
+ * Any command on a request: who may send it, what it needs, then the request's workflow decides. Answers
+ * 404 to someone who may not send it, 409 when the state does not allow it, 422 when its input (or, for a
+ * submission, the form) is incomplete.
+ */
+export async function runCommand(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+  command: RequestCommand,
+  input: unknown,
+): Promise<CommandResult> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  if (!mayIssue(visible.access, command)) throw notFound();
+  const form = parseInput(COMMAND_SCHEMAS[command], input ?? {}) as { scopes?: string[]; reason?: string };
+  if (nextState(visible.position, command) === undefined) throw invalidTransition(visible);
+
+  const { request } = visible;
+  if (command === 'submit') await requireComplete(deps, visible);
+  if (command === 'approve' && form.scopes) {
+    const requested = request.data.scopes ?? [];
+    const outside = form.scopes.filter((scope) => !requested.includes(scope));
+    if (outside.length > 0)
+      throw validationFailed([
+        { path: 'scopes', message: `Données non demandées par l’organisation : ${outside.join(', ')}.` },
+      ]);
+  }
+  const textId = form.reason
+    ? await insertRequestText(deps.db, { requestId, authorId: actor.id, body: form.reason })
+    : undefined;
+
+  const scopes = form.scopes ? [...new Set(form.scopes)].sort() : undefined;
+  let result: CommandResult;
+  try {
+    result = await withTemporalDeadline(deps, () =>
+      deps.temporal.client.workflow.getHandle(requestWorkflowId(requestId)).executeUpdate(commandUpdate, {
+        args: [{ command, actorId: actor.id, scopes, textId }],
+        // The same person sending the same command twice (a double click) gets one transition and one answer.
+        updateId: `${command}:v${request.version}:${actor.id}:${scopes?.join(',') ?? ''}`,
+      }),
+    );
+  } catch (error) {
+    if (isInvalidTransition(error)) throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
+    throw error;
+  }
+  if (result.outcome === 'incomplete') {
+    // The form changed between the check above and the submission: the same check says what is missing.
+    await requireComplete(deps, await loadVisibleRequest(deps, actor, requestId));
+    throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
+  }
+  return result;
+}
+
+async function requireComplete(deps: AppDeps, visible: VisibleRequest): Promise<void> {
+  const attachments = await listAttachments(deps.db, visible.request.id);
+  const errors = submissionErrors(
+    visible.definition,
+    visible.request.data,
+    attachments.map((file) => file.kind),
+  );
+  if (errors.length > 0) throw validationFailed(errors);
+}
+
+function isInvalidTransition(error: unknown): boolean {
+  if (!(error instanceof WorkflowUpdateFailedError)) return false;
+  return error.cause instanceof ApplicationFailure && error.cause.type === INVALID_TRANSITION;
+}

@@ -1,0 +1,203 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { OrganisationCheck, RequestActivities } from '../activities/requests';
+import type { RequestTimers } from '../domain/request-timers';
+import {
+  FINAL_STATES,
+  isEditable,
+  nextState,
+  type RequestCommand,
+  type RequestPosition,
+  type RequestState,
+  type SystemEvent,
+} from '../domain/request-states';
+
+export interface AccessRequestInput {
+  requestId: string;
+  timers: RequestTimers;
+  /** Longest attempt of an activity before it is retried (a worker that died mid-way). */
+  activityTimeoutMs: number;
+}
+
+/**
+ * A command as it travels through Temporal: identifiers only. Free text (a refusal reason) is written to
+ * Postgres first and referenced by `textId`; scopes are identifiers of the definition.
+ */
+export interface CommandInput {
+  command: RequestCommand;
+  actorId: string;
+  scopes?: string[];
+  textId?: string;
+}
+
+export type CommandResult =
+  | { outcome: 'applied'; state: RequestState; version: number; habilitationId?: string }
+  | { outcome: 'incomplete'; state: RequestState; version: number };
+
+type CheckFailure = Exclude<OrganisationCheck, 'ok'>;
+
+export const requestWorkflowId = (requestId: string) => `request-${requestId}`;
+
+export const commandUpdate = defineUpdate<CommandResult, [CommandInput]>('command');
+export const positionQuery = defineQuery<RequestPosition & { version: number }>('position');
+
+/** The failure type the app maps to "409, here is the current state". */
+export const INVALID_TRANSITION = 'InvalidTransition';
+
+/**
+ * One access request, from its creation to a final state. It is the single writer of the request's state:
+ * every command arrives as the `command` update, is checked against the transition table, and is applied by
+ * an activity that writes the new state and its event in one transaction. It also runs the request's timers:
+ * the draft reminder and auto-archive, and the instruction SLA reminder.
+ */
+export async function accessRequest(input: AccessRequestInput): Promise<RequestState> {
+  const { requestId, timers } = input;
+  const retry = { initialInterval: '500ms', maximumInterval: '30s' };
+  const acts = proxyActivities<RequestActivities>({
+    startToCloseTimeout: input.activityTimeoutMs,
+    retry: { ...retry, nonRetryableErrorTypes: ['RequestMissing', 'VersionConflict'] },
+  });
+  // The request row is written just after this workflow is started: wait for it, but not for ever.
+  const { loadRequestPosition } = proxyActivities<RequestActivities>({
+    startToCloseTimeout: input.activityTimeoutMs,
+    scheduleToCloseTimeout: '10 minutes',
+    retry,
+  });
+
+  // Every request starts as a fresh draft; handlers are registered before the first await so that a command
+  // arriving at once is not rejected, and they wait until the row is confirmed.
+  let position: RequestPosition & { version: number } = { state: 'draft', version: 0, reopened: false };
+  let loaded = false;
+  const current = () => position;
+  setHandler(positionQuery, () => position);
+
+  // Commands and timers take turns: one change at a time, each starting from the state the last one left.
+  let busy = false;
+  const exclusively = async <T>(work: () => Promise<T>): Promise<T> => {
+    await condition(() => !busy && loaded);
+    busy = true;
+    try {
+      return await work();
+    } finally {
+      busy = false;
+    }
+  };
+
+  const refuse = (event: string) =>
+    ApplicationFailure.create({
+      type: INVALID_TRANSITION,
+      message: `${event} is not allowed in state ${current().state}`,
+      nonRetryable: true,
+      details: [current().state],
+    });
+
+  const apply = async (
+    event: RequestCommand | SystemEvent,
+    command: Omit<CommandInput, 'command'> | { actorId: null; checkFailure?: CheckFailure },
+  ): Promise<CommandResult> => {
+    if (nextState(current(), event) === undefined) throw refuse(event);
+    const result = await acts.transitionRequest({
+      requestId,
+      fromVersion: current().version,
+      event,
+      actorId: command.actorId,
+      scopes: 'scopes' in command ? command.scopes : undefined,
+      textId: 'textId' in command ? command.textId : undefined,
+      checkFailure: 'checkFailure' in command ? command.checkFailure : undefined,
+    });
+    position = { state: result.state, version: result.version, reopened: result.reopened };
+    if (result.outcome === 'incomplete')
+      return { outcome: 'incomplete', state: result.state, version: result.version };
+    if (event === 'approve') {
+      const { habilitationId } = await acts.createHabilitation(requestId, result.revision);
+      // Seam for credential issuance (issue 5): the habilitation's credential is issued here, exactly once.
+      return { outcome: 'applied', state: result.state, version: result.version, habilitationId };
+    }
+    return { outcome: 'applied', state: result.state, version: result.version };
+  };
+
+  let organisationCheckDue = false;
+  setHandler(
+    commandUpdate,
+    (command) =>
+      exclusively(async () => {
+        const result = await apply(command.command, command);
+        if (command.command === 'submit' && result.outcome === 'applied') organisationCheckDue = true;
+        return result;
+      }),
+    {
+      validator: (command) => {
+        if (nextState(current(), command.command) === undefined) throw refuse(command.command);
+      },
+    },
+  );
+
+  try {
+    position = await loadRequestPosition(requestId);
+    loaded = true;
+  } catch {
+    log.warn('access request never written; workflow abandoned', { requestId });
+    return 'archived';
+  }
+
+  while (!FINAL_STATES.includes(current().state)) {
+    const entered = current().version;
+    const moved = () => current().version !== entered;
+    if (organisationCheckDue) {
+      organisationCheckDue = false;
+      await exclusively(async () => {
+        if (current().state !== 'submitted') return;
+        const check = await acts.checkOrganisation(requestId);
+        if (check !== 'ok') await apply('organisation_check_failed', { actorId: null, checkFailure: check });
+      });
+    } else if (isEditable(current().state)) {
+      await watchDraft(entered, moved);
+    } else if (current().state === 'submitted') {
+      if (!(await condition(() => moved() || organisationCheckDue, timers.instructionSlaMs))) {
+        await acts.remindInstructors(requestId, entered);
+        await condition(() => moved() || organisationCheckDue);
+      }
+    } else {
+      await condition(() => moved() || organisationCheckDue);
+    }
+  }
+  await condition(allHandlersFinished);
+  return current().state;
+
+  /** Reminds the applicant after a quiet spell, then archives the draft if it stays quiet. */
+  async function watchDraft(entered: number, moved: () => boolean): Promise<void> {
+    let remindedFor: number | undefined;
+    while (!moved()) {
+      const idle = await acts.draftIdleTime(requestId);
+      if (idle === null || moved()) return;
+      const reminded = remindedFor === idle.editedAtMs;
+      const due = reminded ? timers.draftReminderMs + timers.draftArchiveMs : timers.draftReminderMs;
+      if (idle.idleMs < due) {
+        await condition(() => moved() || organisationCheckDue, due - idle.idleMs);
+        if (organisationCheckDue) return;
+        continue;
+      }
+      if (!reminded) {
+        await acts.remindApplicant(
+          requestId,
+          idle.editedAtMs,
+          idle.editedAtMs + timers.draftReminderMs + timers.draftArchiveMs,
+        );
+        remindedFor = idle.editedAtMs;
+        continue;
+      }
+      await exclusively(async () => {
+        if (current().version === entered) await apply('inactivity_archive', { actorId: null });
+      });
+      return;
+    }
+  }
+}
