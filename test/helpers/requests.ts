@@ -11,7 +11,10 @@ export function completeApiEntrepriseForm() {
   const contact = (givenName: string, jobTitle: string) => ({
     givenName,
     familyName: 'Lefèvre',
-    email: `${givenName.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase()}.lefevre@saint-exemple.fr`,
+    email: `${givenName
+      .normalize('NFD')
+      .replace(/[^A-Za-z]/g, '')
+      .toLowerCase()}.lefevre@saint-exemple.fr`,
     phone: '01 23 45 67 89',
     jobTitle,
   });
