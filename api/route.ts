@@ -147,6 +147,8 @@ async function receiveUpload(
   }
   const receive = multer({
     storage: multer.memoryStorage(),
+    // Browsers send file names as UTF-8 bytes; busboy would otherwise read them as latin1.
+    defParamCharset: 'utf8',
     limits: { fileSize: spec.maxBytes, files: 1, fields: 10, fieldSize: 10_000, parts: 12 },
   }).single(spec.field);
   await new Promise<void>((resolve, reject) => {
