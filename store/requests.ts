@@ -71,7 +71,8 @@ export async function findRequest(
   options: { forUpdate?: boolean } = {},
 ): Promise<AccessRequest | undefined> {
   const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM access_requests r WHERE r.id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
+    // NO KEY UPDATE: rows that reference the request (events, habilitations) can still be inserted meanwhile.
+    `SELECT ${COLUMNS} FROM access_requests r WHERE r.id = $1${options.forUpdate ? ' FOR NO KEY UPDATE' : ''}`,
     [id],
   );
   return rows[0] && toRequest(rows[0]);

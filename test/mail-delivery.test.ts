@@ -4,6 +4,7 @@ import { deliveryWorkflowId } from '../mail/mailer';
 import { findEmail } from '../store/outbox';
 import { withTransaction } from '../store/pool';
 import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { historyText } from './helpers/history';
 import { startSmtpServer } from './helpers/smtp-server';
 
 async function emailStatus(platform: TestPlatform, id: string, status: string) {
@@ -90,7 +91,7 @@ describe('the development mailbox, without SMTP', () => {
     const history = await platform.services.temporal.client.workflow
       .getHandle(deliveryWorkflowId(id))
       .fetchHistory();
-    const recorded = JSON.stringify(history);
+    const recorded = historyText(history);
     assert.ok(recorded.includes(id), 'the history names the outbox row');
     assert.ok(!recorded.includes('destinataire.prive'), 'but not the recipient');
     assert.ok(!recorded.includes('Camille'), 'nor the content');
