@@ -113,14 +113,141 @@ async function recordSignUp(name: string, scenario: 'activated' | 'expired' | 'r
   }
 }
 
+const requests = await import('./helpers/requests');
+
+/** One access request taken along a path; `finished` when its workflow ends there, otherwise recorded open. */
+async function recordRequest(
+  name: string,
+  path_: (steps: {
+    platform: Awaited<ReturnType<typeof startTestPlatform>>;
+    applicant: Awaited<ReturnType<typeof requests.applicantWithDraft>>['client'];
+    instructor: Awaited<ReturnType<typeof requests.signInInstructor>>;
+    id: string;
+    send: (
+      client: Awaited<ReturnType<typeof requests.signInInstructor>>,
+      command: string,
+      body?: unknown,
+    ) => Promise<void>;
+  }) => Promise<void>,
+  options: { finished: boolean; env?: Record<string, string> },
+) {
+  const platform = await startTestPlatform({ env: options.env });
+  try {
+    const { client, requestId } = await requests.applicantWithDraft(platform);
+    const instructor = await requests.signInInstructor(platform);
+    const send = async (who: typeof instructor, command: string, body?: unknown): Promise<void> => {
+      const answer = await who.send('POST', `/api/v1/requests/${requestId}/${command}`, body);
+      if (answer.status !== 200) throw new Error(`${command}: ${answer.status} ${answer.text}`);
+    };
+    await path_({ platform, applicant: client, instructor, id: requestId, send });
+    const handle = platform.services.temporal.client.workflow.getHandle(`request-${requestId}`);
+    if (options.finished) await handle.result();
+    else await new Promise((resolve) => setTimeout(resolve, 1_000));
+    writeFileSync(path.join(OUTPUT, `access-request.${name}.json`), historyJson(`request-${requestId}`));
+    console.log(`recorded access-request ${name}`);
+  } finally {
+    await platform.stop();
+  }
+}
+
+async function recordRequestPaths() {
+  await recordRequest(
+    'approved-after-changes',
+    async ({ applicant, instructor, id, send }) => {
+      await requests.fillAndSubmit(applicant, id);
+      await send(instructor, 'request-changes', { reason: 'Précisez le cadre juridique.' });
+      await send(applicant, 'submit');
+      await send(instructor, 'approve', { scopes: ['unites_legales_etablissements'] });
+    },
+    { finished: false },
+  );
+  await recordRequest(
+    'refused',
+    async ({ applicant, instructor, id, send }) => {
+      await requests.fillAndSubmit(applicant, id);
+      await send(instructor, 'refuse', { reason: 'Hors du cadre légal.' });
+    },
+    { finished: true },
+  );
+  await recordRequest(
+    'reopened-then-revoked',
+    async ({ applicant, instructor, id, send }) => {
+      await requests.fillAndSubmit(applicant, id);
+      await send(instructor, 'approve');
+      await send(applicant, 'reopen');
+      await send(applicant, 'submit');
+      await send(instructor, 'approve');
+      await send(instructor, 'revoke', { reason: 'Usage non conforme.' });
+    },
+    { finished: true },
+  );
+  await recordRequest(
+    'archived-by-timer',
+    async ({ platform, applicant, id }) => {
+      await applicant.send('PATCH', `/api/v1/requests/${id}`, { project: { title: 'Oublié' } });
+      await eventually(async () =>
+        (
+          await platform.services.db.query('SELECT 1 FROM access_requests WHERE id = $1 AND state = $2', [
+            id,
+            'archived',
+          ])
+        ).rowCount
+          ? true
+          : undefined,
+      );
+    },
+    {
+      finished: true,
+      env: {
+        REQUEST_DRAFT_REMINDER_AFTER: '1s',
+        REQUEST_DRAFT_ARCHIVE_AFTER: '1s',
+        REQUEST_INSTRUCTION_SLA: '1s',
+      },
+    },
+  );
+  await recordRequest(
+    'held-for-support-then-approved',
+    async ({ platform, applicant, id, send }) => {
+      platform.directory.closeEstablishment('21457956700014');
+      await requests.fillAndSubmit(applicant, id);
+      await eventually(async () =>
+        (
+          await platform.services.db.query('SELECT 1 FROM access_requests WHERE id = $1 AND state = $2', [
+            id,
+            'pending_support',
+          ])
+        ).rowCount
+          ? true
+          : undefined,
+      );
+      platform.directory.reset();
+      const support = platform.client();
+      await support.signIn('support@sesame.test', (await import('./helpers/platform')).DEMO_PASSWORD);
+      await send(support, 'resolve');
+      await send(await requests.signInInstructor(platform), 'approve');
+    },
+    { finished: false, env: { REQUEST_INSTRUCTION_SLA: '1s' } },
+  );
+}
+
+// Arguments narrow the recording to some workflows (`npm run histories:record -- access-request`): a
+// history recorded once is kept, so that old paths stay replayable.
+const only = process.argv.slice(2);
+const wanted = (workflow: string) => only.length === 0 || only.includes(workflow);
+
 try {
   mkdirSync(OUTPUT, { recursive: true });
-  await record('sent-first-time', () => 'accept', 'sent');
-  await record('sent-after-retries', (attempt) => (attempt <= 2 ? 'temporary-failure' : 'accept'), 'sent');
-  await record('refused', () => 'permanent-failure', 'failed');
-  await recordSignUp('activated', 'activated');
-  await recordSignUp('expired', 'expired');
-  await recordSignUp('resent-then-activated', 'resent');
+  if (wanted('deliver-email')) {
+    await record('sent-first-time', () => 'accept', 'sent');
+    await record('sent-after-retries', (attempt) => (attempt <= 2 ? 'temporary-failure' : 'accept'), 'sent');
+    await record('refused', () => 'permanent-failure', 'failed');
+  }
+  if (wanted('sign-up')) {
+    await recordSignUp('activated', 'activated');
+    await recordSignUp('expired', 'expired');
+    await recordSignUp('resent-then-activated', 'resent');
+  }
+  if (wanted('access-request')) await recordRequestPaths();
 } finally {
   await devServer.stop();
   rmSync(work, { recursive: true, force: true });

@@ -18,7 +18,7 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 describe('recorded workflow histories replay against the current code', () => {
   it('there are histories for every workflow', () => {
-    for (const workflow of ['deliver-email', 'outbox-relay', 'housekeeping', 'sign-up']) {
+    for (const workflow of ['deliver-email', 'outbox-relay', 'housekeeping', 'sign-up', 'access-request']) {
       assert.ok(
         files.some((file) => file.startsWith(`${workflow}.`)),
         `a history of ${workflow}`,
