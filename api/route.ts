@@ -1,9 +1,9 @@
 import type { Request, Response, Router } from 'express';
-import multer from 'multer';
 import type { z } from 'zod';
 import { AppError } from '../domain/errors';
 import type { UploadedFile } from '../domain/uploaded-file';
 import { isCsrfValid } from '../http/csrf';
+import { receiveFile } from '../http/uploads';
 import type { User } from '../store/users';
 import { zodIssuesToFieldErrors } from './errors';
 
@@ -133,7 +133,7 @@ export function mountRoute(router: Router, route: AnyRoute): void {
   });
 }
 
-/** Runs multer for one file field; its refusals (too big, unexpected field, not multipart) become 4xx answers. */
+/** The file of a multipart route; anything but multipart/form-data is refused with the field named. */
 async function receiveUpload(
   req: Request,
   res: Response,
@@ -145,27 +145,7 @@ async function receiveUpload(
       errors: [{ path: spec.field, message: 'Envoyez le fichier en multipart/form-data.' }],
     });
   }
-  const receive = multer({
-    storage: multer.memoryStorage(),
-    // Browsers send file names as UTF-8 bytes; busboy would otherwise read them as latin1.
-    defParamCharset: 'utf8',
-    limits: { fileSize: spec.maxBytes, files: 1, fields: 10, fieldSize: 10_000, parts: 12 },
-  }).single(spec.field);
-  await new Promise<void>((resolve, reject) => {
-    receive(req, res, (error: unknown) => {
-      if (error === undefined || error === null) return resolve();
-      const code = error instanceof multer.MulterError ? error.code : 'MALFORMED';
-      const message =
-        code === 'LIMIT_FILE_SIZE'
-          ? `Le fichier dépasse la taille maximale (${Math.round(spec.maxBytes / 1024 / 1024)} Mo).`
-          : code === 'LIMIT_UNEXPECTED_FILE' || code === 'LIMIT_FILE_COUNT'
-            ? `Envoyez un seul fichier, dans le champ « ${spec.field} ».`
-            : 'L’envoi du fichier est incomplet ou mal formé.';
-      reject(new AppError({ kind: 'ValidationFailed', errors: [{ path: spec.field, message }] }));
-    });
-  });
-  const file = (req as Request & { file?: Express.Multer.File }).file;
-  return file && { originalName: file.originalname, content: file.buffer };
+  return receiveFile(req, res, spec);
 }
 
 /** A command without input may be sent without a body at all; a body, when there is one, must be JSON. */

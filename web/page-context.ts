@@ -11,6 +11,11 @@ export function pageContext(options: { devMailbox: boolean }) {
     res.locals.currentUserIsSupport =
       req.user !== undefined &&
       (hasStaffRole(req.user.staffRoles, 'support') || hasStaffRole(req.user.staffRoles, 'admin'));
+    res.locals.currentUserIsStaffOfDefinitions =
+      req.user !== undefined &&
+      (hasStaffRole(req.user.staffRoles, 'instructeur') ||
+        hasStaffRole(req.user.staffRoles, 'rapporteur') ||
+        hasStaffRole(req.user.staffRoles, 'admin'));
     res.locals.devMailbox = options.devMailbox;
     if (req.user) res.locals.csrfToken = csrfToken(req);
     if (req.method === 'GET') res.locals.flashes = takeFlashes(req);

@@ -8,7 +8,9 @@ import { accountPages } from './pages/account-pages';
 import { adminPages } from './pages/admin-pages';
 import { dashboardPage } from './pages/dashboard-page';
 import { devMailboxPages } from './pages/dev-mailbox-pages';
+import { instructionPages } from './pages/instruction-pages';
 import { organisationPages } from './pages/organisation-pages';
+import { requestPages, requestUploadParser } from './pages/request-pages';
 import { sessionPages } from './pages/session-pages';
 
 export interface WebOptions {
@@ -22,6 +24,7 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   router.use(pageContext(options));
+  router.post('/demandes/:id/pieces-jointes', requestUploadParser());
   router.use((req, _res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && !isCsrfValid(req)) {
       throw new AppError({ kind: 'Forbidden', reason: 'csrf' });
@@ -37,6 +40,8 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
   router.use(accountPages(deps));
   router.use(dashboardPage(deps));
   router.use(organisationPages(deps));
+  router.use(requestPages(deps));
+  router.use(instructionPages(deps));
   router.use(adminPages(deps, { smtp: options.smtp }));
   if (options.devMailbox) router.use(devMailboxPages(deps));
 
