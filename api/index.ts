@@ -4,12 +4,23 @@ import { accountRoutes } from './account-routes';
 import { adminRoutes } from './admin-routes';
 import { apiErrorHandler, apiNotFound } from './errors';
 import { buildOpenApiDocument } from './openapi';
+import { invitationRoutes } from './invitation-routes';
+import { memberRoutes } from './member-routes';
+import { organisationEventRoutes } from './organisation-event-routes';
 import { organisationRoutes } from './organisation-routes';
 import { mountRoute, type AnyRoute } from './route';
 import { sessionRoutes } from './session-routes';
 
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  return [...sessionRoutes(deps), ...accountRoutes(deps), ...organisationRoutes(deps), ...adminRoutes(deps)];
+  return [
+    ...sessionRoutes(deps),
+    ...accountRoutes(deps),
+    ...organisationRoutes(deps),
+    ...adminRoutes(deps),
+    ...invitationRoutes(deps),
+    ...memberRoutes(deps),
+    ...organisationEventRoutes(deps),
+  ];
 }
 
 /** The JSON API under /api/v1, and the JSON answers of everything under /api. */

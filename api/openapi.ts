@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { SESSION_COOKIE } from '../http/session';
 import type { AnyRoute } from './route';
@@ -33,7 +33,14 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { version: string
     const own = Object.fromEntries(
       Object.entries(route.responses).map(([status, spec]) => [
         status,
-        { description: spec.description, ...(spec.schema ? json(spec.schema) : {}) },
+        {
+          description: spec.description,
+          ...(spec.mediaType
+            ? { content: { [spec.mediaType]: { schema: spec.schema ?? z.string() } } }
+            : spec.schema
+              ? json(spec.schema)
+              : {}),
+        },
       ]),
     );
     const operation: ZodOpenApiOperationObject = {

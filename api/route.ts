@@ -19,12 +19,16 @@ type Empty = z.ZodObject<Record<string, never>>;
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
+  /** Answers that are not JSON (a CSV export): their media type, for the OpenAPI document. */
+  mediaType?: string;
 }
 
 export interface ApiResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body sent as it is, not JSON (a file to download); its Content-Type goes in `headers`. */
+  text?: string;
 }
 
 export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, A extends Auth> {
@@ -104,6 +108,13 @@ export function mountRoute(router: Router, route: AnyRoute): void {
       res,
     });
 
+    if (result.text !== undefined) {
+      res
+        .set(result.headers ?? {})
+        .status(result.status)
+        .send(result.text);
+      return;
+    }
     // Answers go through their schema too: only documented fields ever leave the server.
     const schema = route.responses[result.status]?.schema;
     const body = schema && result.body !== undefined ? schema.parse(result.body) : result.body;

@@ -45,6 +45,19 @@ export interface MailCatalog {
     secrets: never;
   };
   'password-reset': { data: { givenName: string; expiresAt: string }; secrets: 'resetUrl' };
+  'invitation-redeemed': {
+    data: {
+      creatorGivenName: string;
+      memberName: string;
+      memberEmail: string;
+      organisationName: string;
+      siret: string;
+      roleLabel: string;
+      codeCreatedAt: string;
+      membersUrl: string;
+    };
+    secrets: never;
+  };
 }
 
 export type MailTemplate = keyof MailCatalog;
@@ -61,4 +74,5 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'support-needed',
   'support-decision',
   'password-reset',
+  'invitation-redeemed',
 ];

@@ -33,3 +33,25 @@ export function parseCsv(text: string, separator = ';'): { bom: boolean; rows: s
   if (cell !== '' || row.length > 0) rows.push([...row, cell]);
   return { bom, rows };
 }
+
+/**
+ * Downloads a file as a browser saves it: the exact bytes, decoded without dropping the byte-order mark
+ * (which `Response.text()` would silently remove).
+ */
+export async function downloadCsv(
+  client: { baseUrl: string; cookie(name: string): string | undefined },
+  path: string,
+): Promise<{ status: number; headers: Headers; bytes: Uint8Array; text: string }> {
+  const session = client.cookie('sesame_session');
+  const response = await fetch(new URL(path, client.baseUrl), {
+    headers: session ? { cookie: `sesame_session=${session}` } : {},
+    redirect: 'manual',
+  });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return {
+    status: response.status,
+    headers: response.headers,
+    bytes,
+    text: new TextDecoder('utf-8', { ignoreBOM: true, fatal: true }).decode(bytes),
+  };
+}
