@@ -130,7 +130,7 @@ function sentenceOf(event: OrganisationEventInput, names: EventNames): string {
       return `${actor} a créé ${count === 1 ? 'un code d’invitation' : `${count} codes d’invitation`} (rôles : ${rolesText(roles)}).`;
     }
     case 'invitation_code_redeemed':
-      return `${person(event.details.userId)} a rejoint l’organisation avec un code d’invitation, avec les rôles : ${rolesText(event.details.roles)}.`;
+      return `${person(event.details.userId)} a rejoint l’organisation grâce à un code d’invitation, avec les rôles : ${rolesText(event.details.roles)}.`;
     case 'invitation_code_deactivated':
       return `${actor} a désactivé un code d’invitation.`;
     case 'request_submitted':
