@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { downloadCsv, parseCsv } from './helpers/csv';
 import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import type { HttpClient } from './helpers/http-client';
+import { csrfTokenOf, type HttpClient } from './helpers/http-client';
 import { createPerson, type Person } from './helpers/people';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
 
@@ -314,5 +314,106 @@ describe('handing the main manager’s role over', () => {
       [org.siret],
     );
     assert.equal(count.rows[0].n, 1);
+  });
+});
+
+describe('the member pages', () => {
+  it('change roles, hand over, remove and leave through forms, and do not exist for other members', async () => {
+    const org = await organisation(SIRET.communeAnnex, 'annexe-exemple.fr');
+    const member = await invited(org, ['demandeur'], { givenName: 'Élodie', familyName: 'Carré' });
+    const leaver = await invited(org, ['lecteur']);
+    const page = await org.manager.client.get(`/organisations/${org.siret}/membres`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /Élodie Carré/);
+    assert.match(page.text, /Transmettre le rôle de gestionnaire principal/);
+    const csrf = csrfTokenOf(page.text);
+    const post = (client: HttpClient, path: string, fields: Record<string, string>) =>
+      client.request('POST', path, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(Object.entries(fields)).toString(),
+      });
+
+    const form = new URLSearchParams([
+      ['_csrf', csrf],
+      ['roles', 'administrateur'],
+      ['roles', 'demandeur'],
+    ]);
+    const changed = await org.manager.client.request(
+      'POST',
+      `/organisations/${org.siret}/membres/${member.userId}/roles`,
+      {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+      },
+    );
+    assert.equal(changed.status, 302);
+    const after = await org.manager.client.get(`/organisations/${org.siret}/membres`);
+    assert.match(after.text, /Les rôles sont enregistrés/);
+    assert.equal(
+      (await member.client.get(`/organisations/${org.siret}/membres`)).status,
+      200,
+      'now an administrator',
+    );
+
+    const none = await post(
+      org.manager.client,
+      `/organisations/${org.siret}/membres/${member.userId}/roles`,
+      {
+        _csrf: csrf,
+      },
+    );
+    assert.equal(none.status, 302);
+    assert.match(
+      (await org.manager.client.get(`/organisations/${org.siret}/membres`)).text,
+      /Choisissez au moins un rôle/,
+    );
+
+    const leave = await post(org.manager.client, `/organisations/${org.siret}/quitter`, { _csrf: csrf });
+    assert.equal(leave.headers.get('location'), `/organisations/${org.siret}`);
+    assert.match(
+      (await org.manager.client.get(`/organisations/${org.siret}`)).text,
+      /transmettez d’abord ce rôle/,
+    );
+
+    const readerPage = await leaver.client.get(`/organisations/${org.siret}`);
+    assert.match(readerPage.text, /Fil d’événements/);
+    assert.match(readerPage.text, /Élodie Carré/);
+    assert.doesNotMatch(readerPage.text, /Codes d’invitation/, 'no administration links for a reader');
+    assert.equal((await leaver.client.get(`/organisations/${org.siret}/membres`)).status, 404);
+    assert.equal((await leaver.client.get(`/organisations/${org.siret}/codes-invitation`)).status, 404);
+    assert.equal((await leaver.client.get(`/organisations/${org.siret}/codes-invitation/creer`)).status, 404);
+    const readerLeaves = await post(leaver.client, `/organisations/${org.siret}/quitter`, {
+      _csrf: csrfTokenOf(readerPage.text),
+    });
+    assert.equal(readerLeaves.headers.get('location'), '/tableau-de-bord');
+    assert.equal((await leaver.client.get(`/organisations/${org.siret}`)).status, 404);
+
+    const handedOver = await post(org.manager.client, `/organisations/${org.siret}/gestionnaire-principal`, {
+      _csrf: csrf,
+      userId: member.userId,
+    });
+    assert.equal(handedOver.status, 302);
+    assert.match(
+      (await org.manager.client.get(`/organisations/${org.siret}/membres`)).text,
+      /Le rôle de gestionnaire principal a été transmis/,
+    );
+    const removed = await post(
+      member.client,
+      `/organisations/${org.siret}/membres/${org.manager.userId}/retirer`,
+      {
+        _csrf: csrfTokenOf((await member.client.get(`/organisations/${org.siret}/membres`)).text),
+      },
+    );
+    assert.equal(removed.status, 302);
+    assert.equal(
+      (await org.manager.client.get(`/organisations/${org.siret}/membres`)).status,
+      404,
+      'removed by the new main manager',
+    );
+    assert.equal(
+      (await member.client.get(`/organisations/${org.siret}/membres/pas-un-id/retirer`)).status,
+      404,
+    );
+    assert.equal((await member.client.get(`/organisations/123/membres`)).status, 404);
   });
 });

@@ -8,6 +8,8 @@ import { accountPages } from './pages/account-pages';
 import { adminPages } from './pages/admin-pages';
 import { dashboardPage } from './pages/dashboard-page';
 import { devMailboxPages } from './pages/dev-mailbox-pages';
+import { invitationPages } from './pages/invitation-pages';
+import { memberPages } from './pages/member-pages';
 import { organisationPages } from './pages/organisation-pages';
 import { sessionPages } from './pages/session-pages';
 
@@ -37,6 +39,8 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
   router.use(accountPages(deps));
   router.use(dashboardPage(deps));
   router.use(organisationPages(deps));
+  router.use(invitationPages(deps));
+  router.use(memberPages(deps));
   router.use(adminPages(deps, { smtp: options.smtp }));
   if (options.devMailbox) router.use(devMailboxPages(deps));
 
