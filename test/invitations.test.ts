@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { REDEEM_LIMITS } from '../app/invitations';
 import { downloadCsv, parseCsv } from './helpers/csv';
 import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import type { HttpClient } from './helpers/http-client';
+import { csrfTokenOf, type HttpClient } from './helpers/http-client';
 import { createPerson } from './helpers/people';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 
@@ -479,5 +479,75 @@ describe('the code list', () => {
     const deactivatedRow = rows.find((row) => row[1]!.endsWith(toDeactivate!.slice(-4)))!;
     assert.equal(deactivatedRow[7], 'Désactivé');
     assert.ok(!csv.text.includes(toUse!) && !csv.text.includes(toDeactivate!), 'codes stay masked');
+  });
+});
+
+describe('the invitation pages', () => {
+  it('re-show the creation form with each error, and tell the person at the redemption form what went wrong', async () => {
+    const form = await admin.client.get(`/organisations/${SIRET.commune}/codes-invitation/creer`);
+    assert.equal(form.status, 200);
+    const csrf = csrfTokenOf(form.text);
+    const bad = await admin.client.postForm(`/organisations/${SIRET.commune}/codes-invitation/creer`, {
+      _csrf: csrf,
+      count: '11',
+      validityDays: '0',
+    });
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /Le formulaire contient 3 erreurs/);
+    assert.match(bad.text, /Indiquez un nombre de codes entre 1 et 10/);
+    assert.match(bad.text, /Indiquez une validité entre 1 et 90 jours/);
+    assert.match(bad.text, /Choisissez au moins un rôle/);
+    assert.match(bad.text, /value="11"/, 'what was typed stays');
+
+    const created = await admin.client.postForm(`/organisations/${SIRET.commune}/codes-invitation/creer`, {
+      _csrf: csrf,
+      count: '2',
+      validityDays: '3',
+      roles: 'demandeur',
+    });
+    assert.equal(created.status, 201);
+    assert.equal(created.headers.get('cache-control'), 'no-store');
+    const shown = [...created.text.matchAll(/<code class="sesame-codes__code"[^>]*>([^<]+)<\/code>/g)].map(
+      (match) => match[1]!,
+    );
+    assert.equal(shown.length, 2);
+    assert.match(created.text, /<script src="\/static\/invitation-codes.js" defer><\/script>/);
+    assert.match(
+      created.text,
+      /data-copy="Code d’invitation : [0-9a-f-]{36}\nOrganisation : COMMUNE DE SAINT-EXEMPLE-SUR-LOIRE/,
+    );
+    const script = await platform.client().get('/static/invitation-codes.js');
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type') ?? '', /javascript/);
+    const list = await admin.client.get(`/organisations/${SIRET.commune}/codes-invitation`);
+    assert.ok(
+      shown.every((code) => !list.text.includes(code)),
+      'listed masked afterwards',
+    );
+    assert.ok(shown.every((code) => list.text.includes(`••••••••-••••-••••-••••-••••••••${code.slice(-4)}`)));
+
+    const person = await createPerson(platform, { ip: freshIp() });
+    const redeemPage = await person.client.get('/invitations/utiliser');
+    assert.equal(redeemPage.status, 200);
+    const token = csrfTokenOf(redeemPage.text);
+    const malformed = await person.client.postForm('/invitations/utiliser', { _csrf: token, code: '1234' });
+    assert.equal(malformed.status, 422);
+    assert.match(malformed.text, /n’a pas le bon format/);
+    const unknown = await person.client.postForm('/invitations/utiliser', {
+      _csrf: token,
+      code: crypto.randomUUID(),
+    });
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.text, /Ce code d’invitation n’existe pas/);
+    const joined = await person.client.postForm('/invitations/utiliser', { _csrf: token, code: shown[0]! });
+    assert.equal(joined.status, 302);
+    assert.equal(joined.headers.get('location'), `/organisations/${SIRET.commune}`);
+    const reused = await person.client.postForm('/invitations/utiliser', { _csrf: token, code: shown[0]! });
+    assert.equal(reused.status, 409);
+    assert.match(reused.text, /déjà été utilisé/);
+
+    const anonymous = await platform.client().get('/invitations/utiliser');
+    assert.equal(anonymous.status, 302);
+    assert.match(anonymous.headers.get('location') ?? '', /^\/connexion\?retour=/);
   });
 });
