@@ -5,6 +5,7 @@ import type { Mailer } from '../mail/mailer';
 import { newLinkToken } from '../security/link-tokens';
 import { queueMemberJoined, queueSupportNeeded } from '../mail/membership-notifications';
 import { findMembership, insertMembership, listActiveMembers, type Membership } from '../store/memberships';
+import { recordOrganisationEvent } from '../store/organisation-events';
 import { lockOrganisation } from '../store/organisations';
 import { withTransaction, type Db } from '../store/pool';
 import { findSignup, markSignupActivated, markSignupExpired, recordActivationLink } from '../store/signups';
@@ -108,7 +109,15 @@ export function createAccountActivities(deps: AccountActivityDeps) {
           joinedVia: decision.case === 'joined_by_domain' ? 'email_domain' : 'creation',
           supportReason: decision.supportReason,
         });
-        if (membership.status === 'active') await setCurrentOrganisation(tx, user.id, organisation.id);
+        if (membership.status === 'active') {
+          await setCurrentOrganisation(tx, user.id, organisation.id);
+          await recordOrganisationEvent(tx, {
+            organisationId: organisation.id,
+            actorId: user.id,
+            type: 'member_joined',
+            details: { userId: user.id, roles: membership.roles, joinedVia: membership.joinedVia },
+          });
+        }
 
         if (decision.case === 'joined_by_domain') {
           dispatches.push(

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { AppError, type Problem } from '../domain/errors';
+import { INVITATION_REFUSALS } from '../domain/invitation-codes';
 import { LINK_REFUSALS } from '../domain/link-refusals';
 import { isDatabaseUnavailable } from '../store/pool';
 
@@ -80,6 +81,10 @@ export function problemToHttp(problem: Problem): {
     case 'LinkRefused': {
       const { status, message } = LINK_REFUSALS[problem.link][problem.reason];
       return { status, body: { error: `link_${problem.reason}`, message } };
+    }
+    case 'InvitationRefused': {
+      const { status, error, message } = INVITATION_REFUSALS[problem.reason];
+      return { status, body: { error, message } };
     }
     case 'Unavailable':
       return {

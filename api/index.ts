@@ -4,6 +4,9 @@ import { accountRoutes } from './account-routes';
 import { adminRoutes } from './admin-routes';
 import { apiErrorHandler, apiNotFound } from './errors';
 import { buildOpenApiDocument } from './openapi';
+import { invitationRoutes } from './invitation-routes';
+import { memberRoutes } from './member-routes';
+import { organisationEventRoutes } from './organisation-event-routes';
 import { organisationRoutes } from './organisation-routes';
 import { mountRoute, type AnyRoute } from './route';
 import { instructionRoutes } from './instruction-routes';
@@ -18,6 +21,9 @@ export function apiRoutes(deps: AppDeps): AnyRoute[] {
     ...adminRoutes(deps),
     ...requestRoutes(deps),
     ...instructionRoutes(deps),
+    ...invitationRoutes(deps),
+    ...memberRoutes(deps),
+    ...organisationEventRoutes(deps),
   ];
 }
 

@@ -1,11 +1,11 @@
-import { z as zod, type z } from 'zod';
+import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { SESSION_COOKIE } from '../http/session';
 import type { AnyRoute } from './route';
 import { errorSchema } from './schemas';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-const zFile = () => zod.string().meta({ format: 'binary', description: 'The file.' });
+const zFile = () => z.string().meta({ format: 'binary', description: 'The file.' });
 
 /** Answers every route may give besides its own, documented once here rather than on each route. */
 function commonResponses(route: AnyRoute): ZodOpenApiOperationObject['responses'] {
@@ -34,7 +34,14 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { version: string
     const own = Object.fromEntries(
       Object.entries(route.responses).map(([status, spec]) => [
         status,
-        { description: spec.description, ...(spec.schema ? json(spec.schema) : {}) },
+        {
+          description: spec.description,
+          ...(spec.mediaType
+            ? { content: { [spec.mediaType]: { schema: spec.schema ?? z.string() } } }
+            : spec.schema
+              ? json(spec.schema)
+              : {}),
+        },
       ]),
     );
     const operation: ZodOpenApiOperationObject = {

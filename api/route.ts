@@ -21,14 +21,16 @@ type Empty = z.ZodObject<Record<string, never>>;
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
+  /** Answers that are not JSON (a CSV export): their media type, for the OpenAPI document. */
+  mediaType?: string;
 }
 
 export interface ApiResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Bytes sent as they are (a downloaded file), instead of a JSON body. */
-  raw?: Buffer;
+  /** A body sent as it is instead of JSON (a file to download); its Content-Type goes in `headers`. */
+  raw?: Buffer | string;
 }
 
 export interface UploadSpec {

@@ -10,6 +10,7 @@ import {
   listPendingSupport,
   type PendingMembership,
 } from '../store/memberships';
+import { recordOrganisationEvent } from '../store/organisation-events';
 import { lockOrganisationById } from '../store/organisations';
 import { withTransaction } from '../store/pool';
 import { findUserById, setCurrentOrganisation, type User } from '../store/users';
@@ -78,6 +79,14 @@ export async function decideMembership(
     });
     if (approved && member.currentOrganisationId === null)
       await setCurrentOrganisation(tx, member.id, organisation.id);
+    if (approved) {
+      await recordOrganisationEvent(tx, {
+        organisationId: organisation.id,
+        actorId: actor.id,
+        type: 'member_joined',
+        details: { userId: member.id, roles, joinedVia: 'support' },
+      });
+    }
 
     const decisionEmail = await deps.mailer.enqueue(tx, {
       to: member.email,

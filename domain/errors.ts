@@ -1,3 +1,5 @@
+import type { InvitationRefusal } from './invitation-codes';
+
 /**
  * Failures the product explains to people. Each kind maps to one HTTP status at the API edge and one page
  * at the web edge, so callers branch on `problem.kind`, never on message strings.
@@ -23,7 +25,8 @@ export type Problem =
       link: 'activation' | 'password_reset';
       reason: 'unknown' | 'expired' | 'used' | 'replaced';
     }
-  | { kind: 'Unavailable'; service: 'temporal' | 'postgres' | 'directory' };
+  | { kind: 'Unavailable'; service: 'temporal' | 'postgres' | 'directory' }
+  | { kind: 'InvitationRefused'; reason: InvitationRefusal };
 
 export class AppError extends Error {
   constructor(readonly problem: Problem) {

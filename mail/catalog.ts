@@ -45,6 +45,19 @@ export interface MailCatalog {
     secrets: never;
   };
   'password-reset': { data: { givenName: string; expiresAt: string }; secrets: 'resetUrl' };
+  'invitation-redeemed': {
+    data: {
+      creatorGivenName: string;
+      memberName: string;
+      memberEmail: string;
+      organisationName: string;
+      siret: string;
+      roleLabel: string;
+      codeCreatedAt: string;
+      membersUrl: string;
+    };
+    secrets: never;
+  };
   'request-submitted': {
     data: RequestMailBase & { givenName: string };
     secrets: never;
@@ -98,6 +111,7 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'support-needed',
   'support-decision',
   'password-reset',
+  'invitation-redeemed',
   'request-submitted',
   'request-to-instruct',
   'request-decision',

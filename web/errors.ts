@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, type Problem } from '../domain/errors';
+import { INVITATION_REFUSALS } from '../domain/invitation-codes';
 import { LINK_REFUSALS } from '../domain/link-refusals';
 import { isDatabaseUnavailable } from '../store/pool';
 
@@ -65,6 +66,10 @@ function problemPage(problem: Problem): ErrorPage {
         heading: 'Action impossible',
         message: `Cette action n’est pas possible : la demande est à l’état « ${problem.stateLabel} ». Actualisez la page pour voir son état actuel.`,
       };
+    case 'InvitationRefused': {
+      const { status, message } = INVITATION_REFUSALS[problem.reason];
+      return { status, heading: 'Code d’invitation inutilisable', message };
+    }
     case 'ValidationFailed':
     case 'InvalidCredentials':
     case 'Conflict':

@@ -9,6 +9,8 @@ import { adminPages } from './pages/admin-pages';
 import { dashboardPage } from './pages/dashboard-page';
 import { devMailboxPages } from './pages/dev-mailbox-pages';
 import { instructionPages } from './pages/instruction-pages';
+import { invitationPages } from './pages/invitation-pages';
+import { memberPages } from './pages/member-pages';
 import { organisationPages } from './pages/organisation-pages';
 import { requestPages, requestUploadParser } from './pages/request-pages';
 import { sessionPages } from './pages/session-pages';
@@ -42,6 +44,8 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
   router.use(organisationPages(deps));
   router.use(requestPages(deps));
   router.use(instructionPages(deps));
+  router.use(invitationPages(deps));
+  router.use(memberPages(deps));
   router.use(adminPages(deps, { smtp: options.smtp }));
   if (options.devMailbox) router.use(devMailboxPages(deps));
 

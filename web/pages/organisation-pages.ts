@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../app/deps';
+import { viewOrganisationFeed, type OrganisationFeed } from '../../app/organisation-feed';
 import { listMyOrganisations, switchCurrentOrganisation, viewOrganisation } from '../../app/organisations';
 import { changePassword, updateProfile } from '../../app/profile';
 import { decideMembership, listSupportQueue } from '../../app/support';
@@ -8,7 +9,9 @@ import {
   JOINED_VIA_LABELS,
   MEMBERSHIP_STATUS_LABELS,
   ORGANISATION_ROLE_LABELS,
+  type OrganisationRole,
 } from '../../domain/organisation-roles';
+import { isMainManager, isOrganisationAdmin } from '../../domain/role-rules';
 import { flash } from '../flash';
 import { fieldErrorsOf, formValues } from '../forms';
 import { requireSignedIn } from '../page-context';
@@ -17,6 +20,15 @@ const roleLabels = (roles: readonly string[]) =>
   roles
     .map((role) => ORGANISATION_ROLE_LABELS[role as keyof typeof ORGANISATION_ROLE_LABELS] ?? role)
     .join(', ');
+
+/** The feed as the organisation page shows it, with links to the previous and next pages. */
+const feedView = (feed: OrganisationFeed) => ({
+  events: feed.events.map((event) => ({ ...event, occurredAtIso: event.occurredAt.toISOString() })),
+  hasMore: feed.hasMore,
+  nextPage: feed.page + 1,
+  previousPage: feed.page > 1 ? feed.page - 1 : undefined,
+  paged: feed.hasMore || feed.page > 1,
+});
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -87,10 +99,17 @@ export function organisationPages(deps: AppDeps): Router {
     const siret = String(req.params.siret);
     if (!/^\d{14}$/.test(siret)) throw notFound();
     const view = await viewOrganisation(deps, req.user!, siret);
+    const member = view.membership?.status === 'active';
+    const roles = (view.membership?.roles ?? []) as OrganisationRole[];
     res.render('organisation', {
       title: view.organisation.name,
       ...view,
       membershipLabel: view.membership && roleLabels(view.membership.roles),
+      canAdminister: member && isOrganisationAdmin(roles),
+      canLeave: member && !isMainManager(roles),
+      feed: member
+        ? feedView(await viewOrganisationFeed(deps, req.user!, siret, { page: req.query.page }))
+        : undefined,
     });
   });
 

@@ -1,0 +1,308 @@
+import { z } from 'zod';
+import { AppError, notFound } from '../domain/errors';
+import {
+  INVITATION_CODE_PATTERN,
+  INVITATION_LIMITS,
+  INVITATION_STATUSES,
+  invitationStatus,
+  maskInvitationCode,
+  normaliseInvitationCode,
+  type InvitationRefusal,
+  type InvitationStatus,
+} from '../domain/invitation-codes';
+import { ORGANISATION_ROLE_LABELS } from '../domain/organisation-roles';
+import { exclusiveConflict, exclusiveConflictMessage, GRANTABLE_ROLES } from '../domain/role-rules';
+import { newInvitationCode, hashInvitationCode } from '../security/invitation-codes';
+import {
+  claimInvitationCode,
+  deactivateInvitationCode as deactivateStoredCode,
+  findInvitationCode,
+  findInvitationCodeState,
+  insertInvitationCodes,
+  listInvitationCodes as listStoredCodes,
+  type InvitationCode,
+} from '../store/invitations';
+import { joinByInvitation } from '../store/organisation-members';
+import { recordOrganisationEvent } from '../store/organisation-events';
+import { findOrganisationById } from '../store/organisations';
+import { withTransaction } from '../store/pool';
+import { countHit, currentCount } from '../store/rate-limits';
+import { findUserById, setCurrentOrganisation, type User } from '../store/users';
+import { pageUrl, type AppDeps } from './deps';
+import { requireOrganisationAccess } from './organisation-access';
+import { parseInput } from './validation';
+
+const { minCount, maxCount, minValidityDays, maxValidityDays, defaultValidityDays } = INVITATION_LIMITS;
+const countMessage = `Indiquez un nombre de codes entre ${minCount} et ${maxCount}.`;
+const validityMessage = `Indiquez une validité entre ${minValidityDays} et ${maxValidityDays} jours.`;
+
+/** Roles a code grants: at least one, among those that can be granted, an exclusive one alone. */
+export const grantedRolesSchema = z
+  .array(
+    z.enum(GRANTABLE_ROLES, {
+      error: (issue) =>
+        issue.input === 'gestionnaire_principal'
+          ? 'Le rôle de gestionnaire principal ne s’attribue pas : il se transmet depuis la liste des membres.'
+          : `Rôle inconnu : ${JSON.stringify(issue.input)}. Rôles possibles : ${GRANTABLE_ROLES.join(', ')}.`,
+    }),
+    { error: 'Choisissez au moins un rôle.' },
+  )
+  .min(1, 'Choisissez au moins un rôle.')
+  .superRefine((roles, context) => {
+    const conflict = exclusiveConflict(roles);
+    if (conflict) context.addIssue({ code: 'custom', message: exclusiveConflictMessage(conflict) });
+  })
+  .transform((roles) => GRANTABLE_ROLES.filter((role) => roles.includes(role)));
+
+export const createInvitationsSchema = z.object({
+  count: z
+    .number({ error: countMessage })
+    .int(countMessage)
+    .min(minCount, countMessage)
+    .max(maxCount, countMessage)
+    .meta({ description: `How many codes, ${minCount} to ${maxCount}.` }),
+  validityDays: z
+    .number({ error: validityMessage })
+    .int(validityMessage)
+    .min(minValidityDays, validityMessage)
+    .max(maxValidityDays, validityMessage)
+    .default(defaultValidityDays)
+    .meta({ description: `Days each code stays valid, ${minValidityDays} to ${maxValidityDays}.` }),
+  roles: grantedRolesSchema,
+});
+
+export interface CreatedInvitations {
+  organisation: { siret: string; name: string };
+  roles: (typeof GRANTABLE_ROLES)[number][];
+  expiresAt: Date;
+  /** The codes in clear: this answer is the only time they exist outside the hands they are given to. */
+  codes: { id: string; code: string; expiresAt: Date }[];
+}
+
+/** An administrator creates 1 to 10 codes granting the same roles, shown in full this once. */
+export async function createInvitationCodes(
+  deps: AppDeps,
+  actor: User,
+  siret: string,
+  input: unknown,
+): Promise<CreatedInvitations> {
+  return withTransaction(deps.db, async (tx) => {
+    const { organisation } = await requireOrganisationAccess(tx, actor, siret, 'admin');
+    const form = parseInput(createInvitationsSchema, input);
+    const expiresAt = new Date(Date.now() + form.validityDays * 24 * 60 * 60_000);
+    const fresh = Array.from({ length: form.count }, newInvitationCode);
+    const stored = await insertInvitationCodes(tx, {
+      organisationId: organisation.id,
+      createdBy: actor.id,
+      roles: form.roles,
+      expiresAt,
+      codes: fresh,
+    });
+    await recordOrganisationEvent(tx, {
+      organisationId: organisation.id,
+      actorId: actor.id,
+      type: 'invitation_codes_created',
+      details: {
+        codeIds: stored.map((code) => code.id),
+        count: stored.length,
+        roles: form.roles,
+        expiresAt: expiresAt.toISOString(),
+      },
+    });
+    return {
+      organisation: { siret: organisation.siret, name: organisation.name },
+      roles: form.roles,
+      expiresAt,
+      codes: stored.map((code, index) => ({ ...code, code: fresh[index]!.code })),
+    };
+  });
+}
+
+export interface InvitationCodeView extends InvitationCode {
+  status: InvitationStatus;
+  maskedCode: string;
+}
+
+const toView = (code: InvitationCode, now: Date): InvitationCodeView => ({
+  ...code,
+  status: invitationStatus(code, now),
+  maskedCode: maskInvitationCode(code.lastCharacters),
+});
+
+export const invitationListQuerySchema = z.object({
+  status: z
+    .enum(INVITATION_STATUSES, {
+      error: `Statut inconnu. Statuts possibles : ${INVITATION_STATUSES.join(', ')}.`,
+    })
+    .optional(),
+});
+
+/** The organisation's codes, masked, newest first, optionally of one status. */
+export async function listInvitationCodes(
+  deps: AppDeps,
+  actor: User,
+  siret: string,
+  query: unknown = {},
+): Promise<{ organisation: { siret: string; name: string }; codes: InvitationCodeView[] }> {
+  const { organisation } = await requireOrganisationAccess(deps.db, actor, siret, 'admin');
+  const { status } = parseInput(invitationListQuerySchema, query);
+  const now = new Date();
+  const codes = (await listStoredCodes(deps.db, organisation.id))
+    .map((code) => toView(code, now))
+    .filter((code) => status === undefined || code.status === status);
+  return { organisation: { siret: organisation.siret, name: organisation.name }, codes };
+}
+
+/** Deactivates a code nobody used yet; deactivating it again changes nothing. */
+export async function deactivateInvitationCode(
+  deps: AppDeps,
+  actor: User,
+  siret: string,
+  codeId: string,
+): Promise<{ organisation: { siret: string; name: string }; code: InvitationCodeView }> {
+  return withTransaction(deps.db, async (tx) => {
+    const { organisation } = await requireOrganisationAccess(tx, actor, siret, 'admin');
+    const outcome = await deactivateStoredCode(tx, {
+      organisationId: organisation.id,
+      id: codeId,
+      by: actor.id,
+    });
+    if (outcome === 'not_found') throw notFound();
+    if (outcome === 'used') {
+      throw new AppError({
+        kind: 'Conflict',
+        code: 'invitation_used',
+        message: 'Ce code d’invitation a déjà été utilisé : il ne peut plus être désactivé.',
+      });
+    }
+    if (outcome === 'deactivated') {
+      await recordOrganisationEvent(tx, {
+        organisationId: organisation.id,
+        actorId: actor.id,
+        type: 'invitation_code_deactivated',
+        details: { codeId },
+      });
+    }
+    return {
+      organisation: { siret: organisation.siret, name: organisation.name },
+      code: toView((await findInvitationCode(tx, organisation.id, codeId))!, new Date()),
+    };
+  });
+}
+
+/** Failed redemptions tolerated per window, per person and per address, before answering 429 (guessing). */
+export const REDEEM_LIMITS = {
+  windowMs: 15 * 60_000,
+  failuresPerUser: 10,
+  failuresPerIp: 30,
+} as const;
+
+const userKey = (userId: string) => `invitation:user:${userId}`;
+const ipKey = (ip: string) => `invitation:ip:${ip}`;
+
+async function refuseWhenLimited(deps: AppDeps, userId: string, ip: string): Promise<void> {
+  const [user, address] = await Promise.all([
+    currentCount(deps.db, userKey(userId)),
+    currentCount(deps.db, ipKey(ip)),
+  ]);
+  const blockedUntil = [
+    user && user.hits >= REDEEM_LIMITS.failuresPerUser ? user.windowEndsAt : undefined,
+    address && address.hits >= REDEEM_LIMITS.failuresPerIp ? address.windowEndsAt : undefined,
+  ].filter((date): date is Date => date !== undefined);
+  if (blockedUntil.length > 0) {
+    const until = Math.max(...blockedUntil.map((date) => date.getTime()));
+    throw new AppError({
+      kind: 'TooManyRequests',
+      retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)),
+    });
+  }
+}
+
+export const redeemSchema = z.object({
+  code: z
+    .string({ error: 'Saisissez le code d’invitation.' })
+    .max(200, 'Ce code d’invitation n’a pas le bon format.')
+    .transform(normaliseInvitationCode)
+    .pipe(
+      z
+        .string()
+        .min(1, 'Saisissez le code d’invitation.')
+        .regex(
+          INVITATION_CODE_PATTERN,
+          'Ce code d’invitation n’a pas le bon format : il ressemble à 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.',
+        ),
+    ),
+});
+
+const refused = (reason: InvitationRefusal) => new AppError({ kind: 'InvitationRefused', reason });
+
+/**
+ * A signed-in person redeems a code, once, within its validity: they join the organisation with the code's
+ * roles and its creator is told. Claiming the code and joining happen in one transaction, so a code is used
+ * only if the person really joined. Failures count against the person and their address.
+ */
+export async function redeemInvitationCode(
+  deps: AppDeps,
+  actor: User,
+  input: unknown,
+  ip: string,
+): Promise<{ organisation: { siret: string; name: string }; roles: (typeof GRANTABLE_ROLES)[number][] }> {
+  await refuseWhenLimited(deps, actor.id, ip);
+  const { code } = parseInput(redeemSchema, input);
+  const codeHash = hashInvitationCode(code);
+  const dispatches: (() => Promise<void>)[] = [];
+  try {
+    const result = await withTransaction(deps.db, async (tx) => {
+      const claimed = await claimInvitationCode(tx, codeHash, actor.id);
+      if (!claimed) {
+        const state = await findInvitationCodeState(tx, codeHash);
+        if (!state) throw refused('unknown');
+        const status = invitationStatus(state, state.now);
+        throw refused(status === 'valid' ? 'used' : status);
+      }
+      const joined = await joinByInvitation(tx, {
+        organisationId: claimed.organisationId,
+        userId: actor.id,
+        roles: claimed.roles,
+      });
+      if (!joined) throw refused('already_member');
+      const organisation = (await findOrganisationById(tx, claimed.organisationId))!;
+      if (actor.currentOrganisationId === null) await setCurrentOrganisation(tx, actor.id, organisation.id);
+      await recordOrganisationEvent(tx, {
+        organisationId: organisation.id,
+        actorId: actor.id,
+        type: 'invitation_code_redeemed',
+        details: { codeId: claimed.id, userId: actor.id, roles: claimed.roles },
+      });
+
+      const creator = claimed.createdBy ? await findUserById(tx, claimed.createdBy) : undefined;
+      if (creator?.status === 'active') {
+        const email = await deps.mailer.enqueue(tx, {
+          to: creator.email,
+          template: 'invitation-redeemed',
+          data: {
+            creatorGivenName: creator.givenName,
+            memberName: `${actor.givenName} ${actor.familyName}`,
+            memberEmail: actor.email,
+            organisationName: organisation.name,
+            siret: organisation.siret,
+            roleLabel: claimed.roles.map((role) => ORGANISATION_ROLE_LABELS[role]).join(', '),
+            codeCreatedAt: claimed.createdAt.toISOString(),
+            membersUrl: pageUrl(deps, `/organisations/${organisation.siret}/membres`),
+          },
+          idempotencyKey: `invitation-redeemed:${claimed.id}`,
+        });
+        dispatches.push(email.dispatch);
+      }
+      return { organisation: { siret: organisation.siret, name: organisation.name }, roles: claimed.roles };
+    });
+    for (const dispatch of dispatches) await dispatch();
+    return result;
+  } catch (error) {
+    if (error instanceof AppError && error.problem.kind === 'InvitationRefused') {
+      await countHit(deps.db, userKey(actor.id), REDEEM_LIMITS.windowMs);
+      await countHit(deps.db, ipKey(ip), REDEEM_LIMITS.windowMs);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,103 @@
+import { CSV_MEDIA_TYPE, encodeCsv } from '../domain/csv';
+import { INVITATION_STATUS_LABELS } from '../domain/invitation-codes';
+import {
+  JOINED_VIA_LABELS,
+  MEMBERSHIP_STATUS_LABELS,
+  ORGANISATION_ROLE_LABELS,
+  type OrganisationRole,
+} from '../domain/organisation-roles';
+import type { User } from '../store/users';
+import type { AppDeps } from './deps';
+import { listInvitationCodes } from './invitations';
+import { listMembers } from './members';
+
+/** A file to download: its name, media type and content (CSV conventions in domain/csv.ts). */
+export interface ExportFile {
+  filename: string;
+  mediaType: string;
+  content: string;
+}
+
+// Dates as French spreadsheets read them (25/11/2025 14:03), in metropolitan French time.
+const spreadsheetDate = new Intl.DateTimeFormat('fr-FR', {
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZone: 'Europe/Paris',
+});
+const cellDate = (value: Date | null) => (value ? spreadsheetDate.format(value).replace(',', '') : '');
+const cellRoles = (roles: readonly OrganisationRole[]) =>
+  roles.map((role) => ORGANISATION_ROLE_LABELS[role]).join(', ');
+const cellName = (person: { givenName: string; familyName: string } | null) =>
+  person ? `${person.givenName} ${person.familyName}` : '';
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** The member list as a spreadsheet (administrators). */
+export async function exportMembers(deps: AppDeps, actor: User, siret: string): Promise<ExportFile> {
+  const { organisation, members } = await listMembers(deps, actor, siret);
+  return {
+    filename: `membres-${organisation.siret}-${today()}.csv`,
+    mediaType: CSV_MEDIA_TYPE,
+    content: encodeCsv(
+      [
+        'Nom',
+        'Prénom',
+        'Adresse électronique',
+        'Rôles',
+        'État',
+        'Rattachement',
+        'Membre depuis',
+        'Dernière connexion',
+      ],
+      members.map((member) => [
+        member.familyName,
+        member.givenName,
+        member.email,
+        cellRoles(member.roles),
+        MEMBERSHIP_STATUS_LABELS[member.status],
+        JOINED_VIA_LABELS[member.joinedVia],
+        cellDate(member.joinedAt),
+        cellDate(member.lastLoginAt),
+      ]),
+    ),
+  };
+}
+
+/** The invitation codes, masked, as a spreadsheet (administrators). */
+export async function exportInvitationCodes(deps: AppDeps, actor: User, siret: string): Promise<ExportFile> {
+  const { organisation, codes } = await listInvitationCodes(deps, actor, siret);
+  return {
+    filename: `codes-invitation-${organisation.siret}-${today()}.csv`,
+    mediaType: CSV_MEDIA_TYPE,
+    content: encodeCsv(
+      [
+        'Créé par',
+        'Code',
+        'Organisation',
+        'SIRET',
+        'Rôles',
+        'Créé le',
+        'Expire le',
+        'Statut',
+        'Utilisé par',
+        'Utilisé le',
+        'Désactivé le',
+      ],
+      codes.map((code) => [
+        cellName(code.createdBy),
+        code.maskedCode,
+        organisation.name,
+        organisation.siret,
+        cellRoles(code.roles),
+        cellDate(code.createdAt),
+        cellDate(code.expiresAt),
+        INVITATION_STATUS_LABELS[code.status],
+        code.usedBy ? `${cellName(code.usedBy)} (${code.usedBy.email})` : '',
+        cellDate(code.usedAt),
+        cellDate(code.deactivatedAt),
+      ]),
+    ),
+  };
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
+import { launchBrowser } from './helpers/browser';
+import { createPerson } from './helpers/people';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+
+let platform: TestPlatform;
+let browser: Browser;
+
+before(async () => {
+  platform = await startTestPlatform();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await platform?.stop();
+});
+
+const shot = async (page: Page, name: string) => {
+  if (process.env.SCREENSHOTS_DIR)
+    await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/${name}.png`, fullPage: true });
+};
+
+/** A browser of its own, signed in through the sign-in page, that records console and CSP errors. */
+async function signedInPage(
+  email: string,
+  problems: string[],
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale: 'fr-FR' });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.url });
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    // Refusals on purpose (a bad role choice, a malformed or used code) answer 422 and 409; anything else is a problem.
+    if (message.type() === 'error' && !/status of (422|409)/.test(message.text()))
+      problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(`${platform.url}/connexion`);
+  await page.getByLabel('Adresse électronique').fill(email);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(GOOD_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL('**/tableau-de-bord');
+  return { context, page };
+}
+
+describe('in a real browser, inviting people with codes', () => {
+  it('an administrator creates and copies codes, a colleague redeems one, another is deactivated', async () => {
+    const problems: string[] = [];
+    const admin = await signUpAndActivate(platform, {
+      siret: SIRET.department,
+      givenName: 'Léa',
+      familyName: 'Rousseau',
+      email: newEmail('loire-exemplaire.fr', 'lea'),
+    });
+    const { page } = await signedInPage(admin.email, problems);
+
+    await page.getByRole('link', { name: 'DEPARTEMENT DE LA LOIRE-EXEMPLAIRE' }).first().click();
+    await page.waitForURL(`**/organisations/${SIRET.department}`);
+    assert.ok(await page.getByText('Léa Rousseau a inscrit l’organisation sur Sésame').isVisible());
+    await page.getByRole('link', { name: 'Codes d’invitation' }).click();
+    await page.getByRole('link', { name: 'Créer des codes d’invitation' }).click();
+    await page.waitForURL('**/codes-invitation/creer');
+
+    // A first try combining the exclusive reader role: the form says so and keeps the choices.
+    await page.getByLabel('Nombre de codes d’invitation').fill('3');
+    await page.getByLabel('Validité, en jours').fill('7');
+    await page.locator('label[for=role-lecteur]').click();
+    await page.locator('label[for=role-demandeur]').click();
+    await page.getByRole('button', { name: 'Créer les codes d’invitation' }).click();
+    await page.waitForLoadState();
+    assert.ok(await page.getByText(/« Lecteur » est exclusif/).isVisible());
+    assert.equal(await page.getByLabel(/^Demandeur/).isChecked(), true);
+    assert.equal(await page.getByLabel('Nombre de codes d’invitation').inputValue(), '3');
+    await page.locator('label[for=role-lecteur]').click();
+    await page.getByRole('button', { name: 'Créer les codes d’invitation' }).click();
+    await page.waitForURL('**/codes-invitation/creer');
+    assert.ok(await page.getByRole('heading', { name: 'Codes d’invitation créés' }).isVisible());
+
+    const codes = (await page.locator('.sesame-codes__code').allTextContents()).map((text) => text.trim());
+    assert.equal(codes.length, 3);
+    for (const code of codes)
+      assert.match(code, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    await shot(page, 'codes-invitation-crees');
+
+    await page.getByRole('button', { name: 'Copier le code' }).nth(1).click();
+    await page.getByText('Code copié dans le presse-papiers').waitFor();
+    const one = await page.evaluate<string>('navigator.clipboard.readText()');
+    assert.match(one, new RegExp(`^Code d’invitation : ${codes[1]}\n`));
+    assert.match(one, /Organisation : DEPARTEMENT DE LA LOIRE-EXEMPLAIRE \(SIRET 22450605500017\)/);
+    assert.match(one, /Valable jusqu’au \d{1,2} \S+ \d{4} à \d{2}:\d{2}/);
+    assert.ok(!one.includes(codes[0]!) && !one.includes(codes[2]!));
+
+    await page.getByRole('button', { name: 'Copier tous les codes' }).click();
+    await page.getByText('Tous les codes sont copiés').waitFor();
+    const all = await page.evaluate<string>('navigator.clipboard.readText()');
+    for (const code of codes) assert.ok(all.includes(code), 'every code is copied');
+    assert.match(all, /DEPARTEMENT DE LA LOIRE-EXEMPLAIRE/);
+    assert.match(all, /Valable jusqu’au/);
+
+    // A colleague, signed in elsewhere, redeems the first code.
+    const colleague = await createPerson(platform, { givenName: 'Jérôme', familyName: 'Ängström' });
+    const other = await signedInPage(colleague.email, problems);
+    await other.page.getByRole('link', { name: 'Utiliser un code d’invitation' }).first().click();
+    await other.page.waitForURL('**/invitations/utiliser');
+    await other.page.getByLabel('Code d’invitation').fill('pas un code');
+    await other.page.getByRole('button', { name: 'Utiliser le code' }).click();
+    assert.ok(await other.page.getByText(/n’a pas le bon format/).isVisible());
+    await other.page.getByLabel('Code d’invitation').fill(codes[0]!);
+    await other.page.getByRole('button', { name: 'Utiliser le code' }).click();
+    await other.page.waitForURL(`**/organisations/${SIRET.department}`);
+    assert.ok(
+      await other.page
+        .getByText('Vous avez rejoint DEPARTEMENT DE LA LOIRE-EXEMPLAIRE, avec les rôles : Demandeur.')
+        .isVisible(),
+    );
+    assert.ok(
+      await other.page.getByText(/Jérôme Ängström a rejoint l’organisation grâce à un code/).isVisible(),
+    );
+    await shot(other.page, 'organisation-fil');
+    // Used: the same code cannot serve twice.
+    await other.page.goto(`${platform.url}/invitations/utiliser`);
+    await other.page.getByLabel('Code d’invitation').fill(codes[0]!);
+    await other.page.getByRole('button', { name: 'Utiliser le code' }).click();
+    assert.ok(await other.page.getByText(/déjà été utilisé/).isVisible());
+    await other.context.close();
+
+    // The administrator sees the colleague in the member list, with the granted role.
+    await page.goto(`${platform.url}/organisations/${SIRET.department}/membres`);
+    const row = page.getByRole('row').filter({ hasText: colleague.email });
+    assert.match((await row.textContent()) ?? '', /Jérôme Ängström/);
+    assert.match((await row.textContent()) ?? '', /Demandeur/);
+    assert.match((await row.textContent()) ?? '', /Code d’invitation/);
+    await shot(page, 'membres');
+
+    // … and deactivates the third code.
+    await page.goto(`${platform.url}/organisations/${SIRET.department}/codes-invitation`);
+    const last4 = codes[2]!.slice(-4);
+    await page.getByRole('button', { name: `Désactiver le code se terminant par ${last4}` }).click();
+    await page.waitForURL('**/codes-invitation');
+    assert.ok(await page.getByText(/est désactivé : il ne peut plus être utilisé/).isVisible());
+    const deactivatedRow = page.getByRole('row').filter({ hasText: last4 });
+    assert.match((await deactivatedRow.textContent()) ?? '', /Désactivé/);
+    const usedRow = page.getByRole('row').filter({ hasText: codes[0]!.slice(-4) });
+    assert.match((await usedRow.textContent()) ?? '', /Utilisé/);
+    assert.match((await usedRow.textContent()) ?? '', /Jérôme Ängström/);
+    assert.ok(!(await page.content()).includes(codes[1]!), 'the list shows codes masked');
+    await page.getByLabel('Statut').selectOption('deactivated');
+    await page.getByRole('button', { name: 'Filtrer' }).click();
+    await page.waitForURL('**/codes-invitation?status=deactivated');
+    assert.equal(await page.locator('tbody tr').count(), 1);
+    await shot(page, 'codes-invitation-liste');
+
+    assert.deepEqual(problems, []);
+  });
+});
