@@ -11,7 +11,9 @@ import {
   type RequestState,
   type SystemEvent,
 } from '../domain/request-states';
+import type { RequestDecision } from '../domain/organisation-events';
 import type { Mailer } from '../mail/mailer';
+import { recordOrganisationEvent } from '../store/organisation-events';
 import {
   organisationRecipients,
   queueDecision,
@@ -86,6 +88,14 @@ const DECISIONS: Partial<
   refuse: 'refused',
   revoke: 'revoked',
   inactivity_archive: 'archived',
+};
+
+/** The decisions the organisation's feed shows (spec §6: requests submitted and decided). */
+const FEED_DECISIONS: Partial<Record<RequestCommand | SystemEvent, RequestDecision>> = {
+  approve: 'validated',
+  refuse: 'refused',
+  request_changes: 'changes_requested',
+  revoke: 'revoked',
 };
 
 /** A revision of a validated request whose habilitation is still in force (see domain/request-states.ts). */
@@ -215,6 +225,22 @@ export function createRequestActivities(deps: RequestActivityDeps) {
         });
 
         const summary = (await findRequestSummary(tx, request.id))!;
+        const title = request.data.project?.title?.trim() || undefined;
+        if (input.event === 'submit')
+          await recordOrganisationEvent(tx, {
+            organisationId: request.organisationId,
+            actorId: input.actorId,
+            type: 'request_submitted',
+            details: { requestId: request.id, title },
+          });
+        const feedDecision = FEED_DECISIONS[input.event];
+        if (feedDecision)
+          await recordOrganisationEvent(tx, {
+            organisationId: request.organisationId,
+            actorId: input.actorId,
+            type: 'request_decided',
+            details: { requestId: request.id, title, decision: feedDecision },
+          });
         const reason = input.textId ? ((await findRequestText(tx, request.id, input.textId)) ?? '') : '';
         if (input.event === 'submit') {
           dispatches.push(

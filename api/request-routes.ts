@@ -23,6 +23,8 @@ import { REQUEST_COMMANDS, REQUEST_STATES, type RequestCommand } from '../domain
 import { findActiveHabilitationOfRequest } from '../store/habilitations';
 import type { AttachmentInfo } from '../store/request-attachments';
 import type { RequestSummary } from '../store/requests';
+import { exportRequests } from '../app/organisation-exports';
+import { csvAnswer, csvResponse, siretParams } from './organisation-params';
 import { defineRoute } from './route';
 import { errorSchema } from './schemas';
 
@@ -344,6 +346,20 @@ export function requestRoutes(deps: AppDeps) {
         status: 200,
         body: (await listMyRequests(deps, user)).map(toRequestSummary),
       }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/organisations/:siret/requests.csv',
+      summary: 'Export the organisation’s requests (CSV)',
+      description: 'For every active member of the organisation.',
+      tags: ['Requests'],
+      auth: 'session',
+      params: siretParams,
+      responses: {
+        200: csvResponse,
+        404: { description: 'Unknown organisation, or not a member.', schema: errorSchema },
+      },
+      handler: async ({ user, params }) => csvAnswer(await exportRequests(deps, user, params.siret)),
     }),
     defineRoute({
       method: 'get',

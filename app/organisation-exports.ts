@@ -6,7 +6,10 @@ import {
   ORGANISATION_ROLE_LABELS,
   type OrganisationRole,
 } from '../domain/organisation-roles';
+import { REQUEST_STATE_LABELS } from '../domain/request-states';
+import { listRequestsOfOrganisation } from '../store/requests';
 import type { User } from '../store/users';
+import { requireOrganisationAccess } from './organisation-access';
 import type { AppDeps } from './deps';
 import { listInvitationCodes } from './invitations';
 import { listMembers } from './members';
@@ -97,6 +100,40 @@ export async function exportInvitationCodes(deps: AppDeps, actor: User, siret: s
         code.usedBy ? `${cellName(code.usedBy)} (${code.usedBy.email})` : '',
         cellDate(code.usedAt),
         cellDate(code.deactivatedAt),
+      ]),
+    ),
+  };
+}
+
+/** The organisation's access requests as a spreadsheet (every active member sees them). */
+export async function exportRequests(deps: AppDeps, actor: User, siret: string): Promise<ExportFile> {
+  const { organisation } = await requireOrganisationAccess(deps.db, actor, siret, 'member');
+  const requests = await listRequestsOfOrganisation(deps.db, organisation.id);
+  return {
+    filename: `demandes-${organisation.siret}-${today()}.csv`,
+    mediaType: CSV_MEDIA_TYPE,
+    content: encodeCsv(
+      [
+        'Intitulé',
+        'API',
+        'État',
+        'Version',
+        'Demandeur',
+        'Créée le',
+        'Soumise le',
+        'Décidée le',
+        'Identifiant',
+      ],
+      requests.map((request) => [
+        request.data.project?.title ?? '',
+        deps.definitions.find(request.definition)?.name ?? request.definition,
+        REQUEST_STATE_LABELS[request.state],
+        String(request.revision),
+        request.author ? `${request.author.givenName} ${request.author.familyName}` : '',
+        cellDate(request.createdAt),
+        cellDate(request.submittedAt),
+        cellDate(request.decidedAt),
+        request.id,
       ]),
     ),
   };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newEmail, signUpAndActivate, SIRET, emailsTo } from './helpers/accounts';
+import { downloadCsv, parseCsv } from './helpers/csv';
 import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
 import {
   applicantWithDraft,
@@ -431,5 +432,80 @@ describe('the organisation check after submission', () => {
       404,
       'no longer waiting for support',
     );
+  });
+});
+
+describe('requests in the organisation’s administration', () => {
+  it('submissions and decisions appear in the feed, and the requests export as CSV', async () => {
+    const { client, requestId } = await applicantWithDraft(platform, {
+      siret: SIRET.department,
+      domain: 'loire-exemplaire.fr',
+    });
+    await fillAndSubmit(client, requestId);
+    const instructor = await signInInstructor(platform);
+    await instructor.send('POST', `/api/v1/requests/${requestId}/approve`);
+
+    const feed = await client.get(`/api/v1/organisations/${SIRET.department}/events`);
+    assert.equal(feed.status, 200, feed.text);
+    const types = JSON.stringify(feed.json);
+    assert.match(types, /request_submitted/);
+    assert.match(types, /request_decided/);
+
+    const csv = await downloadCsv(client, `/api/v1/organisations/${SIRET.department}/requests.csv`);
+    assert.equal(csv.status, 200);
+    assert.match(
+      csv.headers.get('content-disposition') ?? '',
+      /attachment; filename="demandes-22450605500017-/,
+    );
+    const { bom, rows } = parseCsv(csv.text);
+    assert.ok(bom, 'a byte-order mark for spreadsheets');
+    assert.deepEqual(rows[0]!.slice(0, 4), ['Intitulé', 'API', 'État', 'Version']);
+    assert.deepEqual(
+      rows.slice(1).map((row) => row.slice(0, 4)),
+      [['Pré-remplissage des demandes de subvention', 'API Entreprise', 'Validée', '1']],
+    );
+    const { client: stranger } = await signUpAndActivate(platform, {
+      siret: SIRET.region,
+      email: newEmail('region-exemple.fr'),
+    });
+    assert.equal((await stranger.get(`/api/v1/organisations/${SIRET.department}/requests.csv`)).status, 404);
+  });
+
+  it('a draft stays with the organisation when its author is removed', async () => {
+    const { client: manager } = await signUpAndActivate(platform, {
+      siret: SIRET.university,
+      email: newEmail('univ-exemple.fr'),
+    });
+    const { client: author, activation } = await signUpAndActivate(platform, {
+      siret: SIRET.university,
+      email: newEmail('univ-exemple.fr'),
+    });
+    const created = await author.send('POST', '/api/v1/requests', {
+      definition: 'api-particulier',
+      siret: SIRET.university,
+    });
+    assert.equal(created.status, 201, created.text);
+    await author.send('PATCH', `/api/v1/requests/${created.json.id}`, {
+      project: { title: 'Bourses du Crous' },
+    });
+    const removed = await manager.send(
+      'DELETE',
+      `/api/v1/organisations/${SIRET.university}/members/${activation.user.id}`,
+    );
+    assert.equal(removed.status, 204, removed.text);
+
+    assert.equal(
+      (await author.get(`/api/v1/requests/${created.json.id}`)).status,
+      404,
+      'the former member no longer sees it',
+    );
+    const kept = await manager.get(`/api/v1/requests/${created.json.id}`);
+    assert.equal(kept.status, 200);
+    assert.equal(kept.json.state, 'draft');
+    assert.equal(kept.json.data.project.title, 'Bourses du Crous');
+    const saved = await manager.send('PATCH', `/api/v1/requests/${created.json.id}`, {
+      project: { description: 'Repris par la gestion.' },
+    });
+    assert.equal(saved.status, 200, 'the organisation carries on with it');
   });
 });
