@@ -11,6 +11,7 @@ import {
   type RequestState,
   type SystemEvent,
 } from '../domain/request-states';
+import { ORGANISATION_CHECK_FAILURE_LABELS, type OrganisationCheck } from '../domain/organisation-check';
 import type { RequestDecision } from '../domain/organisation-events';
 import type { Mailer } from '../mail/mailer';
 import { recordOrganisationEvent } from '../store/organisation-events';
@@ -54,13 +55,7 @@ export interface RequestActivityDeps {
   directory: Directory;
 }
 
-export type OrganisationCheck = 'ok' | 'siret_inactive' | 'siret_unknown' | 'membership_inactive';
-
-const CHECK_FAILURE_LABELS: Record<Exclude<OrganisationCheck, 'ok'>, string> = {
-  siret_inactive: 'l’établissement est fermé selon le répertoire Sirene',
-  siret_unknown: 'l’établissement est introuvable dans le répertoire Sirene',
-  membership_inactive: 'la personne qui a soumis la demande n’est plus membre active de l’organisation',
-};
+export type { OrganisationCheck };
 
 export interface TransitionInput {
   requestId: string;
@@ -259,7 +254,7 @@ export function createRequestActivities(deps: RequestActivityDeps) {
               definition,
               version,
               reason: input.checkFailure
-                ? CHECK_FAILURE_LABELS[input.checkFailure]
+                ? ORGANISATION_CHECK_FAILURE_LABELS[input.checkFailure]
                 : 'vérification impossible',
             })),
           );

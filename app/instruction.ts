@@ -3,6 +3,7 @@ import { AppError, notFound, validationFailed } from '../domain/errors';
 import { diffForms, type FieldChange } from '../domain/request-form';
 import { REQUEST_STATES, type RequestState } from '../domain/request-states';
 import { DEFINITION_ROLES, hasStaffRole } from '../domain/roles';
+import { instructionAge } from '../domain/request-timers';
 import { requestMailBase } from '../mail/request-notifications';
 import { listActiveMembers } from '../store/memberships';
 import { withTransaction } from '../store/pool';
@@ -61,9 +62,14 @@ export interface QueuePage {
  * definition's SLA. Instructors and reporters only, limited to their definitions.
  */
 export async function listQueue(deps: AppDeps, actor: User, input: unknown): Promise<QueuePage> {
-  const allowed = definitionsOf(actor);
-  if (allowed !== null && allowed.length === 0) throw new AppError({ kind: 'Forbidden', reason: 'role' });
+  let allowed = definitionsOf(actor);
   const query = parseInput(queueQuerySchema, input);
+  if (allowed !== null && allowed.length === 0) {
+    // Support sees only what waits for it: requests held by the organisation check, of every definition.
+    if (!hasStaffRole(actor.staffRoles, 'support')) throw new AppError({ kind: 'Forbidden', reason: 'role' });
+    allowed = null;
+    query.state = 'pending_support';
+  }
   if (query.definition !== undefined && allowed !== null && !allowed.includes(query.definition))
     return { items: [], total: 0, page: query.page, pageSize: PAGE_SIZE };
   const { items, total } = await listInstructionQueue(deps.db, {
@@ -74,13 +80,11 @@ export async function listQueue(deps: AppDeps, actor: User, input: unknown): Pro
     page: query.page,
     pageSize: PAGE_SIZE,
   });
-  const now = Date.now();
   return {
     items: items.map((item) => {
-      const definition = deps.definitions.find(item.definition);
-      const slaDays = definition?.timers.instructionSlaDays ?? 0;
-      const ageDays = item.submittedAt ? Math.floor((now - item.submittedAt.getTime()) / 86_400_000) : 0;
-      return { ...item, ageDays, slaDays, overdue: item.state === 'submitted' && ageDays >= slaDays };
+      const slaDays = deps.definitions.find(item.definition)?.timers.instructionSlaDays ?? 0;
+      const { ageDays, overdue } = instructionAge(item, slaDays);
+      return { ...item, ageDays: ageDays ?? 0, slaDays, overdue };
     }),
     total,
     page: query.page,

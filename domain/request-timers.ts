@@ -18,3 +18,14 @@ export function requestTimers(definition: Definition, overrides: RequestTimerOve
     instructionSlaMs: overrides.instructionSlaMs ?? definition.timers.instructionSlaDays * DAY_MS,
   };
 }
+
+/** How long a request has waited since its submission, in whole days, against its definition's SLA. */
+export function instructionAge(
+  request: { state: string; submittedAt: Date | null },
+  slaDays: number,
+  now = Date.now(),
+): { ageDays: number | undefined; overdue: boolean } {
+  if (!request.submittedAt) return { ageDays: undefined, overdue: false };
+  const ageDays = Math.floor((now - request.submittedAt.getTime()) / DAY_MS);
+  return { ageDays, overdue: request.state === 'submitted' && ageDays >= slaDays };
+}

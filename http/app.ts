@@ -12,7 +12,7 @@ import { createWebRouter } from '../web/router';
 import { loadCurrentUser } from './current-user';
 import { healthRouter } from './health';
 import { requestLogging } from './request-logging';
-import type { SessionMiddleware } from './session';
+import { saveSessionBeforeRedirect, type SessionMiddleware } from './session';
 
 // Validation messages reach people through the API and the forms: in French, like the rest of the product.
 z.config(z.locales.fr());
@@ -70,6 +70,7 @@ export function createApp(deps: HttpDeps): Express {
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
 
   app.use(deps.session.middleware);
+  app.use(saveSessionBeforeRedirect);
   app.use(loadCurrentUser(deps.db));
   app.use('/api', createApiRouter(deps, { version: deps.version, publicUrl: deps.publicUrl }));
   app.use(createWebRouter(deps, { devMailbox: deps.devMailbox, smtp: deps.smtp }));

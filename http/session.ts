@@ -1,5 +1,5 @@
 import connectPgSimple from 'connect-pg-simple';
-import type { Request, RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type { Db } from '../store/pool';
 
@@ -71,4 +71,18 @@ export function endAuthenticatedSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {
     req.session.regenerate((error) => (error ? reject(error as Error) : resolve()));
   });
+}
+
+/**
+ * Saves the session before any redirect leaves. express-session sends a response's headers before its session
+ * is stored, and browsers follow a redirect as soon as they read its headers: the next page could load the
+ * session as it was before, and a message left for it (a flash) would be lost.
+ */
+export function saveSessionBeforeRedirect(req: Request, res: Response, next: NextFunction): void {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    if (!req.session) return redirect(...args);
+    req.session.save(() => redirect(...args));
+  }) as Response['redirect'];
+  next();
 }

@@ -424,6 +424,14 @@ describe('the organisation check after submission', () => {
     const instructor = await signInInstructor(platform);
     assert.equal((await instructor.send('POST', `/api/v1/requests/${requestId}/approve`)).status, 409);
     const support = await signInStaff(platform, [{ role: 'support', definition: null }], 'support');
+    const held = await support.client.get('/api/v1/instruction/requests?state=submitted');
+    assert.equal(held.status, 200, held.text);
+    assert.deepEqual(
+      held.json.items.map((item: { request: { id: string; state: string } }) => item.request.state),
+      held.json.items.map(() => 'pending_support'),
+      'support sees only the requests waiting for it',
+    );
+    assert.ok(held.json.items.some((item: { request: { id: string } }) => item.request.id === requestId));
     const resolved = await support.client.send('POST', `/api/v1/requests/${requestId}/resolve`);
     assert.equal(resolved.status, 200, resolved.text);
     assert.equal(resolved.json.state, 'submitted');

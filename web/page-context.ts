@@ -15,6 +15,7 @@ export function pageContext(options: { devMailbox: boolean }) {
       req.user !== undefined &&
       (hasStaffRole(req.user.staffRoles, 'instructeur') ||
         hasStaffRole(req.user.staffRoles, 'rapporteur') ||
+        hasStaffRole(req.user.staffRoles, 'support') ||
         hasStaffRole(req.user.staffRoles, 'admin'));
     res.locals.devMailbox = options.devMailbox;
     if (req.user) res.locals.csrfToken = csrfToken(req);

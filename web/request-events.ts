@@ -1,40 +1,105 @@
+import type { Definition } from '../domain/definitions';
+import { definitionScopes } from '../domain/definitions';
+import { formatDate } from '../domain/french-format';
+import {
+  ORGANISATION_CHECK_FAILURE_LABELS,
+  type OrganisationCheckFailure,
+} from '../domain/organisation-check';
 import type { RequestEvent } from '../store/request-events';
 
 /**
- * One line of a request's timeline in French, for the applicant's and the instructors' pages. The actor is
- * named separately; an event without actor was made by the platform itself.
+ * One line of a request's timeline in French, after the name of its actor ("Sésame" for the platform's own
+ * timers), for the applicant's and the instructors' pages.
  */
-const SENTENCES: Record<string, (event: RequestEvent) => string> = {
-  submit: () => 'Demande soumise',
-  archive: (event) => (event.toState === 'validated' ? 'Nouvelle version abandonnée' : 'Demande archivée'),
-  inactivity_archive: () => 'Brouillon archivé faute d’activité',
-  reopen: (event) =>
-    `Nouvelle version de la demande ouverte (version ${String(event.details.newRevision ?? '')})`,
-  approve: () => 'Demande validée',
-  refuse: (event) =>
-    event.toState === 'validated'
-      ? 'Nouvelle version refusée ; l’habilitation en cours est maintenue'
-      : 'Demande refusée',
-  request_changes: () => 'Modifications demandées',
-  revoke: () => 'Habilitation révoquée',
-  resolve: () => 'Blocage levé par le support ; la demande est transmise à l’instruction',
-  organisation_check_failed: () => 'Vérification de l’organisation en échec : la demande attend le support',
-  habilitation_created: () => 'Habilitation créée',
-  attachment_added: (event) => `Document ajouté (${String(event.details.fileName ?? '')})`,
-  attachment_removed: (event) => `Document retiré (${String(event.details.fileName ?? '')})`,
-  message: (event) =>
-    event.details.side === 'instruction' ? 'Message de l’équipe d’instruction' : 'Message de l’organisation',
-  note: () => 'Note interne ajoutée',
-  assigned: () => 'Demande attribuée',
-  unassigned: () => 'Attribution retirée',
-  opinion_requested: () => 'Avis demandé à un rapporteur',
-  opinion_given: () => 'Avis rendu',
-  draft_reminder: () => 'Rappel envoyé : brouillon inactif',
-  instruction_reminder: () => 'Rappel envoyé aux instructeurs : délai d’instruction dépassé',
-};
+function scopeLabel(definition: Definition, id: string): string {
+  return definitionScopes(definition).find((scope) => scope.id === id)?.label ?? id;
+}
 
-export function eventSentence(event: RequestEvent): string {
-  return SENTENCES[event.type]?.(event) ?? event.type;
+export interface EventNames {
+  person(id: unknown): string | undefined;
+  attachment(id: unknown): string | undefined;
+}
+
+export function eventSentence(
+  event: RequestEvent,
+  definition: Definition,
+  names: { person(id: unknown): string | undefined; attachment(id: unknown): string | undefined },
+): string {
+  const details = event.details;
+  switch (event.type) {
+    case 'submit':
+      return typeof details.submission === 'number' && details.submission > 1
+        ? `a soumis de nouveau la demande (soumission n° ${details.submission}).`
+        : 'a soumis la demande.';
+    case 'request_changes':
+      return 'a demandé des modifications à l’organisation.';
+    case 'approve': {
+      const scopes = Array.isArray(details.scopes) ? details.scopes.map(String) : [];
+      return scopes.length > 0
+        ? `a validé la demande. Données accordées : ${scopes.map((id) => scopeLabel(definition, id)).join(', ')}.`
+        : 'a validé la demande.';
+    }
+    case 'refuse':
+      return details.revisionAbandoned
+        ? 'a refusé la mise à jour ; l’habilitation en vigueur est maintenue.'
+        : 'a refusé la demande.';
+    case 'revoke':
+      return 'a révoqué l’habilitation.';
+    case 'archive':
+      return details.revisionAbandoned
+        ? 'a abandonné la mise à jour ; l’habilitation en vigueur est maintenue.'
+        : 'a archivé la demande.';
+    case 'inactivity_archive':
+      return 'a archivé le brouillon, resté sans modification trop longtemps.';
+    case 'reopen':
+      return typeof details.newRevision === 'number'
+        ? `a rouvert la demande pour la mettre à jour (révision n° ${details.newRevision}).`
+        : 'a rouvert la demande pour la mettre à jour.';
+    case 'resolve':
+      return 'a levé le blocage : la demande est de nouveau à instruire.';
+    case 'organisation_check_failed': {
+      const reason = ORGANISATION_CHECK_FAILURE_LABELS[String(details.reason) as OrganisationCheckFailure];
+      return reason
+        ? `a mis la demande en attente du support : ${reason}.`
+        : 'a mis la demande en attente du support : la vérification de l’organisation a échoué.';
+    }
+    case 'habilitation_created':
+      return details.supersededId
+        ? 'a créé l’habilitation, qui remplace la précédente.'
+        : 'a créé l’habilitation.';
+    case 'attachment_added':
+    case 'attachment_removed': {
+      const name =
+        names.attachment(details.attachmentId) ??
+        (typeof details.fileName === 'string' ? details.fileName : undefined);
+      const verb = event.type === 'attachment_added' ? 'a joint' : 'a retiré';
+      return name ? `${verb} la pièce « ${name} ».` : `${verb} une pièce.`;
+    }
+    case 'message':
+      return details.side === 'instruction'
+        ? 'a écrit à l’organisation.'
+        : 'a écrit à l’équipe d’instruction.';
+    case 'note':
+      return 'a ajouté une note interne.';
+    case 'assigned':
+      return 's’est attribué la demande.';
+    case 'unassigned':
+      return 'ne suit plus la demande.';
+    case 'opinion_requested': {
+      const reporter = names.person(details.reporterId);
+      return reporter ? `a demandé l’avis de ${reporter}.` : 'a demandé l’avis d’un rapporteur.';
+    }
+    case 'opinion_given':
+      return 'a donné son avis.';
+    case 'draft_reminder':
+      return typeof details.archiveAt === 'string'
+        ? `a rappelé à l’organisation que son brouillon est inactif (archivage prévu le ${formatDate(details.archiveAt)}).`
+        : 'a rappelé à l’organisation que son brouillon est inactif.';
+    case 'instruction_reminder':
+      return 'a rappelé aux instructeurs que le délai d’instruction est dépassé.';
+    default:
+      return `a enregistré l’événement « ${event.type} ».`;
+  }
 }
 
 export function eventActor(event: RequestEvent): string {

@@ -31,7 +31,7 @@ import {
 import { flash } from '../flash';
 import { fieldErrorsOf } from '../forms';
 import { requireSignedIn } from '../page-context';
-import { eventSentence } from '../request-events';
+import { eventActor, eventSentence } from '../request-events';
 import {
   CONTACT_FIELDS,
   CONTACT_ROLE_LABELS,
@@ -254,7 +254,14 @@ export function requestPages(deps: AppDeps): Router {
           secondary: command === 'archive',
         })),
       canSubmit: commands.includes('submit'),
-      events: events.map((event) => ({ ...event, sentence: eventSentence(event) })),
+      events: events.map((event) => ({
+        ...event,
+        actorName: eventActor(event),
+        sentence: eventSentence(event, definition, {
+          person: () => undefined,
+          attachment: (id) => attachments.find((file) => file.id === id)?.originalName,
+        }),
+      })),
       messages,
       canWrite: visible.access.member,
       ...extra,

@@ -8,7 +8,8 @@ if (form) {
     const body = new URLSearchParams(new FormData(form));
     body.delete('action');
     try {
-      const answer = await fetch(form.action, {
+      // form.action would be the buttons named "action", not the form's address.
+      const answer = await fetch(form.getAttribute('action'), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-autosave': '1' },
         body,

@@ -1,0 +1,301 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SIRET } from './helpers/accounts';
+import { csrfTokenOf, type HttpClient } from './helpers/http-client';
+import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+import {
+  applicantWithDraft,
+  completeApiEntrepriseForm,
+  fillAndSubmit,
+  samplePdf,
+  signInStaff,
+  upload,
+} from './helpers/requests';
+
+let platform: TestPlatform;
+
+before(async () => {
+  platform = await startTestPlatform();
+});
+after(async () => {
+  await platform.stop();
+});
+
+async function instructorThroughPages(): Promise<HttpClient> {
+  const browser = platform.client();
+  const signedIn = await browser.signInThroughPage('instructeur@sesame.test', DEMO_PASSWORD);
+  assert.equal(signedIn.status, 302, signedIn.text);
+  return browser;
+}
+
+/** Posts a form of the request page with the page's CSRF token, as the browser would. */
+async function submitForm(browser: HttpClient, requestId: string, action: string, fields = {}) {
+  const page = await browser.get(`/instruction/demandes/${requestId}`);
+  assert.equal(page.status, 200, page.text);
+  return browser.postForm(`/instruction/demandes/${requestId}/${action}`, {
+    _csrf: csrfTokenOf(page.text),
+    ...fields,
+  });
+}
+
+const habilitationScopes = async (requestId: string) =>
+  (
+    await platform.services.db.query<{ scopes: string[] }>(
+      `SELECT scopes FROM habilitations WHERE request_id = $1`,
+      [requestId],
+    )
+  ).rows[0]?.scopes;
+
+describe('instruction pages', () => {
+  it('an instructor finds a request, asks for changes, sees what changed, writes a note and approves fewer scopes', async () => {
+    const applicant = await applicantWithDraft(platform);
+    const { requestId } = applicant;
+    await upload(applicant.client, requestId, { name: 'délibération.pdf', content: samplePdf() });
+    await fillAndSubmit(applicant.client, requestId);
+    const browser = await instructorThroughPages();
+
+    // The queue, and its search.
+    const queue = await browser.get('/instruction');
+    assert.equal(queue.status, 200, queue.text);
+    assert.match(queue.text, new RegExp(`href="/instruction/demandes/${requestId}"`));
+    assert.match(queue.text, /Pré-remplissage des demandes de subvention/);
+    const bySiret = await browser.get(`/instruction?q=${SIRET.commune}`);
+    assert.match(bySiret.text, new RegExp(requestId));
+    const nonsense = await browser.get('/instruction?q=zzz-aucune-demande-zzz');
+    assert.equal(nonsense.status, 200);
+    assert.doesNotMatch(nonsense.text, new RegExp(requestId));
+    assert.match(nonsense.text, /Aucune demande ne correspond/);
+    const bad = await browser.get('/instruction?state=perdu&page=0');
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /État inconnu/);
+    assert.match(bad.text, /Les pages commencent à 1/);
+
+    // The request page: organisation, form data, scopes with their labels, attachments.
+    const page = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, new RegExp(`SIRET ${SIRET.commune}`));
+    assert.match(page.text, /Éligible/);
+    assert.match(page.text, /Délibération du conseil municipal n° 2026-42/);
+    assert.match(page.text, /href="https:\/\/www\.saint-exemple\.fr\/deliberations\/2026-42"/);
+    assert.match(page.text, /Hélène Lefèvre/);
+    assert.match(page.text, /Délégué·e à la protection des données/);
+    assert.match(page.text, /Unités légales et établissements \(Insee\)/);
+    assert.match(page.text, /Informations et documents des associations/);
+    assert.match(page.text, /Première soumission/);
+    const download = /href="(\/api\/v1\/requests\/[^"]+\/attachments\/[^"]+)"/.exec(page.text);
+    assert.ok(download, 'a download link for the attachment');
+    assert.equal((await browser.get(download[1]!)).status, 200);
+    assert.match(page.text, /a soumis la demande\./);
+
+    // Request changes: without a reason, the page says what is missing; with one, the state changes.
+    const missing = await submitForm(browser, requestId, 'demander-modifications', { reason: '  ' });
+    assert.equal(missing.status, 422);
+    assert.match(missing.text, /Indiquez le motif/);
+    assert.match(missing.text, /fr-input-group--error/);
+    const asked = await submitForm(browser, requestId, 'demander-modifications', {
+      reason: 'Précisez les agents destinataires des données.',
+    });
+    assert.equal(asked.status, 302, asked.text);
+    assert.equal(asked.headers.get('location'), `/instruction/demandes/${requestId}`);
+    const afterChanges = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.match(afterChanges.text, /Les modifications sont demandées/);
+    assert.match(afterChanges.text, /Modifications demandées/);
+    assert.match(afterChanges.text, /Précisez les agents destinataires des données\./);
+
+    // The applicant resubmits with one field changed.
+    const form = completeApiEntrepriseForm();
+    await fillAndSubmit(applicant.client, requestId, {
+      ...form,
+      personalData: { ...form.personalData, recipients: 'Agents instructeurs du service des subventions' },
+    });
+    const resubmitted = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.match(resubmitted.text, /Soumission n° 2 comparée à la soumission n° 1/);
+    assert.match(resubmitted.text, /Données personnelles — Destinataires des données/);
+    assert.match(resubmitted.text, /Agents du service des sports et de la vie associative/);
+    assert.match(resubmitted.text, /Agents instructeurs du service des subventions/);
+
+    // An internal note stays on the instruction side.
+    const noteText = 'Vérifier la délibération du 12 mars avec la préfecture.';
+    const note = await submitForm(browser, requestId, 'notes', { body: noteText });
+    assert.equal(note.status, 302);
+    assert.match((await browser.get(`/instruction/demandes/${requestId}`)).text, new RegExp(noteText));
+    assert.equal((await applicant.client.get(`/api/v1/requests/${requestId}/notes`)).status, 404);
+    const applicantEvents = await applicant.client.get(`/api/v1/requests/${requestId}/events`);
+    assert.equal(applicantEvents.status, 200);
+    assert.doesNotMatch(applicantEvents.text, /12 mars/);
+    assert.ok(!applicantEvents.json.some((event: { type: string }) => event.type === 'note'));
+    assert.doesNotMatch((await applicant.client.get(`/api/v1/requests/${requestId}`)).text, /12 mars/);
+
+    // Approve: nothing ticked is refused, then one of the two requested scopes.
+    const none = await submitForm(browser, requestId, 'valider');
+    assert.equal(none.status, 422);
+    assert.match(none.text, /Accordez au moins une donnée/);
+    const approved = await submitForm(browser, requestId, 'valider', {
+      scopes: 'unites_legales_etablissements',
+    });
+    assert.equal(approved.status, 302, approved.text);
+    const validated = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.match(validated.text, /La demande est validée/);
+    assert.match(validated.text, /fr-badge--success">Validée/);
+    assert.match(validated.text, /Révoquer l’habilitation/);
+    assert.equal((await applicant.client.get(`/api/v1/requests/${requestId}`)).json.state, 'validated');
+    const scopes = await eventually(() => habilitationScopes(requestId), 20_000, 'the habilitation');
+    assert.deepEqual(scopes, ['unites_legales_etablissements']);
+
+    // A decision the state no longer allows says so and changes nothing.
+    const late = await browser.postForm(`/instruction/demandes/${requestId}/refuser`, {
+      _csrf: csrfTokenOf(validated.text),
+      reason: 'Trop tard.',
+    });
+    assert.equal(late.status, 302);
+    const explained = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.match(explained.text, /la demande est à l’état « Validée »/);
+    assert.equal((await applicant.client.get(`/api/v1/requests/${requestId}`)).json.state, 'validated');
+  });
+
+  it('messages, assignment and a reporter’s opinion, answered on the same page', async () => {
+    const applicant = await applicantWithDraft(platform);
+    await fillAndSubmit(applicant.client, applicant.requestId);
+    const { requestId } = applicant;
+    const browser = await instructorThroughPages();
+    const reporter = await signInStaff(
+      platform,
+      [{ role: 'rapporteur', definition: 'api-entreprise' }],
+      'rapporteur',
+    );
+
+    const empty = await submitForm(browser, requestId, 'messages', { body: '' });
+    assert.equal(empty.status, 422);
+    assert.match(empty.text, /Écrivez un message/);
+    assert.equal(
+      (await submitForm(browser, requestId, 'messages', { body: 'Quel service utilisera ces données ?' }))
+        .status,
+      302,
+    );
+    const thread = await applicant.client.get(`/api/v1/requests/${requestId}/messages`);
+    assert.deepEqual(
+      thread.json.map((message: { body: string }) => message.body),
+      ['Quel service utilisera ces données ?'],
+    );
+
+    assert.equal((await submitForm(browser, requestId, 'attribution', { assign: 'true' })).status, 302);
+    const assigned = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.match(assigned.text, /La demande vous est attribuée/);
+    assert.match(assigned.text, /Me retirer/);
+
+    const noQuestion = await submitForm(browser, requestId, 'avis', {
+      reporterId: reporter.id,
+      question: '',
+    });
+    assert.equal(noQuestion.status, 422);
+    assert.match(noQuestion.text, /Posez votre question/);
+    assert.equal(
+      (
+        await submitForm(browser, requestId, 'avis', {
+          reporterId: reporter.id,
+          question: 'Les données demandées sont-elles proportionnées ?',
+        })
+      ).status,
+      302,
+    );
+
+    // The reporter reads everything, decides nothing, and answers the opinion asked of them.
+    const reporterView = await reporter.client.get(`/instruction/demandes/${requestId}`);
+    assert.equal(reporterView.status, 200, reporterView.text);
+    assert.match(reporterView.text, /Consultation seule/);
+    assert.match(reporterView.text, /Quel service utilisera ces données \?/);
+    assert.doesNotMatch(reporterView.text, /action="[^"]*\/valider"/);
+    assert.doesNotMatch(reporterView.text, /action="[^"]*\/notes"/);
+    const opinionId = /name="opinionId" value="([^"]+)"/.exec(reporterView.text)?.[1];
+    assert.ok(opinionId, 'an answer form for the reporter');
+    const answered = await reporter.client.postForm(`/instruction/demandes/${requestId}/avis/reponse`, {
+      _csrf: csrfTokenOf(reporterView.text),
+      opinionId,
+      answer: 'Oui, favorable.',
+    });
+    assert.equal(answered.status, 302);
+    const twice = await reporter.client.postForm(`/instruction/demandes/${requestId}/avis/reponse`, {
+      _csrf: csrfTokenOf(reporterView.text),
+      opinionId,
+      answer: 'Encore.',
+    });
+    assert.equal(twice.status, 302);
+    assert.match(
+      (await reporter.client.get(`/instruction/demandes/${requestId}`)).text,
+      /Vous avez déjà donné cet avis/,
+    );
+    assert.equal(
+      (
+        await reporter.client.postForm(`/instruction/demandes/${requestId}/valider`, {
+          _csrf: csrfTokenOf(reporterView.text),
+        })
+      ).status,
+      404,
+    );
+
+    const instructorView = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.match(instructorView.text, /Oui, favorable\./);
+    assert.match(instructorView.text, /s’est attribué la demande\./);
+    assert.match(instructorView.text, /a demandé l’avis de Alix rapporteur\./);
+  });
+
+  it('support unblocks a request held after the organisation check, from the same page', async () => {
+    const { client, requestId } = await applicantWithDraft(platform, {
+      siret: SIRET.hospital,
+      domain: 'chu-exemple.fr',
+    });
+    platform.directory.closeEstablishment(SIRET.hospital);
+    try {
+      await fillAndSubmit(client, requestId);
+      await eventually(async () => {
+        const request = await client.get(`/api/v1/requests/${requestId}`);
+        return request.json.state === 'pending_support' ? true : undefined;
+      });
+    } finally {
+      platform.directory.reset();
+    }
+    const support = platform.client();
+    await support.signInThroughPage('support@sesame.test', DEMO_PASSWORD);
+    const page = await support.get(`/instruction/demandes/${requestId}`);
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /En attente du support/);
+    assert.match(page.text, /l’établissement est fermé selon le répertoire Sirene/);
+    assert.doesNotMatch(page.text, /action="[^"]*\/valider"/);
+    assert.doesNotMatch(page.text, /Notes internes/);
+    const resolved = await support.postForm(`/instruction/demandes/${requestId}/debloquer`, {
+      _csrf: csrfTokenOf(page.text),
+    });
+    assert.equal(resolved.status, 302);
+    assert.equal(resolved.headers.get('location'), '/tableau-de-bord');
+    assert.match((await support.get('/tableau-de-bord')).text, /Le blocage est levé/);
+    assert.equal((await support.get(`/instruction/demandes/${requestId}`)).status, 404);
+
+    const instructor = await instructorThroughPages();
+    const instructorView = await instructor.get(`/instruction/demandes/${requestId}`);
+    assert.match(instructorView.text, /Sésame<\/strong> a mis la demande en attente du support/);
+    assert.match(instructorView.text, /a levé le blocage : la demande est de nouveau à instruire\./);
+    assert.match(instructorView.text, /action="[^"]*\/valider"/);
+  });
+
+  it('is closed to people outside instruction', async () => {
+    const owner = await applicantWithDraft(platform);
+    await fillAndSubmit(owner.client, owner.requestId);
+    const other = await applicantWithDraft(platform, { siret: SIRET.region, domain: 'region-exemple.fr' });
+
+    assert.equal((await other.client.get(`/instruction/demandes/${owner.requestId}`)).status, 404);
+    assert.equal((await owner.client.get(`/instruction/demandes/${owner.requestId}`)).status, 404);
+    const queue = await owner.client.get('/instruction');
+    assert.equal(queue.status, 403);
+    assert.match(queue.text, /Accès refusé/);
+
+    const browser = await instructorThroughPages();
+    assert.equal((await browser.get('/instruction/demandes/pas-un-identifiant')).status, 404);
+    assert.equal(
+      (await browser.get('/instruction/demandes/00000000-0000-4000-8000-000000000000')).status,
+      404,
+    );
+    const anonymous = await platform.client().get(`/instruction/demandes/${owner.requestId}`);
+    assert.equal(anonymous.status, 302);
+    assert.match(anonymous.headers.get('location') ?? '', /^\/connexion/);
+  });
+});
