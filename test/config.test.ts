@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, requireExternalServices } from '../runtime/config';
 
@@ -163,5 +166,70 @@ describe('a process started with a bad configuration', () => {
     assert.equal(result.status, 2);
     assert.match(result.stderr, /DATABASE_URL: required to run web and worker as separate processes/);
     assert.match(result.stderr, /TEMPORAL_ADDRESS: required/);
+  });
+});
+
+describe('API definition files', () => {
+  const folderWith = (files: Record<string, unknown>) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sesame-definitions-'));
+    for (const [name, content] of Object.entries(files))
+      writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+    return dir;
+  };
+  const shipped = JSON.parse(readFileSync('definitions/api-entreprise.json', 'utf8'));
+
+  it('the shipped definitions load', () => {
+    const { definitions } = loadConfig({});
+    assert.deepEqual(
+      definitions.list().map((definition) => definition.slug),
+      ['api-entreprise', 'api-particulier', 'chorus-pro'],
+    );
+  });
+
+  it('a bad file stops start-up, naming the file and the field', () => {
+    const broken = structuredClone(shipped);
+    broken.scopeGroups[0].scopes[0].id = 'Pas Un Identifiant';
+    broken.useCases[0].scopes.push('inconnue');
+    delete broken.timers.instructionSlaDays;
+    const dir = folderWith({ 'api-entreprise.json': broken, 'autre.json': '{ pas du json' });
+    try {
+      const problems = problemsOf({ DEFINITIONS_DIR: dir });
+      assert.ok(
+        problems.some((line) => /api-entreprise\.json: scopeGroups\.0\.scopes\.0\.id: /.test(line)),
+        problems.join('\n'),
+      );
+      assert.ok(
+        problems.some((line) => /api-entreprise\.json: timers\.instructionSlaDays: /.test(line)),
+        problems.join('\n'),
+      );
+      assert.ok(
+        problems.some((line) => /autre\.json: not valid JSON/.test(line)),
+        problems.join('\n'),
+      );
+
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'runtime/migrate-main.ts'], {
+        env: { PATH: process.env.PATH, DEFINITIONS_DIR: dir },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, /api-entreprise\.json: timers\.instructionSlaDays/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a use case must pick scopes the definition declares', () => {
+    const broken = structuredClone(shipped);
+    broken.useCases[1].scopes = ['secret_defense'];
+    const dir = folderWith({ 'api-entreprise.json': broken });
+    try {
+      assert.match(
+        problemsOf({ DEFINITIONS_DIR: dir }).join('\n'),
+        /useCases\.1\.scopes: unknown scope "secret_defense"/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
