@@ -23,6 +23,14 @@ import type { AppDeps } from './deps';
 import { loadVisibleRequest, type VisibleRequest } from './request-access';
 import { parseInput } from './validation';
 
+/** A text a person writes (message, question, opinion): required, at most 5 000 characters. */
+const writtenText = (whenEmpty: string, noun: string) =>
+  z
+    .string({ error: whenEmpty })
+    .trim()
+    .min(1, whenEmpty)
+    .max(5_000, `${noun} ne peut dépasser 5 000 caractères.`);
+
 const DEFAULT_QUEUE_STATES: RequestState[] = ['submitted', 'pending_support'];
 const PAGE_SIZE = 20;
 
@@ -93,11 +101,7 @@ export async function listQueue(deps: AppDeps, actor: User, input: unknown): Pro
 }
 
 export const messageSchema = z.object({
-  body: z
-    .string({ error: 'Écrivez un message.' })
-    .trim()
-    .min(1, 'Écrivez un message.')
-    .max(5_000, 'Le message ne peut dépasser 5 000 caractères.'),
+  body: writtenText('Écrivez un message.', 'Le message'),
 });
 
 /**
@@ -247,20 +251,12 @@ export async function assignToMe(
 
 export const opinionRequestSchema = z.object({
   reporterId: z.uuid('Identifiant de rapporteur invalide.'),
-  question: z
-    .string({ error: 'Posez votre question.' })
-    .trim()
-    .min(1, 'Posez votre question.')
-    .max(5_000, 'La question ne peut dépasser 5 000 caractères.'),
+  question: writtenText('Posez votre question.', 'La question'),
 });
 
 export const opinionAnswerSchema = z.object({
   opinionId: z.uuid('Identifiant d’avis invalide.'),
-  answer: z
-    .string({ error: 'Donnez votre avis.' })
-    .trim()
-    .min(1, 'Donnez votre avis.')
-    .max(5_000, 'L’avis ne peut dépasser 5 000 caractères.'),
+  answer: writtenText('Donnez votre avis.', 'L’avis'),
 });
 
 /** The reporters an instructor may ask about this request: those of its definition. */

@@ -26,7 +26,8 @@ import { joinByInvitation } from '../store/organisation-members';
 import { recordOrganisationEvent } from '../store/organisation-events';
 import { findOrganisationById } from '../store/organisations';
 import { withTransaction } from '../store/pool';
-import { countHit, currentCount } from '../store/rate-limits';
+import { countHit } from '../store/rate-limits';
+import { refuseWhenLimited } from './rate-limiting';
 import { findUserById, setCurrentOrganisation, type User } from '../store/users';
 import { pageUrl, type AppDeps } from './deps';
 import { requireOrganisationAccess } from './organisation-access';
@@ -200,24 +201,6 @@ export const REDEEM_LIMITS = {
 const userKey = (userId: string) => `invitation:user:${userId}`;
 const ipKey = (ip: string) => `invitation:ip:${ip}`;
 
-async function refuseWhenLimited(deps: AppDeps, userId: string, ip: string): Promise<void> {
-  const [user, address] = await Promise.all([
-    currentCount(deps.db, userKey(userId)),
-    currentCount(deps.db, ipKey(ip)),
-  ]);
-  const blockedUntil = [
-    user && user.hits >= REDEEM_LIMITS.failuresPerUser ? user.windowEndsAt : undefined,
-    address && address.hits >= REDEEM_LIMITS.failuresPerIp ? address.windowEndsAt : undefined,
-  ].filter((date): date is Date => date !== undefined);
-  if (blockedUntil.length > 0) {
-    const until = Math.max(...blockedUntil.map((date) => date.getTime()));
-    throw new AppError({
-      kind: 'TooManyRequests',
-      retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)),
-    });
-  }
-}
-
 export const redeemSchema = z.object({
   code: z
     .string({ error: 'Saisissez le code d’invitation.' })
@@ -247,7 +230,10 @@ export async function redeemInvitationCode(
   input: unknown,
   ip: string,
 ): Promise<{ organisation: { siret: string; name: string }; roles: (typeof GRANTABLE_ROLES)[number][] }> {
-  await refuseWhenLimited(deps, actor.id, ip);
+  await refuseWhenLimited(deps.db, [
+    { key: userKey(actor.id), max: REDEEM_LIMITS.failuresPerUser },
+    { key: ipKey(ip), max: REDEEM_LIMITS.failuresPerIp },
+  ]);
   const { code } = parseInput(redeemSchema, input);
   const codeHash = hashInvitationCode(code);
   const dispatches: (() => Promise<void>)[] = [];

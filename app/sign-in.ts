@@ -1,5 +1,6 @@
 import { AppError } from '../domain/errors';
-import { clearCount, countHit, currentCount } from '../store/rate-limits';
+import { clearCount, countHit } from '../store/rate-limits';
+import { refuseWhenLimited } from './rate-limiting';
 import { findUserForSignIn, recordLogin, type User } from '../store/users';
 import type { AppDeps } from './deps';
 import { verifyAgainstDecoy, verifyPassword } from './passwords';
@@ -14,24 +15,6 @@ export const SIGN_IN_LIMITS = {
 const accountKey = (email: string) => `sign-in:account:${email}`;
 const ipKey = (ip: string) => `sign-in:ip:${ip}`;
 
-async function refuseWhenLimited(deps: AppDeps, email: string, ip: string): Promise<void> {
-  const [account, address] = await Promise.all([
-    currentCount(deps.db, accountKey(email)),
-    currentCount(deps.db, ipKey(ip)),
-  ]);
-  const blockedUntil = [
-    account && account.hits >= SIGN_IN_LIMITS.failuresPerAccount ? account.windowEndsAt : undefined,
-    address && address.hits >= SIGN_IN_LIMITS.failuresPerIp ? address.windowEndsAt : undefined,
-  ].filter((date): date is Date => date !== undefined);
-  if (blockedUntil.length > 0) {
-    const until = Math.max(...blockedUntil.map((date) => date.getTime()));
-    throw new AppError({
-      kind: 'TooManyRequests',
-      retryAfterSeconds: Math.max(1, Math.ceil((until - Date.now()) / 1000)),
-    });
-  }
-}
-
 /**
  * Checks an email and password. An unknown email, a wrong password and an account that cannot sign in get the
  * same answer in the same time; failures count per account and per IP address.
@@ -40,7 +23,10 @@ export async function signIn(
   deps: AppDeps,
   input: { email: string; password: string; ip: string },
 ): Promise<User> {
-  await refuseWhenLimited(deps, input.email, input.ip);
+  await refuseWhenLimited(deps.db, [
+    { key: accountKey(input.email), max: SIGN_IN_LIMITS.failuresPerAccount },
+    { key: ipKey(input.ip), max: SIGN_IN_LIMITS.failuresPerIp },
+  ]);
 
   const user = await findUserForSignIn(deps.db, input.email);
   const passwordMatches = user
