@@ -1,8 +1,9 @@
 import { createAccountActivities, type AccountActivityDeps } from './accounts';
+import { createCredentialActivities, type CredentialActivityDeps } from './credentials';
 import { createHousekeepingActivities } from './housekeeping';
 import { createMailActivities, type MailActivityDeps } from './mail';
 
-export type ActivityDeps = MailActivityDeps & AccountActivityDeps;
+export type ActivityDeps = MailActivityDeps & AccountActivityDeps & CredentialActivityDeps;
 
 /** Every activity the worker registers, built from the dependencies it is given. */
 export function createActivities(deps: ActivityDeps) {
@@ -10,5 +11,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities(deps),
     ...createHousekeepingActivities(deps),
     ...createAccountActivities(deps),
+    ...createCredentialActivities(deps),
   };
 }

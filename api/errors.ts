@@ -65,6 +65,8 @@ export function problemToHttp(problem: Problem): {
       };
     case 'Conflict':
       return { status: 409, body: { error: problem.code, message: problem.message } };
+    case 'Gone':
+      return { status: 410, body: { error: problem.code, message: problem.message } };
     case 'LinkRefused': {
       const { status, message } = LINK_REFUSALS[problem.link][problem.reason];
       return { status, body: { error: `link_${problem.reason}`, message } };

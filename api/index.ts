@@ -2,23 +2,33 @@ import express, { Router } from 'express';
 import type { AppDeps } from '../app/deps';
 import { accountRoutes } from './account-routes';
 import { adminRoutes } from './admin-routes';
+import { credentialRoutes } from './credential-routes';
 import { apiErrorHandler, apiNotFound } from './errors';
+import { documentIntrospection, introspectionDocumentation } from './introspection-routes';
 import { buildOpenApiDocument } from './openapi';
 import { organisationRoutes } from './organisation-routes';
 import { mountRoute, type AnyRoute } from './route';
 import { sessionRoutes } from './session-routes';
 
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  return [...sessionRoutes(deps), ...accountRoutes(deps), ...organisationRoutes(deps), ...adminRoutes(deps)];
+  return [
+    ...sessionRoutes(deps),
+    ...accountRoutes(deps),
+    ...organisationRoutes(deps),
+    ...adminRoutes(deps),
+    ...credentialRoutes(deps),
+  ];
 }
 
 /** The JSON API under /api/v1, and the JSON answers of everything under /api. */
 export function createApiRouter(deps: AppDeps, options: { version: string; publicUrl: URL }): Router {
   const routes = apiRoutes(deps);
-  const document = buildOpenApiDocument(routes, {
+  // Introspection is served ahead of sessions (http/app.ts) and only documented here.
+  const document = buildOpenApiDocument([...routes, introspectionDocumentation], {
     version: options.version,
     serverUrl: new URL('/', options.publicUrl).toString().replace(/\/$/, ''),
   });
+  documentIntrospection(document as unknown as Record<string, unknown>);
 
   const v1 = Router();
   v1.use(express.json({ limit: '1mb' }));

@@ -1,8 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Directory } from '../directory/client';
+import type { CredentialDeps } from '../domain/credential-settings';
 import type { Mailer } from '../mail/mailer';
 import type { Db } from '../store/pool';
+import type { Introspection } from './introspection';
 
 /** What the commands of app/ are given; built once per process by runtime/services.ts. */
 export interface AppDeps {
@@ -18,6 +20,10 @@ export interface AppDeps {
   activityTimeoutMs: number;
   /** Opens the sealed secrets of queued emails, for the development mailbox. */
   sealingKey: Buffer;
+  /** Tokens, technical accounts and their lifecycles (spec §5). */
+  credentials: CredentialDeps;
+  /** The providers' hot path, with its per-process caches and batched last-use times. */
+  introspection: Introspection;
 }
 
 /** An absolute link to a page of the platform. */

@@ -16,6 +16,8 @@ export type Problem =
   | { kind: 'InvalidCredentials' }
   | { kind: 'TooManyRequests'; retryAfterSeconds: number }
   | { kind: 'Conflict'; code: string; message: string }
+  /** Existed, and is no longer available for good (a token already revealed once). */
+  | { kind: 'Gone'; code: string; message: string }
   | {
       kind: 'LinkRefused';
       link: 'activation' | 'password_reset';

@@ -45,6 +45,39 @@ export interface MailCatalog {
     secrets: never;
   };
   'password-reset': { data: { givenName: string; expiresAt: string }; secrets: 'resetUrl' };
+  // Credentials (spec §5): never the secret itself, only where to find it.
+  'credential-available': {
+    data: CredentialMailBase & { sealedUntil: string; expiresAt: string };
+    secrets: never;
+  };
+  'token-expiring': { data: CredentialMailBase & { visiblePart: string; expiresAt: string }; secrets: never };
+  'token-expired': { data: CredentialMailBase & { visiblePart: string; expiresAt: string }; secrets: never };
+  'token-changed': {
+    data: CredentialMailBase & { visiblePart: string; rotated: boolean; actorName: string; endsAt: string };
+    secrets: never;
+  };
+  'technical-account-changed': {
+    data: TechnicalAccountMailBase & { reset: boolean; actorName: string };
+    secrets: never;
+  };
+  'technical-account-expiring': { data: TechnicalAccountMailBase; secrets: never };
+}
+
+interface CredentialMailBase {
+  recipientGivenName: string;
+  organisationName: string;
+  siret: string;
+  definitionName: string;
+  dashboardUrl: string;
+}
+
+interface TechnicalAccountMailBase {
+  recipientGivenName: string;
+  organisationName: string;
+  siret: string;
+  login: string;
+  passwordExpiresAt: string;
+  accountsUrl: string;
 }
 
 export type MailTemplate = keyof MailCatalog;
@@ -61,4 +94,10 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'support-needed',
   'support-decision',
   'password-reset',
+  'credential-available',
+  'token-expiring',
+  'token-expired',
+  'token-changed',
+  'technical-account-changed',
+  'technical-account-expiring',
 ];

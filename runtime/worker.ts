@@ -97,6 +97,7 @@ export async function startWorker(services: Services, bundle: WorkflowBundleOpti
       sealingKey: services.keys.sealedSecrets,
       messageIdDomain: config.http.publicUrl.hostname,
       publicUrl: config.http.publicUrl,
+      credentials: services.credentials,
       logger: logger.child({ component: 'activities' }),
     }),
     shutdownGraceTime: '10s',

@@ -59,6 +59,8 @@ function problemPage(problem: Problem): ErrorPage {
         message,
       };
     }
+    case 'Gone':
+      return { status: 410, heading: 'Plus disponible', message: problem.message };
     case 'ValidationFailed':
     case 'InvalidCredentials':
     case 'Conflict':
