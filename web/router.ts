@@ -10,6 +10,8 @@ import { dashboardPage } from './pages/dashboard-page';
 import { devMailboxPages } from './pages/dev-mailbox-pages';
 import { organisationPages } from './pages/organisation-pages';
 import { sessionPages } from './pages/session-pages';
+import { technicalAccountPages } from './pages/technical-account-pages';
+import { tokenPages } from './pages/token-pages';
 
 export interface WebOptions {
   /** Mount /dev/mails: outside production, when emails are not sent by SMTP. */
@@ -37,6 +39,8 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
   router.use(accountPages(deps));
   router.use(dashboardPage(deps));
   router.use(organisationPages(deps));
+  router.use(tokenPages(deps));
+  router.use(technicalAccountPages(deps));
   router.use(adminPages(deps, { smtp: options.smtp }));
   if (options.devMailbox) router.use(devMailboxPages(deps));
 

@@ -91,6 +91,8 @@ export function organisationPages(deps: AppDeps): Router {
       title: view.organisation.name,
       ...view,
       membershipLabel: view.membership && roleLabels(view.membership.roles),
+      isMainManager:
+        view.membership?.status === 'active' && view.membership.roles.includes('gestionnaire_principal'),
     });
   });
 
