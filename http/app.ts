@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createApiRouter } from '../api';
 import { apiErrorHandler } from '../api/errors';
-import { introspectionRouter } from '../api/introspection-routes';
 import type { AppDeps } from '../app/deps';
 import { configureViews } from '../web/views';
 import { webErrorHandler } from '../web/errors';
@@ -70,8 +69,6 @@ export function createApp(deps: HttpDeps): Express {
   app.use('/dsfr', express.static(DSFR_DIST, { index: false, maxAge: '7d' }));
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
 
-  // Providers' hot path: no session, no user, no JSON API around it.
-  app.use(introspectionRouter(deps));
   app.use(deps.session.middleware);
   app.use(loadCurrentUser(deps.db));
   app.use('/api', createApiRouter(deps, { version: deps.version, publicUrl: deps.publicUrl }));

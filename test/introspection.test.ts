@@ -145,6 +145,13 @@ describe('introspection (RFC 7662)', () => {
     assert.equal(odd.status, 400);
     const huge = await introspect(platform, entreprise.basic, { token: 'x'.repeat(20_000) });
     assert.equal(huge.status, 413);
+    const get = await platform.client().get('/api/v1/introspect', { authorization: entreprise.basic });
+    assert.equal(get.status, 405);
+    const unknownHint = await introspect(platform, entreprise.basic, {
+      token: 'abc',
+      token_type_hint: 'refresh_token',
+    });
+    assert.deepEqual(unknownHint.json, { active: false });
   });
 
   it('writes last-use times in batches, never per call', async () => {
