@@ -312,17 +312,17 @@ export async function findTokenBySecretHash(
     habilitation_ended_at: Date | null;
     siret: string;
     name: string;
-  }>({
-    // Named: prepared once per connection, so each call skips parsing and planning (introspection's hot path).
-    name: 'find-token-by-secret-hash',
-    text: `SELECT t.id, t.habilitation_id, h.definition, h.scopes, t.created_at, t.expires_at, t.retires_at,
-                  t.revoked_at, h.status AS habilitation_status, h.ended_at AS habilitation_ended_at, o.siret, o.name
-             FROM tokens t
-             JOIN habilitations h ON h.id = t.habilitation_id
-             JOIN organisations o ON o.id = h.organisation_id
-            WHERE t.secret_hash = $1`,
-    values: [secretHash],
-  });
+  }>(
+    `SELECT t.id, t.habilitation_id, h.definition, h.scopes, t.created_at, t.expires_at, t.retires_at,
+            t.revoked_at, h.status AS habilitation_status, h.ended_at AS habilitation_ended_at, o.siret, o.name
+       FROM tokens t
+       JOIN habilitations h ON h.id = t.habilitation_id
+       JOIN organisations o ON o.id = h.organisation_id
+      WHERE t.secret_hash = $1`,
+    // Not a named prepared statement: embedded PGlite serves every connection from one backend session, where
+    // a second connection preparing the same name fails.
+    [secretHash],
+  );
   const row = rows[0];
   return (
     row && {
