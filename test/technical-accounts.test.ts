@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
 import { grantHabilitation, introspect, providerCredentials } from './helpers/habilitations';
-import type { HttpClient } from './helpers/http-client';
+import { csrfTokenOf, type HttpClient } from './helpers/http-client';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 
 let platform: TestPlatform;
@@ -188,6 +188,51 @@ describe('technical accounts', () => {
     } finally {
       await setRoles(applicant.email, ['demandeur']);
       await setRoles(manager.email, ['gestionnaire_principal']);
+    }
+  });
+
+  it('export the connection information as a PDF only right after it was shown, and never log the password', async () => {
+    const list = await manager.client.get(`/organisations/${SIRET.commune}/comptes-techniques`);
+    const created = await manager.client.postForm(`/organisations/${SIRET.commune}/comptes-techniques`, {
+      _csrf: csrfTokenOf(list.text),
+    });
+    assert.equal(created.status, 200);
+    assert.equal(created.headers.get('cache-control'), 'no-store');
+    const download = /name="download" value="([^"]+)"/.exec(created.text)![1]!;
+    const password = /id="mot-de-passe" value="([^"]+)"/.exec(created.text)![1]!;
+    const accountId = /comptes-techniques\/([0-9a-f-]{36})\/informations-de-connexion/.exec(
+      created.text,
+    )![1]!;
+    const pdfPath = `/organisations/${SIRET.commune}/comptes-techniques/${accountId}/informations-de-connexion`;
+    const csrf = csrfTokenOf(created.text);
+
+    const pdf = await manager.client.postForm(pdfPath, { _csrf: csrf, download });
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    assert.match(
+      pdf.headers.get('content-disposition') ?? '',
+      /attachment; filename="informations-de-connexion-TECH_/,
+    );
+    assert.ok(pdf.text.startsWith('%PDF-'));
+
+    // Someone else cannot use it, a forged id is refused, and a reset makes it useless.
+    const otherPage = await applicant.client.get('/tableau-de-bord');
+    const stolen = await applicant.client.postForm(pdfPath, { _csrf: csrfTokenOf(otherPage.text), download });
+    assert.equal(stolen.status, 404);
+    assert.equal(
+      (await manager.client.postForm(pdfPath, { _csrf: csrf, download: 'v1.abc.def.ghi' })).status,
+      410,
+    );
+    const reset = await manager.client.send('POST', `${base}/${accountId}/reset-password`, { confirm: true });
+    assert.equal(reset.status, 200);
+    assert.equal((await manager.client.postForm(pdfPath, { _csrf: csrf, download })).status, 410);
+
+    for (const secret of [password, reset.json.password as string]) {
+      assert.ok(!platform.logs.text.includes(secret), 'not in the logs');
+      const outbox = await platform.services.db.query(
+        'SELECT subject, text_body, html_body FROM outbox_emails',
+      );
+      assert.ok(!JSON.stringify(outbox.rows).includes(secret), 'not in the outbox');
     }
   });
 });
