@@ -139,11 +139,16 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
     /**
      * One step of a token's lifecycle: does what is due now (a reminder, the expiry email, destroying an
      * unrevealed sealed copy), each recorded on the row so that a retry does it once, and answers when the
-     * workflow should wake next (epoch ms), or null when nothing is left.
+     * workflow should wake next (epoch ms), or null when nothing is left; 'missing' while the token is not
+     * visible. A database that cannot be reached throws, and the activity is retried for as long as it takes.
      */
-    async advanceTokenLifecycle(tokenId: string, reminderOffsetsMs: number[]): Promise<number | null> {
+    async advanceTokenLifecycle(
+      tokenId: string,
+      reminderOffsetsMs: number[],
+    ): Promise<number | null | 'missing'> {
       const token = await findToken(db, tokenId);
-      if (!token) throw ApplicationFailure.retryable('token not visible yet', 'TokenNotFound');
+      // Not committed yet (the rotation that started this workflow is finishing), or never will be.
+      if (!token) return 'missing';
       const now = Date.now();
       const deadlines = pendingDeadlines(tokenSchedule(token, tokenRules), reminderOffsetsMs, now);
       for (const deadline of deadlines.filter((candidate) => candidate.at <= now)) {
@@ -157,9 +162,9 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
     async advanceTechnicalAccountLifecycle(
       accountId: string,
       reminderOffsetsMs: number[],
-    ): Promise<number | null> {
+    ): Promise<number | null | 'missing'> {
       const account = await findTechnicalAccount(db, accountId);
-      if (!account) throw ApplicationFailure.retryable('account not visible yet', 'TechnicalAccountNotFound');
+      if (!account) return 'missing';
       const now = Date.now();
       const deadlines = pendingDeadlines(accountSchedule(account), reminderOffsetsMs, now).filter(
         (deadline) => deadline.kind === 'reminder',
