@@ -8,12 +8,12 @@ import { hashSecret } from '../security/token-secrets';
 import type { Db } from '../store/pool';
 import { findProviderCredential, type ProviderCredential } from '../store/provider-credentials';
 import { findAccountForIntrospection, recordTechnicalAccountUses } from '../store/technical-accounts';
-import { findTokenBySecretHash, recordTokenUses } from '../store/tokens';
+import { findTokensBySecretHashes, recordTokenUses, type IntrospectedToken } from '../store/tokens';
 import { verifyAgainstDecoy, verifyPassword } from './passwords';
 
 /**
  * Token introspection for API providers (RFC 7662, spec §5): the hot path of the platform. Per call it reads
- * at most one indexed row for a token and never writes: last-use times are kept in memory and written in one
+ * one indexed row for a token (in a query shared with the calls that arrive at the same moment) and never writes: last-use times are kept in memory and written in one
  * statement every LAST_USED_FLUSH_INTERVAL (and at shutdown). Provider client credentials are cached briefly;
  * technical-account passwords (argon2id, ~20 ms) are verified once and the success cached briefly, tied to the
  * password's set time so that a reset kills the old password at once.
@@ -42,6 +42,8 @@ const PROVIDER_CACHE_TTL_MS = 30_000;
 const UNKNOWN_PROVIDER_CACHE_TTL_MS = 5_000;
 const BASIC_CACHE_TTL_MS = 60_000;
 const CACHE_MAX_ENTRIES = 10_000;
+/** Lookups arriving in the same turn of the event loop go to the database together, this many at most. */
+const LOOKUP_BATCH = 100;
 
 const INACTIVE: IntrospectionAnswer = { status: 200, body: { active: false } };
 const UNAUTHORIZED: IntrospectionAnswer = {
@@ -66,6 +68,45 @@ class ExpiringCache<V> {
     if (this.entries.size >= CACHE_MAX_ENTRIES) this.entries.clear();
     this.entries.set(key, { value, until });
   }
+}
+
+/**
+ * Token lookups that arrive together (under load, dozens per turn of the event loop) share one query. This is
+ * not a cache: each query starts after every lookup it answers was asked, so a revocation committed before a
+ * call is always seen by it.
+ */
+function tokenLookups(db: Db) {
+  let pending: {
+    hash: string;
+    resolve: (token: IntrospectedToken | undefined) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  let scheduled = false;
+
+  function run(): void {
+    scheduled = false;
+    while (pending.length > 0) {
+      const batch = pending.slice(0, LOOKUP_BATCH);
+      pending = pending.slice(LOOKUP_BATCH);
+      findTokensBySecretHashes(db, [...new Set(batch.map((lookup) => lookup.hash))]).then(
+        (found) => {
+          for (const lookup of batch) lookup.resolve(found.get(lookup.hash));
+        },
+        (error: unknown) => {
+          for (const lookup of batch) lookup.reject(error);
+        },
+      );
+    }
+  }
+
+  return (hash: string): Promise<IntrospectedToken | undefined> =>
+    new Promise((resolve, reject) => {
+      pending.push({ hash, resolve, reject });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(run);
+      }
+    });
 }
 
 /** `Basic base64(id:secret)` → its two parts, or undefined when malformed. */
@@ -97,6 +138,7 @@ export function createIntrospection(deps: {
     supersededGraceMs: settings.supersededTokenGraceMs,
   };
   const providers = new ExpiringCache<ProviderCredential | null>();
+  const lookupToken = tokenLookups(db);
   const verifiedBasic = new ExpiringCache<{ accountId: string; passwordSetAt: number }>();
   let tokenUses = new Map<string, Date>();
   let accountUses = new Map<string, Date>();
@@ -121,7 +163,7 @@ export function createIntrospection(deps: {
   async function introspectToken(token: string, provider: ProviderCredential): Promise<IntrospectionAnswer> {
     // A mistyped, truncated or made-up token is refused without a query.
     if (checkTokenShape(token) !== 'valid') return INACTIVE;
-    const found = await findTokenBySecretHash(db, hashSecret(token));
+    const found = await lookupToken(hashSecret(token));
     const now = new Date();
     if (!found || found.definition !== provider.definition || !isTokenUsable(found, rules, now))
       return INACTIVE;

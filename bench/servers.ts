@@ -43,6 +43,8 @@ const bare = http.createServer((_req, res) => {
 
 const provider = express();
 provider.disable('x-powered-by');
+// A JSON API answering fresh data: no ETag to compute on every answer.
+provider.set('etag', false);
 const sesame = sesameVerify({
   introspectionUrl: `${platform.url}/api/v1/introspect`,
   clientId: env.BENCH_CLIENT_ID!,

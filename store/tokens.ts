@@ -295,11 +295,16 @@ export interface IntrospectedToken extends TokenFacts {
   organisation: { siret: string; name: string };
 }
 
-export async function findTokenBySecretHash(
+/**
+ * The tokens of several secret hashes in one indexed query (introspection groups the lookups that arrive
+ * together). Keyed by hash; a hash that matches nothing is absent.
+ */
+export async function findTokensBySecretHashes(
   db: Queryable,
-  secretHash: string,
-): Promise<IntrospectedToken | undefined> {
+  secretHashes: string[],
+): Promise<Map<string, IntrospectedToken>> {
   const { rows } = await db.query<{
+    secret_hash: string;
     id: string;
     habilitation_id: string;
     definition: string;
@@ -313,31 +318,34 @@ export async function findTokenBySecretHash(
     siret: string;
     name: string;
   }>(
-    `SELECT t.id, t.habilitation_id, h.definition, h.scopes, t.created_at, t.expires_at, t.retires_at,
-            t.revoked_at, h.status AS habilitation_status, h.ended_at AS habilitation_ended_at, o.siret, o.name
+    // Not a named prepared statement: embedded PGlite serves every connection from one backend session, where
+    // a second connection preparing the same name fails.
+    `SELECT t.secret_hash, t.id, t.habilitation_id, h.definition, h.scopes, t.created_at, t.expires_at,
+            t.retires_at, t.revoked_at, h.status AS habilitation_status, h.ended_at AS habilitation_ended_at,
+            o.siret, o.name
        FROM tokens t
        JOIN habilitations h ON h.id = t.habilitation_id
        JOIN organisations o ON o.id = h.organisation_id
-      WHERE t.secret_hash = $1`,
-    // Not a named prepared statement: embedded PGlite serves every connection from one backend session, where
-    // a second connection preparing the same name fails.
-    [secretHash],
+      WHERE t.secret_hash = ANY ($1::char(64)[])`,
+    [secretHashes],
   );
-  const row = rows[0];
-  return (
-    row && {
-      id: row.id,
-      habilitationId: row.habilitation_id,
-      definition: row.definition,
-      scopes: row.scopes,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-      retiresAt: row.retires_at,
-      revokedAt: row.revoked_at,
-      habilitationStatus: row.habilitation_status,
-      habilitationEndedAt: row.habilitation_ended_at,
-      organisation: { siret: row.siret, name: row.name },
-    }
+  return new Map(
+    rows.map((row) => [
+      row.secret_hash,
+      {
+        id: row.id,
+        habilitationId: row.habilitation_id,
+        definition: row.definition,
+        scopes: row.scopes,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+        retiresAt: row.retires_at,
+        revokedAt: row.revoked_at,
+        habilitationStatus: row.habilitation_status,
+        habilitationEndedAt: row.habilitation_ended_at,
+        organisation: { siret: row.siret, name: row.name },
+      },
+    ]),
   );
 }
 

@@ -185,4 +185,29 @@ describe('introspection (RFC 7662)', () => {
     const view = await holder.get(`/api/v1/habilitations/${habilitation.id}`);
     assert.equal(view.json.tokens[0].status, 'revoked');
   });
+
+  it('answers each of many simultaneous calls about its own token (lookups arriving together share a query)', async () => {
+    const active = await newToken(['effectifs']);
+    const other = await newToken(['unites_legales_etablissements']);
+    const revoked = await newToken();
+    assert.equal((await holder.send('POST', `/api/v1/tokens/${revoked.tokenId}/revoke`)).status, 204);
+    const unknown = formatToken('Z'.repeat(32));
+    const cases = Array.from(
+      { length: 60 },
+      (_, index) => [active, other, revoked, { token: unknown }][index % 4]!,
+    );
+    const answers = await Promise.all(
+      cases.map((candidate) => introspect(platform, entreprise.basic, { token: candidate.token })),
+    );
+    answers.forEach((answer, index) => {
+      const expected = [
+        { active: true, scope: 'effectifs' },
+        { active: true, scope: 'unites_legales_etablissements' },
+        { active: false },
+        { active: false },
+      ][index % 4]!;
+      assert.equal(answer.json.active, expected.active, `call ${index}`);
+      if (expected.active) assert.equal(answer.json.scope, expected.scope, `call ${index}`);
+    });
+  });
 });

@@ -96,11 +96,15 @@ export function sesameVerify(options: SesameVerifyOptions): SesameVerify {
     };
   }
 
-  async function verify(token: string): Promise<SesameCredential | undefined> {
-    const key = createHash('sha256').update(token).digest('base64url');
-    const now = Date.now();
+  const keyOf = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+  /** The cached answer, if fresh: `null` when there is none (undefined means "known inactive"). */
+  function cachedAnswer(key: string): SesameCredential | undefined | null {
     const cached = cache.get(key);
-    if (cached && cached.until > now) return cached.credential;
+    return cached && cached.until > Date.now() ? cached.credential : null;
+  }
+
+  function ask(key: string, token: string): Promise<SesameCredential | undefined> {
     const pending = inFlight.get(key);
     if (pending) return pending;
     const call = introspect(token)
@@ -117,7 +121,33 @@ export function sesameVerify(options: SesameVerifyOptions): SesameVerify {
     return call;
   }
 
+  async function verify(token: string): Promise<SesameCredential | undefined> {
+    const key = keyOf(token);
+    const cached = cachedAnswer(key);
+    return cached === null ? ask(key, token) : cached;
+  }
+
   function requireScopes(...scopes: string[]): RequestHandler {
+    const decide = (res: Response, next: NextFunction, credential: SesameCredential | undefined) => {
+      if (!credential) {
+        challenge(res, 'invalid_token');
+        res
+          .status(401)
+          .json({ error: 'invalid_token', message: 'Jeton d’accès invalide, expiré ou révoqué.' });
+        return;
+      }
+      const missing = scopes.filter((scope) => !credential.scopes.includes(scope));
+      if (missing.length > 0) {
+        challenge(res, 'insufficient_scope', scopes);
+        res.status(403).json({
+          error: 'insufficient_scope',
+          message: `Ce jeton ne donne pas accès à ces données (périmètre manquant : ${missing.join(', ')}).`,
+        });
+        return;
+      }
+      res.locals.sesame = credential;
+      next();
+    };
     return (req: Request, res: Response, next: NextFunction) => {
       const match = BEARER.exec(req.headers.authorization ?? '');
       if (!match) {
@@ -127,27 +157,13 @@ export function sesameVerify(options: SesameVerifyOptions): SesameVerify {
           .json({ error: 'unauthorized', message: 'Jeton d’accès absent (en-tête Authorization: Bearer).' });
         return;
       }
-      verify(match[1]!).then(
-        (credential) => {
-          if (!credential) {
-            challenge(res, 'invalid_token');
-            res
-              .status(401)
-              .json({ error: 'invalid_token', message: 'Jeton d’accès invalide, expiré ou révoqué.' });
-            return;
-          }
-          const missing = scopes.filter((scope) => !credential.scopes.includes(scope));
-          if (missing.length > 0) {
-            challenge(res, 'insufficient_scope', scopes);
-            res.status(403).json({
-              error: 'insufficient_scope',
-              message: `Ce jeton ne donne pas accès à ces données (périmètre manquant : ${missing.join(', ')}).`,
-            });
-            return;
-          }
-          res.locals.sesame = credential;
-          next();
-        },
+      const token = match[1]!;
+      const key = keyOf(token);
+      // A cached answer is decided at once, without waiting for a promise: the common case stays cheap.
+      const cached = cachedAnswer(key);
+      if (cached !== null) return decide(res, next, cached);
+      ask(key, token).then(
+        (credential) => decide(res, next, credential),
         () => {
           res.status(503).json({
             error: 'verification_unavailable',
