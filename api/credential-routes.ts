@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import type { AppDeps } from '../app/deps';
-import { createProviderCredentials, providerCredentialSchema } from '../app/provider-credentials';
+import {
+  createProviderCredentials,
+  listProviderCredentials,
+  providerCredentialSchema,
+  revokeProviderCredentials,
+} from '../app/provider-credentials';
 import {
   createTechnicalAccount,
   deleteTechnicalAccount,
@@ -356,6 +361,70 @@ export function credentialRoutes(deps: AppDeps) {
         status: 201,
         body: await createProviderCredentials(deps, user, params.slug, body),
       }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/admin/definitions/:slug/provider-credentials',
+      summary: 'Provider client credentials of a definition',
+      description: 'Never the secrets (platform admins).',
+      tags: ['Administration'],
+      auth: 'session',
+      params: z.object({
+        slug: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]*$/)
+          .max(64),
+      }),
+      responses: {
+        200: {
+          description: 'The credentials, newest first.',
+          schema: z.array(
+            z.object({
+              id: z.uuid(),
+              clientId: z.string(),
+              label: z.string(),
+              createdAt: z.iso.datetime(),
+              revokedAt: z.iso.datetime().nullable(),
+            }),
+          ),
+        },
+        403: { description: 'Not a platform admin.', schema: errorSchema },
+        404: { description: 'Unknown definition.', schema: errorSchema },
+      },
+      handler: async ({ user, params }) => ({
+        status: 200,
+        body: (await listProviderCredentials(deps, user, params.slug)).map((credential) => ({
+          id: credential.id,
+          clientId: credential.clientId,
+          label: credential.label,
+          createdAt: credential.createdAt.toISOString(),
+          revokedAt: iso(credential.revokedAt),
+        })),
+      }),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/admin/definitions/:slug/provider-credentials/:id',
+      summary: 'Revoke provider client credentials',
+      description: 'Effective within 30 s (web processes cache a provider’s record that long).',
+      tags: ['Administration'],
+      auth: 'session',
+      params: z.object({
+        slug: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]*$/)
+          .max(64),
+        id: z.uuid(),
+      }),
+      responses: {
+        204: { description: 'Revoked.' },
+        403: { description: 'Not a platform admin.', schema: errorSchema },
+        404: { description: 'Unknown, or already revoked.', schema: errorSchema },
+      },
+      handler: async ({ user, params }) => {
+        await revokeProviderCredentials(deps, user, params.slug, params.id);
+        return { status: 204 };
+      },
     }),
   ];
 }

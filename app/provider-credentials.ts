@@ -5,6 +5,7 @@ import { hashSecret, randomSecret } from '../security/token-secrets';
 import {
   insertProviderCredential,
   listProviderCredentials as storeList,
+  revokeProviderCredential,
   upsertProviderCredential,
   type ProviderCredential,
 } from '../store/provider-credentials';
@@ -55,6 +56,20 @@ export async function listProviderCredentials(
   requireStaffRole(actor, 'admin');
   if (!deps.credentials.definitions.find(slug)) throw notFound();
   return storeList(deps.db, slug);
+}
+
+/**
+ * Revokes a provider's client credentials. Web processes cache a provider's record for 30 s, so calls made with
+ * them may still succeed for that long.
+ */
+export async function revokeProviderCredentials(
+  deps: AppDeps,
+  actor: User,
+  slug: string,
+  id: string,
+): Promise<void> {
+  requireStaffRole(actor, 'admin');
+  if (!(await revokeProviderCredential(deps.db, slug, id))) throw notFound();
 }
 
 /** The demo provider's credentials (outside production): a fixed client id, a secret derived from APP_SECRET. */

@@ -12,7 +12,7 @@ import {
   providerCredentials,
 } from './helpers/habilitations';
 import type { HttpClient } from './helpers/http-client';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
 
 let platform: TestPlatform;
 let holder: HttpClient;
@@ -209,5 +209,41 @@ describe('introspection (RFC 7662)', () => {
       assert.equal(answer.json.active, expected.active, `call ${index}`);
       if (expected.active) assert.equal(answer.json.scope, expected.scope, `call ${index}`);
     });
+  });
+
+  it('lets platform admins list and revoke provider credentials, never showing a secret again', async () => {
+    const admin = platform.client();
+    await admin.signIn('admin@sesame.test', DEMO_PASSWORD);
+    const list = await admin.get('/api/v1/admin/definitions/api-entreprise/provider-credentials');
+    assert.equal(list.status, 200);
+    const listed = (list.json as { id: string; clientId: string }[]).find(
+      (item) => item.clientId === entreprise.clientId,
+    );
+    assert.ok(listed);
+    assert.ok(!list.text.includes(entreprise.clientSecret));
+    assert.equal(
+      (await holder.get('/api/v1/admin/definitions/api-entreprise/provider-credentials')).status,
+      403,
+    );
+    assert.equal((await admin.get('/api/v1/admin/definitions/inconnue/provider-credentials')).status, 404);
+    const created = await admin.send(
+      'POST',
+      '/api/v1/admin/definitions/api-entreprise/provider-credentials',
+      {},
+    );
+    assert.equal(created.status, 201);
+    const id = (
+      (await admin.get('/api/v1/admin/definitions/api-entreprise/provider-credentials')).json as {
+        id: string;
+        clientId: string;
+      }[]
+    ).find((item) => item.clientId === created.json.clientId)!.id;
+    const path = `/api/v1/admin/definitions/api-entreprise/provider-credentials/${id}`;
+    assert.equal((await holder.send('DELETE', path)).status, 403);
+    assert.equal((await admin.send('DELETE', path)).status, 204);
+    assert.equal((await admin.send('DELETE', path)).status, 404);
+    // Never cached in this process: refused at once.
+    const basic = `Basic ${Buffer.from(`${created.json.clientId}:${created.json.clientSecret}`).toString('base64')}`;
+    assert.equal((await introspect(platform, basic, { token: 'x' })).status, 401);
   });
 });
