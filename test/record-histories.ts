@@ -126,8 +126,8 @@ async function recordCredentials() {
       TOKEN_VALIDITY_OVERRIDE: '6s',
       TOKEN_REMINDER_OFFSETS: '4s,2s',
       SEALED_TOKEN_TTL: '3s',
-      TECHNICAL_ACCOUNT_PASSWORD_VALIDITY: '4s',
-      TECHNICAL_ACCOUNT_REMINDER_OFFSETS: '2s',
+      TECH_ACCOUNT_PASSWORD_TTL: '4s',
+      TECH_ACCOUNT_REMINDERS: '2s',
     },
   });
   const { client } = platform.services.temporal;

@@ -21,8 +21,8 @@ before(async () => {
       TOKEN_VALIDITY_OVERRIDE: '9s',
       TOKEN_REMINDER_OFFSETS: '6s,3s',
       SEALED_TOKEN_TTL: '4s',
-      TECHNICAL_ACCOUNT_PASSWORD_VALIDITY: '6s',
-      TECHNICAL_ACCOUNT_REMINDER_OFFSETS: '3s',
+      TECH_ACCOUNT_PASSWORD_TTL: '6s',
+      TECH_ACCOUNT_REMINDERS: '3s',
     },
   });
   manager = await signUpAndActivate(platform, { siret: SIRET.commune, email: newEmail('saint-exemple.fr') });
