@@ -6,7 +6,7 @@ import { retirementOf } from '../domain/token-status';
 import {
   queueToCredentialHolders,
   queueToMainManager,
-  type CredentialContext,
+  tokenMailContext,
 } from '../mail/credential-notifications';
 import type { Mailer } from '../mail/mailer';
 import { mintToken } from '../security/token-secrets';
@@ -47,21 +47,8 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
   const { settings, definitions, lifecycles } = credentials;
   const link = (path: string) => new URL(path, deps.publicUrl).toString();
 
-  async function tokenContext(
-    tx: Queryable,
-    token: Pick<Token, 'organisationId' | 'definition' | 'habilitationId'>,
-  ) {
-    const organisation = await findOrganisationById(tx, token.organisationId);
-    return {
-      organisation: {
-        id: token.organisationId,
-        siret: organisation?.siret ?? '',
-        name: organisation?.name ?? '',
-      },
-      definitionName: definitions.find(token.definition)?.name ?? token.definition,
-      dashboardUrl: link(`/jetons/${token.habilitationId}`),
-    } satisfies CredentialContext;
-  }
+  const tokenContext = (tx: Queryable, token: Token) =>
+    tokenMailContext(tx, token, { definitions, publicUrl: deps.publicUrl });
 
   async function runDispatches(dispatches: Dispatch[]) {
     for (const dispatch of dispatches) await dispatch();

@@ -10,7 +10,7 @@ import {
   type TokenRules,
   type TokenStatus,
 } from '../domain/token-status';
-import { queueToCredentialHolders } from '../mail/credential-notifications';
+import { queueToCredentialHolders, tokenMailContext } from '../mail/credential-notifications';
 import { mintToken, unsealToken } from '../security/token-secrets';
 import { findHabilitation, listHabilitationsOfOrganisation, type Habilitation } from '../store/habilitations';
 import { listUserMemberships } from '../store/memberships';
@@ -28,7 +28,7 @@ import {
 } from '../store/tokens';
 import type { User } from '../store/users';
 import { credentialAccess, type CredentialAccess } from './credential-access';
-import { pageUrl, type AppDeps } from './deps';
+import type { AppDeps } from './deps';
 import { withTemporalDeadline } from './temporal';
 import { parseInput } from './validation';
 
@@ -205,18 +205,8 @@ export const rotateSchema = z.strictObject({
 
 const actorName = (actor: User) => `${actor.givenName} ${actor.familyName}`;
 
-async function mailContext(deps: AppDeps, tx: Queryable, token: Token) {
-  const organisation = await findOrganisationById(tx, token.organisationId);
-  return {
-    organisation: {
-      id: token.organisationId,
-      siret: organisation?.siret ?? '',
-      name: organisation?.name ?? '',
-    },
-    definitionName: deps.credentials.definitions.find(token.definition)?.name ?? token.definition,
-    dashboardUrl: pageUrl(deps, `/jetons/${token.habilitationId}`),
-  };
-}
+const mailContext = (deps: AppDeps, tx: Queryable, token: Token) =>
+  tokenMailContext(tx, token, { definitions: deps.credentials.definitions, publicUrl: deps.publicUrl });
 
 /**
  * A new token for the same habilitation; the old one keeps working for the grace period chosen (0 to 168 h),

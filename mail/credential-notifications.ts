@@ -1,5 +1,7 @@
 import { canActOnCredentials, isMainManager } from '../domain/credential-access';
+import type { DefinitionCatalog } from '../domain/definitions';
 import { listActiveMembers } from '../store/memberships';
+import { findOrganisationById } from '../store/organisations';
 import type { Queryable } from '../store/pool';
 import type { MailData } from './catalog';
 import type { Mailer } from './mailer';
@@ -14,6 +16,24 @@ export interface CredentialContext {
   organisation: { id: string; siret: string; name: string };
   definitionName: string;
   dashboardUrl: string;
+}
+
+/** Who and what an email about a token names, read at the moment it is queued. */
+export async function tokenMailContext(
+  tx: Queryable,
+  token: { organisationId: string; definition: string; habilitationId: string },
+  options: { definitions: DefinitionCatalog; publicUrl: URL },
+): Promise<CredentialContext> {
+  const organisation = await findOrganisationById(tx, token.organisationId);
+  return {
+    organisation: {
+      id: token.organisationId,
+      siret: organisation?.siret ?? '',
+      name: organisation?.name ?? '',
+    },
+    definitionName: options.definitions.find(token.definition)?.name ?? token.definition,
+    dashboardUrl: new URL(`/jetons/${token.habilitationId}`, options.publicUrl).toString(),
+  };
 }
 
 type TokenTemplate = 'credential-available' | 'token-expiring' | 'token-expired' | 'token-changed';
