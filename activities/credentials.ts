@@ -23,6 +23,7 @@ import {
   findToken,
   findTokenByIssueKey,
   insertTokenOnce,
+  lockHabilitationForCredentials,
   markExpiryNotified,
   markReminderSent,
   retireTokensSupersededBy,
@@ -70,8 +71,7 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
     async issueCredentials(habilitationId: string): Promise<{ tokenIds: string[] }> {
       const dispatches: Dispatch[] = [];
       const outcome = await withTransaction(db, async (tx) => {
-        // The row lock orders this issuance after any change of the habilitation still in flight.
-        await tx.query('SELECT id FROM habilitations WHERE id = $1 FOR UPDATE', [habilitationId]);
+        await lockHabilitationForCredentials(tx, habilitationId);
         const habilitation = await findHabilitation(tx, habilitationId);
         if (!habilitation)
           throw ApplicationFailure.nonRetryable(

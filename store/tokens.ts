@@ -87,6 +87,14 @@ const toToken = (row: Row): Token => ({
   rotatedTo: row.rotated_to,
 });
 
+/**
+ * Locks a habilitation's row for the rest of the transaction, so that its credentials are issued after any
+ * change of it still in flight (and two issuances for it run one after the other).
+ */
+export async function lockHabilitationForCredentials(tx: Queryable, habilitationId: string): Promise<void> {
+  await tx.query('SELECT id FROM habilitations WHERE id = $1 FOR UPDATE', [habilitationId]);
+}
+
 export async function findToken(
   db: Queryable,
   id: string,
