@@ -78,6 +78,8 @@ export function problemToHttp(problem: Problem): {
           allowedCommands: problem.allowedCommands,
         },
       };
+    case 'Gone':
+      return { status: 410, body: { error: problem.code, message: problem.message } };
     case 'LinkRefused': {
       const { status, message } = LINK_REFUSALS[problem.link][problem.reason];
       return { status, body: { error: `link_${problem.reason}`, message } };

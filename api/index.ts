@@ -2,7 +2,9 @@ import express, { Router } from 'express';
 import type { AppDeps } from '../app/deps';
 import { accountRoutes } from './account-routes';
 import { adminRoutes } from './admin-routes';
+import { credentialRoutes } from './credential-routes';
 import { apiErrorHandler, apiNotFound } from './errors';
+import { documentIntrospection, introspectionDocumentation } from './introspection-routes';
 import { buildOpenApiDocument } from './openapi';
 import { invitationRoutes } from './invitation-routes';
 import { memberRoutes } from './member-routes';
@@ -24,16 +26,19 @@ export function apiRoutes(deps: AppDeps): AnyRoute[] {
     ...invitationRoutes(deps),
     ...memberRoutes(deps),
     ...organisationEventRoutes(deps),
+    ...credentialRoutes(deps),
   ];
 }
 
 /** The JSON API under /api/v1, and the JSON answers of everything under /api. */
 export function createApiRouter(deps: AppDeps, options: { version: string; publicUrl: URL }): Router {
   const routes = apiRoutes(deps);
-  const document = buildOpenApiDocument(routes, {
+  // Introspection is served ahead of sessions (http/app.ts) and only documented here.
+  const document = buildOpenApiDocument([...routes, introspectionDocumentation], {
     version: options.version,
     serverUrl: new URL('/', options.publicUrl).toString().replace(/\/$/, ''),
   });
+  documentIntrospection(document as unknown as Record<string, unknown>);
 
   const v1 = Router();
   v1.use(express.json({ limit: '1mb' }));

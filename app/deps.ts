@@ -3,8 +3,10 @@ import type { Logger } from 'pino';
 import type { Directory } from '../directory/client';
 import type { DefinitionCatalog } from '../domain/definitions';
 import type { RequestTimerOverrides } from '../domain/request-timers';
+import type { CredentialDeps } from '../domain/credential-settings';
 import type { Mailer } from '../mail/mailer';
 import type { Db } from '../store/pool';
+import type { Introspection } from './introspection';
 
 /** What the commands of app/ are given; built once per process by runtime/services.ts. */
 export interface AppDeps {
@@ -23,6 +25,10 @@ export interface AppDeps {
   requestTimers: RequestTimerOverrides;
   /** Opens the sealed secrets of queued emails, for the development mailbox. */
   sealingKey: Buffer;
+  /** Tokens, technical accounts and their lifecycles (spec §5). */
+  credentials: CredentialDeps;
+  /** The providers' hot path, with its per-process caches and batched last-use times. */
+  introspection: Introspection;
 }
 
 /** An absolute link to a page of the platform. */

@@ -20,6 +20,8 @@ export type Problem =
   | { kind: 'Conflict'; code: string; message: string }
   /** A command the request's current state does not allow (spec §3): the state and what is allowed instead. */
   | { kind: 'InvalidTransition'; state: string; stateLabel: string; allowedCommands: string[] }
+  /** Existed, and is no longer available for good (a token already revealed once). */
+  | { kind: 'Gone'; code: string; message: string }
   | {
       kind: 'LinkRefused';
       link: 'activation' | 'password_reset';

@@ -87,6 +87,22 @@ export interface MailCatalog {
     secrets: never;
   };
   'request-support-needed': { data: RequestMailBase & { siret: string; reason: string }; secrets: never };
+  // Credentials (spec §5): never the secret itself, only where to find it.
+  'credential-available': {
+    data: CredentialMailBase & { sealedUntil: string; expiresAt: string };
+    secrets: never;
+  };
+  'token-expiring': { data: CredentialMailBase & { visiblePart: string; expiresAt: string }; secrets: never };
+  'token-expired': { data: CredentialMailBase & { visiblePart: string; expiresAt: string }; secrets: never };
+  'token-changed': {
+    data: CredentialMailBase & { visiblePart: string; rotated: boolean; actorName: string; endsAt: string };
+    secrets: never;
+  };
+  'technical-account-changed': {
+    data: TechnicalAccountMailBase & { reset: boolean; actorName: string };
+    secrets: never;
+  };
+  'technical-account-expiring': { data: TechnicalAccountMailBase; secrets: never };
 }
 
 /** What every email about an access request says: which request, for whom, and the link to it. */
@@ -95,6 +111,23 @@ export interface RequestMailBase {
   definitionName: string;
   organisationName: string;
   requestUrl: string;
+}
+
+interface CredentialMailBase {
+  recipientGivenName: string;
+  organisationName: string;
+  siret: string;
+  definitionName: string;
+  dashboardUrl: string;
+}
+
+interface TechnicalAccountMailBase {
+  recipientGivenName: string;
+  organisationName: string;
+  siret: string;
+  login: string;
+  passwordExpiresAt: string;
+  accountsUrl: string;
 }
 
 export type MailTemplate = keyof MailCatalog;
@@ -120,4 +153,10 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'request-message',
   'opinion-requested',
   'request-support-needed',
+  'credential-available',
+  'token-expiring',
+  'token-expired',
+  'token-changed',
+  'technical-account-changed',
+  'technical-account-expiring',
 ];

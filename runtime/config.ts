@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { CredentialSettings } from '../domain/credential-settings';
 import type { DefinitionCatalog } from '../domain/definitions';
 import type { RequestTimerOverrides } from '../domain/request-timers';
 import { formatDuration, parseDuration } from '../domain/duration';
@@ -65,6 +66,24 @@ function optionalDuration() {
         return z.NEVER;
       }
       return value;
+    });
+}
+
+function durationList(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const parts = (raw ?? fallback).split(',').map((part) => part.trim());
+      const values = parts.map((part) => parseDuration(part));
+      if (parts.length === 0 || values.some((value) => value === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected durations separated by commas, such as 90d,30d,7d,1d (got ${quoted(raw ?? '')})`,
+        });
+        return z.NEVER;
+      }
+      return (values as number[]).sort((a, b) => b - a);
     });
 }
 
@@ -201,6 +220,18 @@ const envSchema = z
     REQUEST_DRAFT_REMINDER_AFTER: optionalDuration(),
     REQUEST_DRAFT_ARCHIVE_AFTER: optionalDuration(),
     REQUEST_INSTRUCTION_SLA: optionalDuration(),
+
+    // Credentials (spec §5); tests use seconds.
+    TOKEN_VALIDITY_OVERRIDE: optionalDuration(),
+    TOKEN_REMINDER_OFFSETS: durationList('90d,30d,7d,1d'),
+    TOKEN_RENEWAL_WINDOW: duration('90d'),
+    ROTATION_GRACE_HOUR: duration('1h'),
+    SUPERSEDED_TOKEN_GRACE: duration('24h'),
+    SEALED_TOKEN_TTL: duration('7d'),
+    TECH_ACCOUNT_PASSWORD_TTL: duration('365d'),
+    TECH_ACCOUNT_REMINDERS: durationList('30d,7d,1d'),
+    LAST_USED_FLUSH_INTERVAL: duration('10s'),
+    DEMO_PROVIDER_PORT: integer(0, 65535, 3001),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -285,6 +316,9 @@ export interface Config {
   definitions: DefinitionCatalog;
   /** Set: replaces every definition's own timer (tests use seconds). */
   requestTimers: RequestTimerOverrides;
+  credentials: CredentialSettings;
+  /** Port of the demo provider API that `npm start` runs beside the platform (0: any free port). */
+  demoProviderPort: number;
 }
 
 /** The public "recherche d'entreprises" API, used when DIRECTORY_URL is not set outside `npm start`. */
@@ -357,6 +391,18 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       draftArchiveMs: e.REQUEST_DRAFT_ARCHIVE_AFTER,
       instructionSlaMs: e.REQUEST_INSTRUCTION_SLA,
     },
+    credentials: {
+      tokenValidityOverrideMs: e.TOKEN_VALIDITY_OVERRIDE,
+      tokenReminderOffsetsMs: e.TOKEN_REMINDER_OFFSETS,
+      tokenRenewalWindowMs: e.TOKEN_RENEWAL_WINDOW,
+      rotationGraceHourMs: e.ROTATION_GRACE_HOUR,
+      supersededTokenGraceMs: e.SUPERSEDED_TOKEN_GRACE,
+      sealedTokenTtlMs: e.SEALED_TOKEN_TTL,
+      technicalAccountPasswordValidityMs: e.TECH_ACCOUNT_PASSWORD_TTL,
+      technicalAccountReminderOffsetsMs: e.TECH_ACCOUNT_REMINDERS,
+      lastUsedFlushIntervalMs: e.LAST_USED_FLUSH_INTERVAL,
+    },
+    demoProviderPort: e.DEMO_PROVIDER_PORT,
   };
 }
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { introspectionHandler, isIntrospectionRequest } from '../api/introspection-routes';
 import { createApp } from '../http/app';
 import { createSessionMiddleware } from '../http/session';
 import type { Services } from './services';
@@ -27,7 +28,14 @@ export async function startHttpServer(services: Services): Promise<RunningHttpSe
     devMailbox: config.env !== 'production' && config.mail.smtpUrl === undefined,
     smtp: config.mail.smtpUrl !== undefined,
   });
-  const server = http.createServer(app);
+  // Providers' introspection calls skip Express: see api/introspection-routes.ts.
+  const introspect = introspectionHandler({
+    introspection: services.introspection,
+    logger: services.logger.child({ component: 'introspection' }),
+  });
+  const server = http.createServer((req, res) =>
+    isIntrospectionRequest(req) ? introspect(req, res) : app(req, res),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.http.port, config.http.host, () => resolve());

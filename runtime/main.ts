@@ -8,6 +8,8 @@ import {
   provideTemporal,
   seedDemoData,
 } from './boot';
+import { ensureDemoProviderCredentials } from '../app/provider-credentials';
+import { startDemoProvider } from '../demo-provider/server';
 import { startHttpServer } from './http-server';
 import { openServices } from './services';
 import { loadWorkflowBundle, startWorker } from './worker';
@@ -38,6 +40,17 @@ await boot(config, 'sesame', async (logger, started) => {
   started.push({ name: 'worker', stop: worker.stop });
   const http = await startHttpServer(services);
   started.push({ name: 'http', stop: http.stop });
+  // The demo provider API checks tokens through this platform's introspection, with credentials of its own.
+  const demoProvider =
+    config.env === 'production'
+      ? undefined
+      : await startDemoProvider({
+          ...(await ensureDemoProviderCredentials(services, services.keys.demoProvider)),
+          introspectionUrl: new URL('/api/v1/introspect', http.url).toString(),
+          host: config.http.host,
+          port: config.demoProviderPort,
+        });
+  if (demoProvider) started.push({ name: 'demo provider', stop: demoProvider.stop });
 
   const lines = [
     '',
@@ -45,6 +58,10 @@ await boot(config, 'sesame', async (logger, started) => {
     `  (listening on ${http.url})`,
   ];
   if (temporal.devServer?.uiUrl) lines.push(`  Temporal UI: ${temporal.devServer.uiUrl}`);
+  if (demoProvider)
+    lines.push(
+      `  Demo provider API (API Entreprise, checks Sésame tokens): ${demoProvider.url}/v3/insee/sirene/etablissements/<siret>`,
+    );
   if (config.mail.smtpUrl === undefined && config.env !== 'production') {
     lines.push(`  Development mailbox: ${new URL('/dev/mails', config.http.publicUrl).toString()}`);
   }

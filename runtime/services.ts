@@ -1,12 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../app/deps';
+import { createIntrospection } from '../app/introspection';
 import { createDirectoryClient } from '../directory/client';
 import { createMailer, type DeliverySettings, type Mailer } from '../mail/mailer';
 import { createMailRenderer } from '../mail/renderer';
 import { deriveKeys, type Keys } from '../security/keys';
 import { createPool, type Db } from '../store/pool';
 import type { Config } from './config';
+import { createCredentialLifecycles } from './credential-lifecycles';
 
 /** Everything a web or worker process shares, built from the configuration and the addresses in use. */
 export interface Services extends AppDeps {
@@ -71,9 +73,24 @@ export function openServices(
     timeoutMs: config.directory.timeoutMs,
     retries: config.directory.retries,
   });
+  const credentials = {
+    settings: config.credentials,
+    definitions: config.definitions,
+    tokenSealingKey: keys.sealedTokens,
+    downloadKey: keys.credentialDownloads,
+    lifecycles: createCredentialLifecycles(temporal, config.credentials, config.activityTimeoutMs),
+  };
+  const introspection = createIntrospection({
+    db,
+    definitions: config.definitions,
+    settings: config.credentials,
+    logger: logger.child({ component: 'introspection' }),
+  });
   return {
     config,
     keys,
+    credentials,
+    introspection,
     db,
     mailer,
     temporal,
@@ -87,6 +104,8 @@ export function openServices(
     sealingKey: keys.sealedSecrets,
     temporalAddress: options.temporalAddress,
     async close() {
+      // Last-use times collected since the last flush are written before the pool closes.
+      await introspection.stop();
       await connection.close();
       await db.end();
     },

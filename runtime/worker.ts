@@ -99,6 +99,7 @@ export async function startWorker(services: Services, bundle: WorkflowBundleOpti
       publicUrl: config.http.publicUrl,
       definitions: config.definitions,
       directory: services.directory,
+      credentials: services.credentials,
       logger: logger.child({ component: 'activities' }),
     }),
     shutdownGraceTime: '10s',

@@ -124,6 +124,24 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('reads credential durations, reminder offsets longest first, and names a bad list', () => {
+    const config = loadConfig({ TOKEN_REMINDER_OFFSETS: '1d, 90d,7d', TOKEN_VALIDITY_OVERRIDE: '30s' });
+    assert.deepEqual(config.credentials.tokenReminderOffsetsMs, [
+      90 * 86_400_000,
+      7 * 86_400_000,
+      86_400_000,
+    ]);
+    assert.equal(config.credentials.tokenValidityOverrideMs, 30_000);
+    assert.equal(loadConfig({}).credentials.tokenValidityOverrideMs, undefined);
+    assert.equal(loadConfig({}).credentials.rotationGraceHourMs, 3_600_000);
+    const problems = problemsOf({
+      TOKEN_REMINDER_OFFSETS: '90d,bientôt',
+      TECH_ACCOUNT_PASSWORD_TTL: 'un an',
+    });
+    assert.match(problems.join('\n'), /TOKEN_REMINDER_OFFSETS: expected durations separated by commas/);
+    assert.match(problems.join('\n'), /TECH_ACCOUNT_PASSWORD_TTL: expected a duration/);
+  });
+
   it('demands external services for separate web and worker processes', () => {
     assert.throws(
       () => requireExternalServices(loadConfig({})),

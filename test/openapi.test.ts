@@ -21,7 +21,11 @@ describe('the OpenAPI document', () => {
     assert.equal(doc.openapi, '3.1.0');
     assert.ok(doc.components.schemas.User);
     assert.ok(doc.components.schemas.Error);
-    assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['csrfToken', 'sessionCookie']);
+    assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), [
+      'csrfToken',
+      'providerBasic',
+      'sessionCookie',
+    ]);
 
     const signIn = doc.paths['/api/v1/session'].post;
     const body = signIn.requestBody.content['application/json'].schema;

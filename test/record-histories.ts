@@ -150,6 +150,71 @@ async function recordRequest(
   }
 }
 
+const { grantHabilitation, issueCredentialsFor } = await import('./helpers/habilitations');
+const { retireToken } = await import('../store/tokens');
+const { insertTechnicalAccount } = await import('../store/technical-accounts');
+const { hashPassword } = await import('../app/passwords');
+
+/** Credentials: an issuance, a token to its expiry, a token replaced (rotation), a technical account reminded. */
+async function recordCredentials() {
+  const platform = await startTestPlatform({
+    http: false,
+    env: {
+      TOKEN_VALIDITY_OVERRIDE: '6s',
+      TOKEN_REMINDER_OFFSETS: '4s,2s',
+      SEALED_TOKEN_TTL: '3s',
+      TECH_ACCOUNT_PASSWORD_TTL: '4s',
+      TECH_ACCOUNT_REMINDERS: '2s',
+    },
+  });
+  const { client } = platform.services.temporal;
+  try {
+    const { rows } = await platform.services.db.query<{ id: string }>(
+      `INSERT INTO organisations (siret, siren, name, legal_category, address, active, directory_checked_at)
+       VALUES ('21457956700014', '214579567', 'COMMUNE DE SAINT-EXEMPLE-SUR-LOIRE', '7210', '-', true, now())
+       RETURNING id`,
+    );
+    const grant = () =>
+      grantHabilitation(platform, {
+        siret: '21457956700014',
+        definition: 'api-entreprise',
+        scopes: ['unites_legales_etablissements'],
+      });
+    const expiring = await grant();
+    const [expiringToken] = await issueCredentialsFor(platform, expiring.id);
+    writeFileSync(
+      path.join(OUTPUT, 'credential-issuance.issued.json'),
+      historyJson(`credentials-${expiring.id}`),
+    );
+    await client.workflow.getHandle(`token-${expiringToken}`).result();
+    writeFileSync(path.join(OUTPUT, 'token-lifecycle.expired.json'), historyJson(`token-${expiringToken}`));
+
+    const replaced = await grant();
+    const [replacedToken] = await issueCredentialsFor(platform, replaced.id);
+    await retireToken(platform.services.db, replacedToken!, new Date(Date.now() + 1_000));
+    await platform.services.credentials.lifecycles.notifyToken(replacedToken!);
+    await client.workflow.getHandle(`token-${replacedToken}`).result();
+    writeFileSync(path.join(OUTPUT, 'token-lifecycle.replaced.json'), historyJson(`token-${replacedToken}`));
+
+    const account = await insertTechnicalAccount(platform.services.db, {
+      organisationId: rows[0]!.id,
+      loginFor: (number) => `TECH_21457956700014_${number}`,
+      passwordHash: await hashPassword('historique'),
+      passwordExpiresAt: new Date(Date.now() + 4_000),
+      createdBy: null as unknown as string,
+    });
+    await platform.services.credentials.lifecycles.startTechnicalAccount(account.id);
+    await client.workflow.getHandle(`technical-account-${account.id}`).result();
+    writeFileSync(
+      path.join(OUTPUT, 'technical-account-lifecycle.reminded.json'),
+      historyJson(`technical-account-${account.id}`),
+    );
+    console.log('recorded credentials');
+  } finally {
+    await platform.stop();
+  }
+}
+
 async function recordRequestPaths() {
   await recordRequest(
     'approved-after-changes',
@@ -248,6 +313,7 @@ try {
     await recordSignUp('resent-then-activated', 'resent');
   }
   if (wanted('access-request')) await recordRequestPaths();
+  if (wanted('credentials')) await recordCredentials();
 } finally {
   await devServer.stop();
   rmSync(work, { recursive: true, force: true });

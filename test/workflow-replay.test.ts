@@ -18,7 +18,16 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 describe('recorded workflow histories replay against the current code', () => {
   it('there are histories for every workflow', () => {
-    for (const workflow of ['deliver-email', 'outbox-relay', 'housekeeping', 'sign-up', 'access-request']) {
+    for (const workflow of [
+      'deliver-email',
+      'outbox-relay',
+      'housekeeping',
+      'sign-up',
+      'access-request',
+      'credential-issuance',
+      'token-lifecycle',
+      'technical-account-lifecycle',
+    ]) {
       assert.ok(
         files.some((file) => file.startsWith(`${workflow}.`)),
         `a history of ${workflow}`,

@@ -70,6 +70,8 @@ function problemPage(problem: Problem): ErrorPage {
       const { status, message } = INVITATION_REFUSALS[problem.reason];
       return { status, heading: 'Code d’invitation inutilisable', message };
     }
+    case 'Gone':
+      return { status: 410, heading: 'Plus disponible', message: problem.message };
     case 'ValidationFailed':
     case 'InvalidCredentials':
     case 'Conflict':

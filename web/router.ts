@@ -14,6 +14,8 @@ import { memberPages } from './pages/member-pages';
 import { organisationPages } from './pages/organisation-pages';
 import { requestPages, requestUploadParser } from './pages/request-pages';
 import { sessionPages } from './pages/session-pages';
+import { technicalAccountPages } from './pages/technical-account-pages';
+import { tokenPages } from './pages/token-pages';
 
 export interface WebOptions {
   /** Mount /dev/mails: outside production, when emails are not sent by SMTP. */
@@ -46,6 +48,8 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
   router.use(instructionPages(deps));
   router.use(invitationPages(deps));
   router.use(memberPages(deps));
+  router.use(tokenPages(deps));
+  router.use(technicalAccountPages(deps));
   router.use(adminPages(deps, { smtp: options.smtp }));
   if (options.devMailbox) router.use(devMailboxPages(deps));
 

@@ -110,6 +110,8 @@ export function organisationPages(deps: AppDeps): Router {
       feed: member
         ? feedView(await viewOrganisationFeed(deps, req.user!, siret, { page: req.query.page }))
         : undefined,
+      isMainManager:
+        view.membership?.status === 'active' && view.membership.roles.includes('gestionnaire_principal'),
     });
   });
 

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { inflateSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
+import { launchBrowser } from './helpers/browser';
+import {
+  grantHabilitation,
+  introspect,
+  issueCredentialsFor,
+  providerCredentials,
+} from './helpers/habilitations';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+
+let platform: TestPlatform;
+let browser: Browser;
+let email: string;
+
+before(async () => {
+  platform = await startTestPlatform();
+  browser = await launchBrowser();
+  ({ email } = await signUpAndActivate(platform, {
+    siret: SIRET.commune,
+    email: newEmail('saint-exemple.fr'),
+  }));
+});
+after(async () => {
+  await browser?.close();
+  await platform?.stop();
+});
+
+/** The decompressed content streams of a PDF, where its text is. */
+function pdfContents(pdf: Buffer): string {
+  const text = pdf.toString('latin1');
+  const parts: string[] = [];
+  for (const match of text.matchAll(/stream\r?\n/g)) {
+    const start = match.index + match[0].length;
+    const end = text.indexOf('endstream', start);
+    try {
+      parts.push(inflateSync(pdf.subarray(start, end)).toString('latin1'));
+    } catch {
+      parts.push(text.slice(start, end));
+    }
+  }
+  return parts.join('\n');
+}
+
+async function signedInPage(): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ locale: 'fr-FR', acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.url });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    // A form sent back with its errors answers 422, which the console reports: that one is expected.
+    if (message.type() === 'error' && !message.text().includes('status of 422'))
+      problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(`${platform.url}/connexion`);
+  await page.getByLabel('Adresse électronique').fill(email);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(GOOD_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL('**/tableau-de-bord');
+  return { page, problems };
+}
+
+describe('in a real browser', () => {
+  it('the holder reveals the token, copies it, then rotates it', async () => {
+    const provider = await providerCredentials(platform, 'api-entreprise');
+    const habilitation = await grantHabilitation(platform, {
+      siret: SIRET.commune,
+      definition: 'api-entreprise',
+      scopes: ['unites_legales_etablissements'],
+    });
+    await issueCredentialsFor(platform, habilitation.id);
+    const { page, problems } = await signedInPage();
+
+    await page.getByRole('link', { name: 'Jetons' }).first().click();
+    await page.waitForURL('**/jetons');
+    await page.getByRole('link', { name: 'API Entreprise' }).click();
+    await page.waitForURL(`**/jetons/${habilitation.id}`);
+    assert.ok(await page.getByText('jamais utilisé').isVisible());
+    await page.getByRole('button', { name: 'Révéler le jeton' }).click();
+    await page.getByRole('heading', { name: 'Votre jeton' }).waitFor();
+    const token = await page.getByLabel('Jeton d’accès').inputValue();
+    assert.match(token, /^sesame_[0-9A-Za-z]{38}$/);
+    await page.getByRole('button', { name: 'Copier le jeton' }).click();
+    await page.getByRole('button', { name: 'Jeton copié' }).waitFor();
+    assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), token);
+    assert.equal((await introspect(platform, provider.basic, { token })).json.active, true);
+    if (process.env.SCREENSHOTS_DIR)
+      await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/jeton-revele.png`, fullPage: true });
+
+    await page.getByRole('link', { name: 'J’ai enregistré le jeton' }).click();
+    await page.waitForURL(`**/jetons/${habilitation.id}`);
+    assert.equal(await page.getByRole('button', { name: 'Révéler le jeton' }).count(), 0, 'shown once only');
+    await page.getByLabel('Période de transition').selectOption('0');
+    await page.getByRole('button', { name: 'Générer un nouveau jeton' }).click();
+    await page.getByText('Un nouveau jeton a été généré').waitFor();
+    await page.getByRole('button', { name: 'Révéler le jeton' }).click();
+    const fresh = await page.getByLabel('Jeton d’accès').inputValue();
+    assert.notEqual(fresh, token);
+    assert.equal((await introspect(platform, provider.basic, { token: fresh })).json.active, true);
+    assert.equal((await introspect(platform, provider.basic, { token })).json.active, false);
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
+  it('the main manager creates a technical account, exports the PDF, then resets the password', async () => {
+    await grantHabilitation(platform, {
+      siret: SIRET.commune,
+      definition: 'chorus-pro',
+      scopes: ['factures_depot'],
+    });
+    const { page, problems } = await signedInPage();
+    await page.goto(`${platform.url}/organisations/${SIRET.commune}`);
+    await page.getByRole('link', { name: 'Comptes techniques de la structure' }).click();
+    await page.waitForURL('**/comptes-techniques');
+    await page.getByRole('button', { name: 'Créer un compte technique' }).click();
+    await page.getByRole('heading', { name: 'Compte technique créé' }).waitFor();
+    const login = (await page.locator('#identifiant').textContent())!;
+    const password = await page.getByLabel('Mot de passe').inputValue();
+    assert.match(login, new RegExp(`^TECH_${SIRET.commune}_1$`));
+    assert.ok(password.length >= 22);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Exporter les informations de connexion' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `informations-de-connexion-${login}.pdf`);
+    const pdf = await readFile((await download.path())!);
+    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+    // pdf-lib compresses page contents and writes standard-font text as hex strings.
+    const contents = pdfContents(pdf).toUpperCase();
+    for (const text of [password, login, SIRET.commune])
+      assert.ok(contents.includes(Buffer.from(text).toString('hex').toUpperCase()), `the PDF shows ${text}`);
+
+    await page.getByRole('link', { name: 'Retour aux comptes techniques' }).click();
+    assert.ok(await page.getByText('Pas encore utilisé').isVisible());
+    await page.getByRole('link', { name: 'Réinitialiser le mot de passe' }).click();
+    await page.getByRole('heading', { name: 'Confirmation de réinitialisation du mot de passe' }).waitFor();
+    await page.getByRole('button', { name: 'Confirmer' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Confirmez la réinitialisation' }).waitFor();
+    // DSFR draws its own box over the native checkbox: a person clicks the label.
+    await page.getByText('Je comprends que l’ancien mot de passe cessera aussitôt de fonctionner').click();
+    await page.getByRole('button', { name: 'Confirmer' }).click();
+    await page.getByRole('heading', { name: 'Récapitulatif de réinitialisation du mot de passe' }).waitFor();
+    const fresh = await page.getByLabel('Mot de passe').inputValue();
+    assert.notEqual(fresh, password);
+    const [again] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Exporter les informations de connexion' }).click(),
+    ]);
+    assert.equal(again.suggestedFilename(), `informations-de-connexion-${login}.pdf`);
+    if (process.env.SCREENSHOTS_DIR)
+      await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/compte-technique.png`, fullPage: true });
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { formatToken } from '../domain/token-format';
+import { revokeHabilitationOfRequest } from '../store/habilitations';
+import { withTransaction } from '../store/pool';
+import { revokeCredentialsOfHabilitation } from '../store/tokens';
+import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
+import {
+  grantHabilitation,
+  introspect,
+  issueCredentialsFor,
+  providerCredentials,
+} from './helpers/habilitations';
+import type { HttpClient } from './helpers/http-client';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+
+let platform: TestPlatform;
+let holder: HttpClient;
+let entreprise: Awaited<ReturnType<typeof providerCredentials>>;
+let particulier: Awaited<ReturnType<typeof providerCredentials>>;
+
+before(async () => {
+  platform = await startTestPlatform({ env: { LAST_USED_FLUSH_INTERVAL: '1h' } });
+  holder = (await signUpAndActivate(platform, { siret: SIRET.commune, email: newEmail('saint-exemple.fr') }))
+    .client;
+  entreprise = await providerCredentials(platform, 'api-entreprise');
+  particulier = await providerCredentials(platform, 'api-particulier');
+});
+after(async () => {
+  await platform.stop();
+});
+
+async function newToken(scopes = ['unites_legales_etablissements', 'effectifs']) {
+  const habilitation = await grantHabilitation(platform, {
+    siret: SIRET.commune,
+    definition: 'api-entreprise',
+    scopes,
+  });
+  const [tokenId] = await issueCredentialsFor(platform, habilitation.id);
+  const revealed = await holder.send('POST', `/api/v1/tokens/${tokenId}/reveal`);
+  assert.equal(revealed.status, 200);
+  return { habilitation, tokenId: tokenId!, token: revealed.json.token as string };
+}
+
+describe('introspection (RFC 7662)', () => {
+  it('describes an active token to its definition’s provider', async () => {
+    const { habilitation, token } = await newToken();
+    const answer = await introspect(platform, entreprise.basic, { token });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('cache-control'), 'no-store');
+    const body = answer.json;
+    assert.equal(body.active, true);
+    assert.equal(body.scope, 'unites_legales_etablissements effectifs');
+    assert.equal(body.sub, habilitation.id);
+    assert.equal(body.token_type, 'Bearer');
+    assert.equal(body.organisation.siret, SIRET.commune);
+    assert.ok(body.organisation.name);
+    assert.ok(body.exp > Date.now() / 1000 + 86_400 * 500);
+    assert.ok(Math.abs(body.iat - Date.now() / 1000) < 60);
+  });
+
+  it('answers 401 with a Basic challenge to wrong or missing client credentials', async () => {
+    const { token } = await newToken();
+    const wrongSecret = `Basic ${Buffer.from(`${entreprise.clientId}:${entreprise.clientSecret}x`).toString('base64')}`;
+    const unknownClient = `Basic ${Buffer.from(`inconnu:${entreprise.clientSecret}`).toString('base64')}`;
+    for (const authorization of [
+      undefined,
+      wrongSecret,
+      unknownClient,
+      'Basic !!!',
+      'Bearer abc',
+      'Basic Og==',
+    ]) {
+      const answer = await introspect(platform, authorization, { token });
+      assert.equal(answer.status, 401, String(authorization));
+      assert.match(answer.headers.get('www-authenticate') ?? '', /^Basic /);
+    }
+  });
+
+  it('answers only {"active": false} for malformed, truncated, wrong-checksum, unknown, expired or revoked tokens', async () => {
+    const { tokenId, token } = await newToken();
+    const body = token.slice(7, 39);
+    const wrongChecksum = `${token.slice(0, -6)}${token.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA'}`;
+    const unknown = formatToken(`${body.slice(0, -1)}${body.endsWith('a') ? 'b' : 'a'}`);
+    for (const candidate of [
+      'nimportequoi',
+      token.slice(0, -1),
+      `${token}0`,
+      wrongChecksum,
+      unknown,
+      ' '.repeat(45),
+      'é'.repeat(45),
+    ]) {
+      const answer = await introspect(platform, entreprise.basic, { token: candidate });
+      assert.equal(answer.status, 200, candidate);
+      assert.deepEqual(answer.json, { active: false }, candidate);
+    }
+    await platform.services.db.query(
+      `UPDATE tokens SET expires_at = now() - interval '1 second' WHERE id = $1`,
+      [tokenId],
+    );
+    assert.deepEqual((await introspect(platform, entreprise.basic, { token })).json, { active: false });
+
+    const second = await newToken();
+    assert.equal((await holder.send('POST', `/api/v1/tokens/${second.tokenId}/revoke`)).status, 204);
+    assert.deepEqual((await introspect(platform, entreprise.basic, { token: second.token })).json, {
+      active: false,
+    });
+  });
+
+  it('rejects a token whose checksum is wrong without touching the database', async () => {
+    const { token } = await newToken();
+    await introspect(platform, entreprise.basic, { token }); // the provider's credentials are now cached
+    const { db } = platform.services;
+    const original = db.query.bind(db);
+    // The worker of this test shares the pool (outbox relay, lifecycles): only credential lookups count.
+    let queries = 0;
+    db.query = ((...args: Parameters<typeof db.query>) => {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+      if (/secret_hash|provider_credentials/.test(text ?? '')) queries++;
+      return original(...args);
+    }) as typeof db.query;
+    try {
+      const answer = await introspect(platform, entreprise.basic, {
+        token: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`,
+      });
+      assert.deepEqual(answer.json, { active: false });
+      assert.equal(queries, 0);
+      await introspect(platform, entreprise.basic, { token });
+      assert.equal(queries, 1, 'a well-formed token costs one query');
+    } finally {
+      db.query = original as typeof db.query;
+    }
+  });
+
+  it('tells a provider nothing about another definition’s tokens', async () => {
+    const { token } = await newToken();
+    assert.deepEqual((await introspect(platform, particulier.basic, { token })).json, { active: false });
+  });
+
+  it('requires the token parameter (400) and never answers 500 to odd input', async () => {
+    assert.equal((await introspect(platform, entreprise.basic, {})).status, 400);
+    const odd = await platform.client().request('POST', '/api/v1/introspect', {
+      headers: { authorization: entreprise.basic, 'content-type': 'application/json' },
+      body: '{"token": 12}',
+    });
+    assert.equal(odd.status, 400);
+    const huge = await introspect(platform, entreprise.basic, { token: 'x'.repeat(20_000) });
+    assert.equal(huge.status, 413);
+    const get = await platform.client().get('/api/v1/introspect', { authorization: entreprise.basic });
+    assert.equal(get.status, 405);
+    const unknownHint = await introspect(platform, entreprise.basic, {
+      token: 'abc',
+      token_type_hint: 'refresh_token',
+    });
+    assert.deepEqual(unknownHint.json, { active: false });
+  });
+
+  it('writes last-use times in batches, never per call', async () => {
+    const { tokenId, token } = await newToken();
+    await introspect(platform, entreprise.basic, { token });
+    const before = await platform.services.db.query('SELECT last_used_at FROM tokens WHERE id = $1', [
+      tokenId,
+    ]);
+    assert.equal(before.rows[0].last_used_at, null, 'not written by the call itself');
+    await platform.services.introspection.flush();
+    const after = await platform.services.db.query('SELECT last_used_at FROM tokens WHERE id = $1', [
+      tokenId,
+    ]);
+    assert.ok(Math.abs((after.rows[0].last_used_at as Date).getTime() - Date.now()) < 10_000);
+    const view = await holder.get('/api/v1/habilitations');
+    const listed = (view.json as { tokens: { id: string; lastUsedAt: string | null }[] }[])
+      .flatMap((habilitation) => habilitation.tokens)
+      .find((candidate) => candidate.id === tokenId);
+    assert.ok(listed?.lastUsedAt);
+  });
+
+  it('treats the tokens of a revoked habilitation as inactive (the seam the request workflow uses)', async () => {
+    const { habilitation, tokenId, token } = await newToken();
+    assert.equal((await introspect(platform, entreprise.basic, { token })).json.active, true);
+    const revoked = await withTransaction(platform.services.db, async (tx) => {
+      await revokeHabilitationOfRequest(tx, habilitation.requestId);
+      return revokeCredentialsOfHabilitation(tx, habilitation.id);
+    });
+    assert.deepEqual(revoked, [tokenId]);
+    assert.deepEqual((await introspect(platform, entreprise.basic, { token })).json, { active: false });
+    const view = await holder.get(`/api/v1/habilitations/${habilitation.id}`);
+    assert.equal(view.json.tokens[0].status, 'revoked');
+  });
+
+  it('answers each of many simultaneous calls about its own token (lookups arriving together share a query)', async () => {
+    const active = await newToken(['effectifs']);
+    const other = await newToken(['unites_legales_etablissements']);
+    const revoked = await newToken();
+    assert.equal((await holder.send('POST', `/api/v1/tokens/${revoked.tokenId}/revoke`)).status, 204);
+    const unknown = formatToken('Z'.repeat(32));
+    const cases = Array.from(
+      { length: 60 },
+      (_, index) => [active, other, revoked, { token: unknown }][index % 4]!,
+    );
+    const answers = await Promise.all(
+      cases.map((candidate) => introspect(platform, entreprise.basic, { token: candidate.token })),
+    );
+    answers.forEach((answer, index) => {
+      const expected = [
+        { active: true, scope: 'effectifs' },
+        { active: true, scope: 'unites_legales_etablissements' },
+        { active: false },
+        { active: false },
+      ][index % 4]!;
+      assert.equal(answer.json.active, expected.active, `call ${index}`);
+      if (expected.active) assert.equal(answer.json.scope, expected.scope, `call ${index}`);
+    });
+  });
+
+  it('lets platform admins list and revoke provider credentials, never showing a secret again', async () => {
+    const admin = platform.client();
+    await admin.signIn('admin@sesame.test', DEMO_PASSWORD);
+    const list = await admin.get('/api/v1/admin/definitions/api-entreprise/provider-credentials');
+    assert.equal(list.status, 200);
+    const listed = (list.json as { id: string; clientId: string }[]).find(
+      (item) => item.clientId === entreprise.clientId,
+    );
+    assert.ok(listed);
+    assert.ok(!list.text.includes(entreprise.clientSecret));
+    assert.equal(
+      (await holder.get('/api/v1/admin/definitions/api-entreprise/provider-credentials')).status,
+      403,
+    );
+    assert.equal((await admin.get('/api/v1/admin/definitions/inconnue/provider-credentials')).status, 404);
+    const created = await admin.send(
+      'POST',
+      '/api/v1/admin/definitions/api-entreprise/provider-credentials',
+      {},
+    );
+    assert.equal(created.status, 201);
+    const id = (
+      (await admin.get('/api/v1/admin/definitions/api-entreprise/provider-credentials')).json as {
+        id: string;
+        clientId: string;
+      }[]
+    ).find((item) => item.clientId === created.json.clientId)!.id;
+    const path = `/api/v1/admin/definitions/api-entreprise/provider-credentials/${id}`;
+    assert.equal((await holder.send('DELETE', path)).status, 403);
+    assert.equal((await admin.send('DELETE', path)).status, 204);
+    assert.equal((await admin.send('DELETE', path)).status, 404);
+    // Never cached in this process: refused at once.
+    const basic = `Basic ${Buffer.from(`${created.json.clientId}:${created.json.clientSecret}`).toString('base64')}`;
+    assert.equal((await introspect(platform, basic, { token: 'x' })).status, 401);
+  });
+});

@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
+import { grantHabilitation, introspect, providerCredentials } from './helpers/habilitations';
+import { csrfTokenOf, type HttpClient } from './helpers/http-client';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+
+let platform: TestPlatform;
+let manager: { client: HttpClient; email: string };
+let applicant: { client: HttpClient; email: string };
+let chorus: Awaited<ReturnType<typeof providerCredentials>>;
+let entreprise: Awaited<ReturnType<typeof providerCredentials>>;
+
+const base = `/api/v1/organisations/${SIRET.commune}/technical-accounts`;
+const basic = (login: string, password: string) => Buffer.from(`${login}:${password}`).toString('base64');
+
+before(async () => {
+  platform = await startTestPlatform({ env: { LAST_USED_FLUSH_INTERVAL: '1h' } });
+  manager = await signUpAndActivate(platform, {
+    siret: SIRET.commune,
+    email: newEmail('saint-exemple.fr', 'maire'),
+  });
+  applicant = await signUpAndActivate(platform, {
+    siret: SIRET.commune,
+    email: newEmail('saint-exemple.fr', 'agent'),
+  });
+  await grantHabilitation(platform, {
+    siret: SIRET.commune,
+    definition: 'chorus-pro',
+    scopes: ['factures_depot', 'factures_consultation'],
+  });
+  chorus = await providerCredentials(platform, 'chorus-pro');
+  entreprise = await providerCredentials(platform, 'api-entreprise');
+});
+after(async () => {
+  await platform.stop();
+});
+
+async function create(): Promise<{ id: string; login: string; password: string; passwordExpiresAt: string }> {
+  const answer = await manager.client.send('POST', base);
+  assert.equal(answer.status, 201, answer.text);
+  return answer.json;
+}
+
+async function check(login: string, password: string, provider = chorus) {
+  const answer = await introspect(platform, provider.basic, {
+    token: basic(login, password),
+    token_type_hint: 'basic_credentials',
+  });
+  assert.equal(answer.status, 200);
+  return answer.json;
+}
+
+describe('technical accounts', () => {
+  it('are created by the main manager: login from the SIRET, password shown once, manager emailed without it', async () => {
+    const account = await create();
+    assert.match(account.login, new RegExp(`^TECH_${SIRET.commune}_\\d+$`));
+    assert.ok(account.password.length >= 22, '≥ 128 bits');
+    assert.ok(new Date(account.passwordExpiresAt).getTime() > Date.now() + 300 * 86_400_000);
+    const [email] = await emailsTo(platform, manager.email, {
+      subject: new RegExp(`Compte technique ${account.login} créé`),
+    });
+    assert.ok(!email!.text.includes(account.password));
+    const second = await create();
+    assert.notEqual(second.login, account.login);
+    assert.equal(Number(second.login.split('_').at(-1)), Number(account.login.split('_').at(-1)) + 1);
+    const stored = await platform.services.db.query('SELECT * FROM technical_accounts WHERE id = $1', [
+      account.id,
+    ]);
+    assert.ok(!JSON.stringify(stored.rows).includes(account.password), 'only a hash is stored');
+    assert.match(stored.rows[0].password_hash, /^\$argon2id\$/);
+  });
+
+  it('answer introspection with the organisation’s technical-account scopes, and record use in batches', async () => {
+    const account = await create();
+    const answer = await check(account.login, account.password);
+    assert.equal(answer.active, true);
+    assert.equal(answer.scope, 'factures_depot factures_consultation');
+    assert.equal(answer.username, account.login);
+    assert.equal(answer.token_type, 'basic_credentials');
+    assert.equal(answer.organisation.siret, SIRET.commune);
+    const listed = async () =>
+      ((await manager.client.get(base)).json as { id: string; lastUse: { kind: string } }[]).find(
+        (candidate) => candidate.id === account.id,
+      )!;
+    assert.equal((await listed()).lastUse.kind, 'never');
+    await platform.services.introspection.flush();
+    assert.equal((await listed()).lastUse.kind, 'at');
+    await platform.services.db.query('UPDATE technical_accounts SET usage_tracked = false WHERE id = $1', [
+      account.id,
+    ]);
+    assert.equal((await listed()).lastUse.kind, 'unknown');
+  });
+
+  it('refuse a wrong password, another provider, an expired password and a deleted account', async () => {
+    const account = await create();
+    assert.deepEqual(await check(account.login, `${account.password}x`), { active: false });
+    assert.deepEqual(await check('TECH_00000000000000_1', account.password), { active: false });
+    assert.deepEqual(await check(account.login, account.password, entreprise), { active: false });
+    for (const malformed of [
+      'pas-du-base64!',
+      basic(account.login, ''),
+      Buffer.from('sans-deux-points').toString('base64'),
+    ]) {
+      const answer = await introspect(platform, chorus.basic, {
+        token: malformed,
+        token_type_hint: 'basic_credentials',
+      });
+      assert.deepEqual(answer.json, { active: false }, malformed);
+    }
+    assert.equal((await check(account.login, account.password)).active, true);
+    await platform.services.db.query(
+      `UPDATE technical_accounts SET password_expires_at = now() - interval '1 second' WHERE id = $1`,
+      [account.id],
+    );
+    assert.deepEqual(await check(account.login, account.password), { active: false });
+
+    const other = await create();
+    assert.equal((await check(other.login, other.password)).active, true);
+    assert.equal((await manager.client.send('DELETE', `${base}/${other.id}`)).status, 204);
+    assert.deepEqual(await check(other.login, other.password), { active: false });
+    assert.equal((await manager.client.send('DELETE', `${base}/${other.id}`)).status, 404);
+  });
+
+  it('reset their password only with confirmation: the old one dies at once, the new one is shown once', async () => {
+    const account = await create();
+    assert.equal((await check(account.login, account.password)).active, true); // now cached as verified
+    for (const body of [{}, { confirm: false }, { confirm: 'oui' }]) {
+      const refused = await manager.client.send('POST', `${base}/${account.id}/reset-password`, body);
+      assert.equal(refused.status, 422, JSON.stringify(body));
+      assert.equal(refused.json.errors[0].path, 'confirm');
+    }
+    const reset = await manager.client.send('POST', `${base}/${account.id}/reset-password`, {
+      confirm: true,
+    });
+    assert.equal(reset.status, 200, reset.text);
+    assert.notEqual(reset.json.password, account.password);
+    assert.deepEqual(
+      await check(account.login, account.password),
+      { active: false },
+      'the old password is dead',
+    );
+    assert.equal((await check(account.login, reset.json.password)).active, true);
+    const [email] = await emailsTo(platform, manager.email, { subject: /réinitialisé/ });
+    assert.ok(!email!.text.includes(reset.json.password));
+  });
+
+  it('exist for nobody but the main manager (404)', async () => {
+    const account = await create();
+    const outsider = await signUpAndActivate(platform, {
+      siret: SIRET.region,
+      email: newEmail('val-de-fiction.fr'),
+    });
+    for (const client of [applicant.client, outsider.client]) {
+      assert.equal((await client.get(base)).status, 404);
+      assert.equal((await client.send('POST', base)).status, 404);
+      assert.equal(
+        (await client.send('POST', `${base}/${account.id}/reset-password`, { confirm: true })).status,
+        404,
+      );
+      assert.equal((await client.send('DELETE', `${base}/${account.id}`)).status, 404);
+    }
+    // The region's main manager has no habilitation using technical accounts.
+    const refused = await outsider.client.send(
+      'POST',
+      `/api/v1/organisations/${SIRET.region}/technical-accounts`,
+    );
+    assert.equal(refused.status, 409);
+    assert.equal(refused.json.error, 'no_technical_account_habilitation');
+  });
+
+  it('email whoever is the main manager at the time, not the account’s creator', async () => {
+    const account = await create();
+    const setRoles = (email: string, roles: string[]) =>
+      platform.services.db.query(
+        `UPDATE memberships SET roles = $2 WHERE user_id = (SELECT id FROM users WHERE email = $1)`,
+        [email, roles],
+      );
+    // The role is handed over (one main manager at a time).
+    await setRoles(manager.email, ['demandeur']);
+    await setRoles(applicant.email, ['gestionnaire_principal']);
+    try {
+      const reset = await applicant.client.send('POST', `${base}/${account.id}/reset-password`, {
+        confirm: true,
+      });
+      assert.equal(reset.status, 200);
+      await emailsTo(platform, applicant.email, { subject: new RegExp(`${account.login} réinitialisé`) });
+    } finally {
+      await setRoles(applicant.email, ['demandeur']);
+      await setRoles(manager.email, ['gestionnaire_principal']);
+    }
+  });
+
+  it('export the connection information as a PDF only right after it was shown, and never log the password', async () => {
+    const list = await manager.client.get(`/organisations/${SIRET.commune}/comptes-techniques`);
+    const created = await manager.client.postForm(`/organisations/${SIRET.commune}/comptes-techniques`, {
+      _csrf: csrfTokenOf(list.text),
+    });
+    assert.equal(created.status, 200);
+    assert.equal(created.headers.get('cache-control'), 'no-store');
+    const download = /name="download" value="([^"]+)"/.exec(created.text)![1]!;
+    const password = /id="mot-de-passe" value="([^"]+)"/.exec(created.text)![1]!;
+    const accountId = /comptes-techniques\/([0-9a-f-]{36})\/informations-de-connexion/.exec(
+      created.text,
+    )![1]!;
+    const pdfPath = `/organisations/${SIRET.commune}/comptes-techniques/${accountId}/informations-de-connexion`;
+    const csrf = csrfTokenOf(created.text);
+
+    const pdf = await manager.client.postForm(pdfPath, { _csrf: csrf, download });
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    assert.match(
+      pdf.headers.get('content-disposition') ?? '',
+      /attachment; filename="informations-de-connexion-TECH_/,
+    );
+    assert.ok(pdf.text.startsWith('%PDF-'));
+
+    // Someone else cannot use it, a forged id is refused, and a reset makes it useless.
+    const otherPage = await applicant.client.get('/tableau-de-bord');
+    const stolen = await applicant.client.postForm(pdfPath, { _csrf: csrfTokenOf(otherPage.text), download });
+    assert.equal(stolen.status, 404);
+    assert.equal(
+      (await manager.client.postForm(pdfPath, { _csrf: csrf, download: 'v1.abc.def.ghi' })).status,
+      410,
+    );
+    const reset = await manager.client.send('POST', `${base}/${accountId}/reset-password`, { confirm: true });
+    assert.equal(reset.status, 200);
+    assert.equal((await manager.client.postForm(pdfPath, { _csrf: csrf, download })).status, 410);
+
+    for (const secret of [password, reset.json.password as string]) {
+      assert.ok(!platform.logs.text.includes(secret), 'not in the logs');
+      const outbox = await platform.services.db.query(
+        'SELECT subject, text_body, html_body FROM outbox_emails',
+      );
+      assert.ok(!JSON.stringify(outbox.rows).includes(secret), 'not in the outbox');
+    }
+  });
+});

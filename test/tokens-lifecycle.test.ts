@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { tokenWorkflowId } from '../workflows/token-lifecycle';
+import { emailsTo, newEmail, signUpAndActivate, SIRET, type MailboxEmail } from './helpers/accounts';
+import {
+  grantHabilitation,
+  introspect,
+  issueCredentialsFor,
+  providerCredentials,
+} from './helpers/habilitations';
+import type { HttpClient } from './helpers/http-client';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+
+/** Every duration of a credential's life shrunk to seconds: the real durable timers run. */
+let platform: TestPlatform;
+let manager: { client: HttpClient; email: string };
+
+before(async () => {
+  platform = await startTestPlatform({
+    env: {
+      TOKEN_VALIDITY_OVERRIDE: '9s',
+      TOKEN_REMINDER_OFFSETS: '6s,3s',
+      SEALED_TOKEN_TTL: '4s',
+      TECH_ACCOUNT_PASSWORD_TTL: '6s',
+      TECH_ACCOUNT_REMINDERS: '3s',
+    },
+  });
+  manager = await signUpAndActivate(platform, { siret: SIRET.commune, email: newEmail('saint-exemple.fr') });
+});
+after(async () => {
+  await platform.stop();
+});
+
+const mentioning = (emails: MailboxEmail[], prefix: string) =>
+  emails.filter((email) => email.text.includes(prefix));
+
+describe('a token’s life, on durable timers', () => {
+  it('reminds before expiry, destroys the unrevealed copy, expires, and says so; never reminds about a revoked token', async () => {
+    const provider = await providerCredentials(platform, 'api-entreprise');
+    const scopes = ['unites_legales_etablissements'];
+    const kept = await grantHabilitation(platform, {
+      siret: SIRET.commune,
+      definition: 'api-entreprise',
+      scopes,
+    });
+    const unrevealed = await grantHabilitation(platform, {
+      siret: SIRET.commune,
+      definition: 'api-entreprise',
+      scopes,
+    });
+    const revoked = await grantHabilitation(platform, {
+      siret: SIRET.commune,
+      definition: 'api-entreprise',
+      scopes,
+    });
+    const [keptId] = await issueCredentialsFor(platform, kept.id);
+    const [unrevealedId] = await issueCredentialsFor(platform, unrevealed.id);
+    const [revokedId] = await issueCredentialsFor(platform, revoked.id);
+    const token = (await manager.client.send('POST', `/api/v1/tokens/${keptId}/reveal`)).json.token as string;
+    assert.equal((await manager.client.send('POST', `/api/v1/tokens/${revokedId}/revoke`)).status, 204);
+    const prefixOf = async (habilitationId: string) =>
+      (await manager.client.get(`/api/v1/habilitations/${habilitationId}`)).json.tokens[0].prefix as string;
+    const keptPrefix = await prefixOf(kept.id);
+    const revokedPrefix = await prefixOf(revoked.id);
+
+    // The sealed copy of the token nobody revealed is destroyed after SEALED_TOKEN_TTL.
+    await eventually(
+      async () => {
+        const { rows } = await platform.services.db.query('SELECT sealed_secret FROM tokens WHERE id = $1', [
+          unrevealedId,
+        ]);
+        return rows[0].sealed_secret === null ? true : undefined;
+      },
+      10_000,
+      'the sealed copy destroyed',
+    );
+    const late = await manager.client.send('POST', `/api/v1/tokens/${unrevealedId}/reveal`);
+    assert.equal(late.status, 410);
+    assert.match(late.json.message, /copie a été détruite/);
+
+    const reminders = await emailsTo(platform, manager.email, { subject: /expire le/, count: 4 });
+    assert.equal(mentioning(reminders, keptPrefix).length, 2, 'D-6s and D-3s for the kept token');
+    assert.equal((await introspect(platform, provider.basic, { token })).json.active, true);
+    const expired = await emailsTo(platform, manager.email, { subject: /a expiré/, count: 2 });
+    assert.equal(mentioning(expired, keptPrefix).length, 1);
+    assert.equal((await introspect(platform, provider.basic, { token })).json.active, false);
+    const view = await manager.client.get(`/api/v1/habilitations/${kept.id}`);
+    assert.equal(view.json.tokens[0].status, 'expired');
+    const handle = platform.services.temporal.client.workflow.getHandle(tokenWorkflowId(keptId!));
+    assert.equal(await handle.result(), 'ended');
+
+    const all = (await platform.client().get('/dev/mails.json')).json as MailboxEmail[];
+    assert.deepEqual(
+      mentioning(all, revokedPrefix).map((email) => email.subject),
+      ['Un jeton d’accès à API Entreprise a été révoqué'],
+      'a revoked token gets no reminder and no expiry email',
+    );
+  });
+
+  it('reminds the main manager before a technical account’s password expires', async () => {
+    await grantHabilitation(platform, {
+      siret: SIRET.commune,
+      definition: 'chorus-pro',
+      scopes: ['factures_depot'],
+    });
+    const created = await manager.client.send(
+      'POST',
+      `/api/v1/organisations/${SIRET.commune}/technical-accounts`,
+    );
+    assert.equal(created.status, 201);
+    const [email] = await emailsTo(platform, manager.email, {
+      subject: new RegExp(`mot de passe du compte technique ${created.json.login} expire`, 'i'),
+    });
+    assert.ok(!email!.text.includes(created.json.password));
+    const listed = await eventually(async () => {
+      const accounts = (await manager.client.get(`/api/v1/organisations/${SIRET.commune}/technical-accounts`))
+        .json as {
+        status: string;
+      }[];
+      return accounts[0]?.status === 'password_expired' ? accounts : undefined;
+    }, 10_000);
+    assert.equal(listed.length, 1);
+  });
+});

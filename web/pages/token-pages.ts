@@ -1,0 +1,156 @@
+import { Router, type Request } from 'express';
+import type { AppDeps } from '../../app/deps';
+import {
+  listMyHabilitations,
+  renewToken,
+  revealToken,
+  revokeToken,
+  rotateToken,
+  viewHabilitation,
+  type HabilitationView,
+  type TokenView,
+} from '../../app/tokens';
+import { notFound } from '../../domain/errors';
+import { formatDateTime } from '../../domain/french-format';
+import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status';
+import { flash, redirectAfterSave } from '../flash';
+import { fieldErrorsOf } from '../forms';
+import { requireSignedIn } from '../page-context';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const STATUS_BADGES: Record<TokenStatus, string> = {
+  active: 'fr-badge--success',
+  expiring: 'fr-badge--warning',
+  expired: 'fr-badge--error',
+  revoked: 'fr-badge--error',
+};
+
+const HABILITATION_STATUS_LABELS = {
+  active: 'Active',
+  superseded: 'Remplacée',
+  revoked: 'Révoquée',
+} as const;
+
+/** Grace periods offered by the rotation form (the API accepts any whole number of hours from 0 to 168). */
+const GRACE_CHOICES = [
+  { hours: 0, label: 'Aucune : l’ancien jeton cesse immédiatement' },
+  { hours: 1, label: '1 heure' },
+  { hours: 24, label: '24 heures', selected: true },
+  { hours: 72, label: '3 jours' },
+  { hours: 168, label: '7 jours' },
+];
+
+function tokenRow(token: TokenView, canAct: boolean) {
+  return {
+    ...token,
+    statusLabel: TOKEN_STATUS_LABELS[token.status],
+    statusBadge: STATUS_BADGES[token.status],
+    canReveal: canAct && token.revealableUntil !== null,
+    canRotate: canAct && token.usable && token.retiresAt === null,
+    canRevoke: token.revokedAt === null && token.status !== 'revoked',
+    canRenew: canAct && token.renewable,
+    scopesLabel: token.scopes.join(', '),
+  };
+}
+
+function habilitationCard(view: HabilitationView) {
+  const canAct = view.access === 'act';
+  const canRevoke = view.access === 'act' || view.access === 'instruct';
+  const statusLabel = HABILITATION_STATUS_LABELS[view.habilitation.status];
+  return {
+    ...view,
+    canAct,
+    canRevoke,
+    statusLabel,
+    statusText: statusLabel.toLowerCase(),
+    tokens: view.tokens.map((token) => {
+      const row = tokenRow(token, canAct);
+      return { ...row, revocable: row.canRevoke && canRevoke };
+    }),
+  };
+}
+
+const tokenIdOf = (req: Request) => {
+  const id = String(req.params.id);
+  if (!UUID.test(id)) throw notFound();
+  return id;
+};
+
+export function tokenPages(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get('/jetons', requireSignedIn, async (req, res) => {
+    const habilitations = (await listMyHabilitations(deps, req.user!)).filter((view) => view.usesTokens);
+    res.render('jetons/index', {
+      title: 'Jetons',
+      activeNav: 'jetons',
+      habilitations: habilitations.map(habilitationCard),
+    });
+  });
+
+  router.get('/jetons/:id', requireSignedIn, async (req, res) => {
+    const view = habilitationCard(await viewHabilitation(deps, req.user!, tokenIdOf(req)));
+    res.render('jetons/show', {
+      title: `Jetons — ${view.definitionName}`,
+      activeNav: 'jetons',
+      view,
+      graceChoices: GRACE_CHOICES,
+    });
+  });
+
+  router.post('/jetons/:habilitation/:id/reveler', requireSignedIn, async (req, res) => {
+    const { token } = await revealToken(deps, req.user!, tokenIdOf(req));
+    // Never cached, never stored: the only time this page exists.
+    res.set('Cache-Control', 'no-store');
+    res.render('jetons/revele', {
+      title: 'Votre jeton',
+      activeNav: 'jetons',
+      token,
+      habilitationId: String(req.params.habilitation),
+    });
+  });
+
+  router.post('/jetons/:habilitation/:id/rotation', requireSignedIn, async (req, res) => {
+    const back = `/jetons/${encodeURIComponent(String(req.params.habilitation))}`;
+    try {
+      const { oldTokenEndsAt } = await rotateToken(deps, req.user!, tokenIdOf(req), {
+        graceHours: Number(req.body?.graceHours),
+      });
+      flash(
+        req,
+        'success',
+        `Un nouveau jeton a été généré : révélez-le puis enregistrez-le dans votre logiciel. L’ancien jeton cesse de fonctionner le ${formatDateTime(oldTokenEndsAt)}.`,
+      );
+    } catch (error) {
+      const errors = fieldErrorsOf(error);
+      if (!errors) throw error;
+      flash(req, 'error', errors.graceHours ?? 'La rotation n’a pas pu être faite.');
+    }
+    await redirectAfterSave(req, res, back);
+  });
+
+  router.post('/jetons/:habilitation/:id/revocation', requireSignedIn, async (req, res) => {
+    await revokeToken(deps, req.user!, tokenIdOf(req));
+    flash(req, 'success', 'Le jeton est révoqué : les appels faits avec lui sont désormais refusés.');
+    await redirectAfterSave(req, res, `/jetons/${encodeURIComponent(String(req.params.habilitation))}`);
+  });
+
+  router.post('/jetons/:habilitation/:id/renouvellement', requireSignedIn, async (req, res) => {
+    const back = `/jetons/${encodeURIComponent(String(req.params.habilitation))}`;
+    try {
+      await renewToken(deps, req.user!, tokenIdOf(req), {
+        confirmSamePurpose: req.body?.confirmSamePurpose === 'oui',
+        confirmSameContacts: req.body?.confirmSameContacts === 'oui',
+      });
+      flash(req, 'success', 'Le jeton est renouvelé.');
+    } catch (error) {
+      const errors = fieldErrorsOf(error);
+      if (!errors) throw error;
+      flash(req, 'error', Object.values(errors).join(' '));
+    }
+    await redirectAfterSave(req, res, back);
+  });
+
+  return router;
+}
