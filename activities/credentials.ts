@@ -12,6 +12,7 @@ import type { Mailer } from '../mail/mailer';
 import { mintToken } from '../security/token-secrets';
 import { findHabilitation } from '../store/habilitations';
 import { findOrganisationById } from '../store/organisations';
+import { recordCredentialEvent } from '../store/organisation-events';
 import { withTransaction, type Db, type Queryable } from '../store/pool';
 import {
   findTechnicalAccount,
@@ -102,6 +103,7 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
             });
         const retired = await retireTokensSupersededBy(tx, habilitationId, settings.supersededTokenGraceMs);
         if (created) {
+          await recordCredentialEvent(tx, habilitationId, null, 'credential_issued', token.id);
           dispatches.push(
             ...(await queueToCredentialHolders(
               tx,

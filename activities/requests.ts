@@ -29,6 +29,7 @@ import {
   revokeHabilitationOfRequest,
 } from '../store/habilitations';
 import { findMembership } from '../store/memberships';
+import { revokeCredentialsOfHabilitation } from '../store/tokens';
 import { withTransaction, type Db, type Queryable } from '../store/pool';
 import { listAttachments } from '../store/request-attachments';
 import {
@@ -192,7 +193,11 @@ export function createRequestActivities(deps: RequestActivityDeps) {
           details.newRevision = revision;
         } else if (input.event === 'revoke') {
           const habilitation = await revokeHabilitationOfRequest(tx, request.id);
-          if (habilitation) details.habilitationId = habilitation.id;
+          if (habilitation) {
+            details.habilitationId = habilitation.id;
+            // Its tokens stop at once, in the same transaction.
+            await revokeCredentialsOfHabilitation(tx, habilitation.id);
+          }
         } else if (input.event === 'organisation_check_failed') {
           details.reason = input.checkFailure ?? null;
         } else if (reopened && to === 'validated') {

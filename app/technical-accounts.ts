@@ -7,6 +7,7 @@ import { randomSecret } from '../security/token-secrets';
 import { listHabilitationsOfOrganisation } from '../store/habilitations';
 import { findMembership } from '../store/memberships';
 import { findOrganisationBySiret, lockOrganisationById, type Organisation } from '../store/organisations';
+import { recordOrganisationEvent } from '../store/organisation-events';
 import { withTransaction, type Queryable } from '../store/pool';
 import {
   deleteTechnicalAccount as storeDeletion,
@@ -141,6 +142,12 @@ export async function createTechnicalAccount(
       passwordExpiresAt: new Date(Date.now() + settings.technicalAccountPasswordValidityMs),
       createdBy: actor.id,
     });
+    await recordOrganisationEvent(tx, {
+      organisationId: organisation.id,
+      actorId: actor.id,
+      type: 'credential_issued',
+      details: { credentialId: account.id, kind: 'technical_account' },
+    });
     const dispatches = await queueChanged(deps, tx, organisation, account, actor, false);
     await withTemporalDeadline(deps, () => deps.credentials.lifecycles.startTechnicalAccount(account.id));
     return { account, dispatches };
@@ -178,6 +185,12 @@ export async function resetTechnicalAccountPassword(
       new Date(Date.now() + deps.credentials.settings.technicalAccountPasswordValidityMs),
     );
     if (!account) throw notFound();
+    await recordOrganisationEvent(tx, {
+      organisationId: organisation.id,
+      actorId: actor.id,
+      type: 'credential_rotated',
+      details: { credentialId: account.id, kind: 'technical_account' },
+    });
     return { account, dispatches: await queueChanged(deps, tx, organisation, account, actor, true) };
   });
   for (const dispatch of dispatches) await dispatch();
@@ -193,7 +206,15 @@ export async function deleteTechnicalAccount(
 ): Promise<void> {
   const organisation = await asMainManager(deps, deps.db, actor, siret);
   await accountOf(deps.db, organisation, accountId);
-  if (!(await storeDeletion(deps.db, accountId, actor.id))) throw notFound();
+  await withTransaction(deps.db, async (tx) => {
+    if (!(await storeDeletion(tx, accountId, actor.id))) throw notFound();
+    await recordOrganisationEvent(tx, {
+      organisationId: organisation.id,
+      actorId: actor.id,
+      type: 'credential_revoked',
+      details: { credentialId: accountId, kind: 'technical_account' },
+    });
+  });
   await notifyLifecycle(deps, accountId);
 }
 

@@ -15,6 +15,7 @@ import { mintToken, unsealToken } from '../security/token-secrets';
 import { findHabilitation, listHabilitationsOfOrganisation, type Habilitation } from '../store/habilitations';
 import { listUserMemberships } from '../store/memberships';
 import { findOrganisationById } from '../store/organisations';
+import { recordCredentialEvent } from '../store/organisation-events';
 import { withTransaction, type Queryable } from '../store/pool';
 import {
   findToken,
@@ -246,6 +247,7 @@ export async function rotateToken(
       expiresAt: token.expiresAt,
     });
     await retireToken(tx, token.id, endsAt);
+    await recordCredentialEvent(tx, token.habilitationId, actor.id, 'credential_rotated', token.id);
     const queued = await queueToCredentialHolders(
       tx,
       deps.mailer,
@@ -283,6 +285,7 @@ export async function revokeToken(deps: AppDeps, actor: User, tokenId: string): 
       by: actor.id,
       reason: access === 'instruct' ? 'instructor' : 'holder',
     });
+    await recordCredentialEvent(tx, token.habilitationId, actor.id, 'credential_revoked', token.id);
     return queueToCredentialHolders(
       tx,
       deps.mailer,

@@ -82,3 +82,24 @@ export async function listOrganisationEvents(
     }),
   };
 }
+
+/** A credential change in the feed of the organisation holding the habilitation (spec §6). */
+export async function recordCredentialEvent(
+  tx: Queryable,
+  habilitationId: string,
+  actorId: string | null,
+  type: 'credential_issued' | 'credential_revoked' | 'credential_rotated',
+  tokenId: string,
+): Promise<void> {
+  const { rows } = await tx.query<{ organisation_id: string }>(
+    'SELECT organisation_id FROM habilitations WHERE id = $1',
+    [habilitationId],
+  );
+  if (!rows[0]) return;
+  await recordOrganisationEvent(tx, {
+    organisationId: rows[0].organisation_id,
+    actorId,
+    type,
+    details: { credentialId: tokenId, kind: 'token' },
+  });
+}

@@ -5,9 +5,11 @@ import {
   defineQuery,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
+import type { CredentialActivities } from '../activities/credentials';
 import type { OrganisationCheck, RequestActivities } from '../activities/requests';
 import type { RequestTimers } from '../domain/request-timers';
 import {
@@ -65,6 +67,10 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     startToCloseTimeout: input.activityTimeoutMs,
     retry: { ...retry, nonRetryableErrorTypes: ['RequestMissing', 'VersionConflict'] },
   });
+  const credentials = proxyActivities<CredentialActivities>({
+    startToCloseTimeout: input.activityTimeoutMs,
+    retry: { ...retry, nonRetryableErrorTypes: ['UnknownHabilitation'] },
+  });
   // The request row is written just after this workflow is started: wait for it, but not for ever.
   const { loadRequestPosition } = proxyActivities<RequestActivities>({
     startToCloseTimeout: input.activityTimeoutMs,
@@ -118,7 +124,9 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
       return { outcome: 'incomplete', state: result.state, version: result.version };
     if (event === 'approve') {
       const { habilitationId } = await acts.createHabilitation(requestId, result.revision);
-      // Seam for credential issuance (issue 5): the habilitation's credential is issued here, exactly once.
+      // The habilitation's credential (a token, for definitions that use them), exactly once: the activity is
+      // idempotent on the habilitation. Histories recorded before credentials existed replay without it.
+      if (patched('credential-issuance')) await credentials.issueCredentials(habilitationId);
       return { outcome: 'applied', state: result.state, version: result.version, habilitationId };
     }
     return { outcome: 'applied', state: result.state, version: result.version };
