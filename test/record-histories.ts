@@ -131,6 +131,8 @@ async function recordRequest(
   }) => Promise<void>,
   options: { finished: boolean; env?: Record<string, string> },
 ) {
+  // `-- access-request:<name>` records that path alone, keeping the other paths' histories as they were.
+  if (only.length > 0 && !only.includes('access-request') && !only.includes(`access-request:${name}`)) return;
   const platform = await startTestPlatform({ env: options.env });
   try {
     const { client, requestId } = await requests.applicantWithDraft(platform);
@@ -216,6 +218,14 @@ async function recordCredentials() {
 }
 
 async function recordRequestPaths() {
+  await recordRequest(
+    'approved-with-token',
+    async ({ applicant, instructor, id, send }) => {
+      await requests.fillAndSubmit(applicant, id);
+      await send(instructor, 'approve');
+    },
+    { finished: false },
+  );
   await recordRequest(
     'approved-after-changes',
     async ({ applicant, instructor, id, send }) => {
@@ -312,7 +322,8 @@ try {
     await recordSignUp('expired', 'expired');
     await recordSignUp('resent-then-activated', 'resent');
   }
-  if (wanted('access-request')) await recordRequestPaths();
+  if (wanted('access-request') || only.some((group) => group.startsWith('access-request:')))
+    await recordRequestPaths();
   if (wanted('credentials')) await recordCredentials();
 } finally {
   await devServer.stop();
