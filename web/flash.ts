@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 
 type FlashType = 'success' | 'info' | 'warning' | 'error';
 
@@ -12,19 +12,4 @@ export function takeFlashes(req: Request): { type: FlashType; message: string }[
   if (!messages) return [];
   delete req.session.flash;
   return messages;
-}
-
-/**
- * Redirects once the session (and its flash messages) is stored. express-session sends a redirect's headers
- * before its own save completes, so a browser following the redirect at once can read the session without the
- * message; saving first closes that race.
- */
-export function redirectAfterSave(req: Request, res: Response, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    req.session.save((error) => {
-      if (error) return reject(error as Error);
-      res.redirect(path);
-      resolve();
-    });
-  });
 }

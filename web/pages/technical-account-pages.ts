@@ -9,7 +9,7 @@ import {
   type IssuedPassword,
 } from '../../app/technical-accounts';
 import { AppError, notFound } from '../../domain/errors';
-import { flash, redirectAfterSave } from '../flash';
+import { flash } from '../flash';
 import { fieldErrorsOf } from '../forms';
 import { requireSignedIn } from '../page-context';
 import { connectionInfoPdf } from '../pdf/connection-info-pdf';
@@ -68,7 +68,7 @@ export function technicalAccountPages(deps: AppDeps): Router {
     } catch (error) {
       if (!(error instanceof AppError) || error.problem.kind !== 'Conflict') throw error;
       flash(req, 'error', error.problem.message);
-      await redirectAfterSave(req, res, base(siret));
+      res.redirect(base(siret));
     }
   });
 
@@ -119,7 +119,7 @@ export function technicalAccountPages(deps: AppDeps): Router {
       const { siret, id } = paramsOf(req);
       await deleteTechnicalAccount(deps, req.user!, siret, id);
       flash(req, 'success', 'Le compte technique est supprimé : ses identifiants ne fonctionnent plus.');
-      await redirectAfterSave(req, res, base(siret));
+      res.redirect(base(siret));
     },
   );
 

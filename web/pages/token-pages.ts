@@ -13,7 +13,7 @@ import {
 import { notFound } from '../../domain/errors';
 import { formatDateTime } from '../../domain/french-format';
 import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status';
-import { flash, redirectAfterSave } from '../flash';
+import { flash } from '../flash';
 import { fieldErrorsOf } from '../forms';
 import { requireSignedIn } from '../page-context';
 
@@ -127,13 +127,13 @@ export function tokenPages(deps: AppDeps): Router {
       if (!errors) throw error;
       flash(req, 'error', errors.graceHours ?? 'La rotation n’a pas pu être faite.');
     }
-    await redirectAfterSave(req, res, back);
+    res.redirect(back);
   });
 
   router.post('/jetons/:habilitation/:id/revocation', requireSignedIn, async (req, res) => {
     await revokeToken(deps, req.user!, tokenIdOf(req));
     flash(req, 'success', 'Le jeton est révoqué : les appels faits avec lui sont désormais refusés.');
-    await redirectAfterSave(req, res, `/jetons/${encodeURIComponent(String(req.params.habilitation))}`);
+    res.redirect(`/jetons/${encodeURIComponent(String(req.params.habilitation))}`);
   });
 
   router.post('/jetons/:habilitation/:id/renouvellement', requireSignedIn, async (req, res) => {
@@ -149,7 +149,7 @@ export function tokenPages(deps: AppDeps): Router {
       if (!errors) throw error;
       flash(req, 'error', Object.values(errors).join(' '));
     }
-    await redirectAfterSave(req, res, back);
+    res.redirect(back);
   });
 
   return router;
