@@ -1,12 +1,6 @@
-import {
-  condition,
-  continueAsNew,
-  defineSignal,
-  proxyActivities,
-  setHandler,
-  sleep,
-} from '@temporalio/workflow';
+import { continueAsNew, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CredentialActivities } from '../activities/credentials';
+import { followDeadlines } from './credential-deadlines';
 
 export interface TokenLifecycleInput {
   tokenId: string;
@@ -20,10 +14,6 @@ export const tokenWorkflowId = (tokenId: string) => `token-${tokenId}`;
 /** Sent after anything that changes the token's dates or status (renewal, rotation, revocation, reveal). */
 export const tokenChangedSignal = defineSignal('tokenChanged');
 
-const TURNS_BEFORE_CONTINUE_AS_NEW = 100;
-/** About 8 minutes of checks (1 s, 2 s, 4 s… then every 30 s) for a row that never appears. */
-const MISSING_CHECKS = 20;
-
 /**
  * The life of one token, from issuance to its end: reminders before expiry, the expiry email, the end of a
  * rotation's grace, the destruction of a sealed copy nobody revealed. The truth stays in Postgres: each turn
@@ -35,24 +25,14 @@ export async function tokenLifecycle(input: TokenLifecycleInput): Promise<'ended
     // Retried for as long as it takes: a database outage must not end a credential's reminders.
     retry: { initialInterval: '1s', maximumInterval: '1 minute' },
   });
-  let changed = false;
-  let missing = 0;
+  const changes = { seen: false };
   setHandler(tokenChangedSignal, () => {
-    changed = true;
+    changes.seen = true;
   });
-  for (let turn = 0; turn < TURNS_BEFORE_CONTINUE_AS_NEW; turn++) {
-    changed = false;
-    const next = await advanceTokenLifecycle(input.tokenId, input.reminderOffsetsMs);
-    if (next === 'missing') {
-      // Started by a transaction that has not committed yet, or that rolled back: wait a little, then give up.
-      missing += 1;
-      if (missing > MISSING_CHECKS) return 'abandoned';
-      await sleep(Math.min(30_000, 500 * 2 ** missing));
-      continue;
-    }
-    missing = 0;
-    if (next === null) return 'ended';
-    await condition(() => changed, Math.max(1, next - Date.now()));
-  }
+  const outcome = await followDeadlines(
+    () => advanceTokenLifecycle(input.tokenId, input.reminderOffsetsMs),
+    changes,
+  );
+  if (outcome !== 'continue') return outcome;
   return await continueAsNew<typeof tokenLifecycle>(input);
 }
