@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { GOOD_PASSWORD, newEmail } from './helpers/accounts';
 import { launchBrowser } from './helpers/browser';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
 
 let platform: TestPlatform;
 let browser: Browser;
@@ -57,8 +57,12 @@ describe('in a real browser, a new user', () => {
     await page.waitForURL('**/inscription/verifiez-votre-messagerie');
     assert.ok(await page.getByRole('heading', { name: 'Vérifiez votre messagerie' }).isVisible());
 
-    await page.goto(`${platform.url}/dev/mails`);
+    // The email is queued by the sign-up's workflow, a moment after the page answered: look until it is there.
     const row = page.getByRole('row').filter({ hasText: email });
+    await eventually(async () => {
+      await page.goto(`${platform.url}/dev/mails`);
+      return (await row.count()) > 0 ? true : undefined;
+    });
     await row.getByRole('link', { name: 'Activez votre compte Sésame' }).first().click();
     await shot(page, 'courriel-activation');
     await page.getByRole('link', { name: /\/activation\// }).click();
