@@ -3,7 +3,7 @@ import type { Directory } from '../directory/client';
 import type { DefinitionCatalog } from '../domain/definitions';
 import { submissionErrors } from '../domain/request-form';
 import {
-  FINAL_STATES,
+  canBeRevision,
   isEditable,
   nextState,
   type RequestCommand,
@@ -25,12 +25,12 @@ import {
 } from '../mail/request-notifications';
 import {
   createHabilitationOnce,
-  findActiveHabilitationOfRequest,
+  isReopenedRevision,
   revokeHabilitationOfRequest,
 } from '../store/habilitations';
 import { findMembership } from '../store/memberships';
 import { revokeCredentialsOfHabilitation } from '../store/tokens';
-import { withTransaction, type Db, type Queryable } from '../store/pool';
+import { withTransaction, type Db } from '../store/pool';
 import { listAttachments } from '../store/request-attachments';
 import {
   actionRecorded,
@@ -94,12 +94,6 @@ const FEED_DECISIONS: Partial<Record<RequestCommand | SystemEvent, RequestDecisi
   revoke: 'revoked',
 };
 
-/** A revision of a validated request whose habilitation is still in force (see domain/request-states.ts). */
-async function isReopened(tx: Queryable, request: AccessRequest): Promise<boolean> {
-  if (request.state === 'validated' || FINAL_STATES.includes(request.state)) return false;
-  return (await findActiveHabilitationOfRequest(tx, request.id)) !== undefined;
-}
-
 export function createRequestActivities(deps: RequestActivityDeps) {
   const { db, definitions } = deps;
   const mail = { mailer: deps.mailer, publicUrl: deps.publicUrl };
@@ -119,7 +113,11 @@ export function createRequestActivities(deps: RequestActivityDeps) {
       const request = await findRequest(db, requestId);
       // Retried until the creating transaction has committed (or the workflow gives up).
       if (!request) throw ApplicationFailure.retryable('request not visible yet', 'RequestNotFound');
-      return { state: request.state, version: request.version, reopened: await isReopened(db, request) };
+      return {
+        state: request.state,
+        version: request.version,
+        reopened: await isReopenedRevision(db, request),
+      };
     },
 
     /**
@@ -131,7 +129,7 @@ export function createRequestActivities(deps: RequestActivityDeps) {
       const result = await withTransaction(db, async (tx): Promise<TransitionResult> => {
         const request = await findRequest(tx, input.requestId, { forUpdate: true });
         if (!request) throw ApplicationFailure.nonRetryable('request missing', 'RequestMissing');
-        const reopened = await isReopened(tx, request);
+        const reopened = await isReopenedRevision(tx, request);
         const current = {
           state: request.state,
           version: request.version,
@@ -272,8 +270,7 @@ export function createRequestActivities(deps: RequestActivityDeps) {
             );
         }
 
-        const stillReopened =
-          to !== 'validated' && !FINAL_STATES.includes(to) && (reopened || input.event === 'reopen');
+        const stillReopened = canBeRevision(to) && (reopened || input.event === 'reopen');
         return { outcome: 'applied', state: to, version, revision, reopened: stillReopened };
       });
       for (const dispatch of dispatches) await dispatch();

@@ -397,8 +397,7 @@ export function requestRoutes(deps: AppDeps) {
         422: { description: 'A field of the wrong type, an unknown block or scope.', schema: errorSchema },
       },
       handler: async ({ user, params, body }) => {
-        await updateDraft(deps, user, params.id, body);
-        return { status: 200, body: await toRequest(deps, await viewRequest(deps, user, params.id)) };
+        return { status: 200, body: await toRequest(deps, await updateDraft(deps, user, params.id, body)) };
       },
     }),
     ...REQUEST_COMMANDS.map((command) => commandRoute(deps, command)),

@@ -15,13 +15,19 @@ export function findDefinition(deps: AppDeps, slug: string): Definition {
   return definition;
 }
 
+const jsonSchemas = new WeakMap<Definition, Record<string, unknown>>();
+
 /**
  * The JSON Schema of a definition's form data: every block and field it accepts, with the identifiers of its
  * scopes and use cases. Drafts may leave any field out; a submission needs them all (see submit's 422 errors).
  */
 export function formJsonSchema(definition: Definition): Record<string, unknown> {
-  return z.toJSONSchema(draftSchema(definition), { io: 'input', unrepresentable: 'any' }) as Record<
+  const known = jsonSchemas.get(definition);
+  if (known) return known;
+  const schema = z.toJSONSchema(draftSchema(definition), { io: 'input', unrepresentable: 'any' }) as Record<
     string,
     unknown
   >;
+  jsonSchemas.set(definition, schema);
+  return schema;
 }

@@ -8,7 +8,7 @@ import {
   type RequestPosition,
 } from '../domain/request-states';
 import { hasStaffRole } from '../domain/roles';
-import { findActiveHabilitationOfRequest } from '../store/habilitations';
+import { isReopenedRevision } from '../store/habilitations';
 import { findMembership } from '../store/memberships';
 import type { Queryable } from '../store/pool';
 import { findRequestSummary, type RequestSummary } from '../store/requests';
@@ -84,10 +84,7 @@ export async function loadVisibleRequest(
   if (!canSee(access, request)) throw notFound();
   const definition = deps.definitions.find(request.definition);
   if (!definition) throw notFound();
-  const reopened =
-    request.state !== 'validated' &&
-    !['refused', 'archived', 'revoked'].includes(request.state) &&
-    (await findActiveHabilitationOfRequest(deps.db, request.id)) !== undefined;
+  const reopened = await isReopenedRevision(deps.db, request);
   return { request, definition, access, position: { state: request.state, reopened } };
 }
 

@@ -89,7 +89,7 @@ export async function updateDraft(
   actor: User,
   requestId: string,
   input: unknown,
-): Promise<RequestSummary> {
+): Promise<VisibleRequest> {
   const visible = await loadVisibleRequest(deps, actor, requestId);
   if (!visible.access.applicant) throw notFound();
   if (!isEditable(visible.request.state)) throw invalidTransition(visible);
@@ -101,7 +101,8 @@ export async function updateDraft(
     return saveRequestData(tx, requestId, mergeDraft(current.data, patch));
   });
   if (!saved) throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
-  return (await loadVisibleRequest(deps, actor, requestId)).request;
+  // A save changes the data only: who may see it and what they may do stay as they were.
+  return { ...visible, request: { ...visible.request, ...saved } };
 }
 
 export async function viewRequest(deps: AppDeps, actor: User, requestId: string): Promise<VisibleRequest> {

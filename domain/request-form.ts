@@ -51,8 +51,20 @@ function contactDraftSchema() {
     .optional();
 }
 
+// Definitions are loaded once, at start-up: each one's schema is built the first time it is needed.
+const draftSchemas = new WeakMap<Definition, ReturnType<typeof buildDraftSchema>>();
+
 /** What PATCH accepts: any subset of the definition's blocks, with values of the right type. */
 export function draftSchema(definition: Definition) {
+  let schema = draftSchemas.get(definition);
+  if (!schema) {
+    schema = buildDraftSchema(definition);
+    draftSchemas.set(definition, schema);
+  }
+  return schema;
+}
+
+function buildDraftSchema(definition: Definition) {
   const scopeIds = definitionScopes(definition).map((scope) => scope.id);
   const useCaseIds = definition.useCases.map((useCase) => useCase.id);
   const shape: Record<string, z.ZodType> = {

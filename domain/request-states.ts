@@ -72,6 +72,14 @@ export interface RequestPosition {
   reopened: boolean;
 }
 
+/**
+ * Whether a request in this state can be a revision of a validated one (then it is, when its habilitation is
+ * still active): neither validated itself nor ended.
+ */
+export function canBeRevision(state: RequestState): boolean {
+  return state !== 'validated' && !FINAL_STATES.includes(state);
+}
+
 /** The state a command or platform event leads to, or undefined when it is not allowed from here. */
 export function nextState(
   position: RequestPosition,

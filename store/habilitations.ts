@@ -1,3 +1,4 @@
+import { canBeRevision, type RequestState } from '../domain/request-states';
 import type { Queryable } from './pool';
 
 export type HabilitationStatus = 'active' | 'superseded' | 'revoked';
@@ -77,6 +78,16 @@ export async function findActiveHabilitationOfRequest(
     [requestId],
   );
   return rows[0] && toHabilitation(rows[0]);
+}
+
+/** A revision of a validated request whose habilitation still applies (domain/request-states.ts `reopened`). */
+export async function isReopenedRevision(
+  db: Queryable,
+  request: { id: string; state: RequestState },
+): Promise<boolean> {
+  return (
+    canBeRevision(request.state) && (await findActiveHabilitationOfRequest(db, request.id)) !== undefined
+  );
 }
 
 export async function listHabilitationsOfRequest(db: Queryable, requestId: string): Promise<Habilitation[]> {
