@@ -174,7 +174,7 @@ export function createIntrospection(deps: {
       status: 200,
       body: {
         active: true,
-        scope: found.scopes.join(' '),
+        scope: found.scope,
         exp: seconds(end),
         iat: seconds(found.createdAt),
         sub: found.habilitationId,

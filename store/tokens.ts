@@ -298,10 +298,56 @@ export interface IntrospectedToken extends TokenFacts {
   id: string;
   habilitationId: string;
   definition: string;
-  scopes: string[];
+  /** Space-separated, as RFC 7662 answers it. */
+  scope: string;
   createdAt: Date;
   organisation: { siret: string; name: string };
 }
+
+// Times come back as epoch milliseconds (float8, a plain number) rather than timestamps to parse, and the scopes
+// as the one string the answer needs: on the providers' hot path, the work is in reading the rows.
+const TOKENS_BY_SECRET_HASHES = `
+  SELECT t.secret_hash, t.id, t.habilitation_id, h.definition, array_to_string(h.scopes, ' ') AS scope,
+         (extract(epoch FROM t.created_at) * 1000)::float8 AS created_at,
+         (extract(epoch FROM t.expires_at) * 1000)::float8 AS expires_at,
+         (extract(epoch FROM t.retires_at) * 1000)::float8 AS retires_at,
+         (extract(epoch FROM t.revoked_at) * 1000)::float8 AS revoked_at,
+         h.status AS habilitation_status,
+         (extract(epoch FROM h.ended_at) * 1000)::float8 AS habilitation_ended_at,
+         o.siret, o.name
+    FROM tokens t
+    JOIN habilitations h ON h.id = t.habilitation_id
+    JOIN organisations o ON o.id = h.organisation_id
+   WHERE t.secret_hash = ANY ($1::char(64)[])`;
+
+interface IntrospectedRow {
+  secret_hash: string;
+  id: string;
+  habilitation_id: string;
+  definition: string;
+  scope: string;
+  created_at: number;
+  expires_at: number;
+  retires_at: number | null;
+  revoked_at: number | null;
+  habilitation_status: GrantStatus;
+  habilitation_ended_at: number | null;
+  siret: string;
+  name: string;
+}
+
+/**
+ * The lookup is a named prepared statement, which each connection plans once: planning costs more than running
+ * it. Some servers cannot keep a statement per connection — embedded PGlite serves all connections from one
+ * session (a second connection preparing the name is refused), PgBouncer in transaction mode may send the next
+ * call to another server connection, which never prepared it — so the first such refusal switches that pool to
+ * unnamed statements for good, and the call is run again unnamed.
+ */
+const LOOKUP_STATEMENT = 'introspection-tokens-by-secret-hashes';
+const PREPARED_STATEMENT_REFUSALS = new Set(['42P05', '26000']);
+const unpreparedLookups = new WeakSet<Queryable>();
+
+const dateOf = (ms: number | null) => (ms === null ? null : new Date(ms));
 
 /**
  * The tokens of several secret hashes in one indexed query (introspection groups the lookups that arrive
@@ -311,50 +357,36 @@ export async function findTokensBySecretHashes(
   db: Queryable,
   secretHashes: string[],
 ): Promise<Map<string, IntrospectedToken>> {
-  const { rows } = await db.query<{
-    secret_hash: string;
-    id: string;
-    habilitation_id: string;
-    definition: string;
-    scopes: string[];
-    created_at: Date;
-    expires_at: Date;
-    retires_at: Date | null;
-    revoked_at: Date | null;
-    habilitation_status: GrantStatus;
-    habilitation_ended_at: Date | null;
-    siret: string;
-    name: string;
-  }>(
-    // Not a named prepared statement: embedded PGlite serves every connection from one backend session, where
-    // a second connection preparing the same name fails.
-    `SELECT t.secret_hash, t.id, t.habilitation_id, h.definition, h.scopes, t.created_at, t.expires_at,
-            t.retires_at, t.revoked_at, h.status AS habilitation_status, h.ended_at AS habilitation_ended_at,
-            o.siret, o.name
-       FROM tokens t
-       JOIN habilitations h ON h.id = t.habilitation_id
-       JOIN organisations o ON o.id = h.organisation_id
-      WHERE t.secret_hash = ANY ($1::char(64)[])`,
-    [secretHashes],
-  );
-  return new Map(
-    rows.map((row) => [
-      row.secret_hash,
-      {
-        id: row.id,
-        habilitationId: row.habilitation_id,
-        definition: row.definition,
-        scopes: row.scopes,
-        createdAt: row.created_at,
-        expiresAt: row.expires_at,
-        retiresAt: row.retires_at,
-        revokedAt: row.revoked_at,
-        habilitationStatus: row.habilitation_status,
-        habilitationEndedAt: row.habilitation_ended_at,
-        organisation: { siret: row.siret, name: row.name },
-      },
-    ]),
-  );
+  let rows: IntrospectedRow[];
+  const prepared = !unpreparedLookups.has(db);
+  try {
+    ({ rows } = await db.query<IntrospectedRow>({
+      ...(prepared ? { name: LOOKUP_STATEMENT } : {}),
+      text: TOKENS_BY_SECRET_HASHES,
+      values: [secretHashes],
+    }));
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (!prepared || typeof code !== 'string' || !PREPARED_STATEMENT_REFUSALS.has(code)) throw error;
+    unpreparedLookups.add(db);
+    ({ rows } = await db.query<IntrospectedRow>(TOKENS_BY_SECRET_HASHES, [secretHashes]));
+  }
+  const found = new Map<string, IntrospectedToken>();
+  for (const row of rows)
+    found.set(row.secret_hash, {
+      id: row.id,
+      habilitationId: row.habilitation_id,
+      definition: row.definition,
+      scope: row.scope,
+      createdAt: new Date(row.created_at),
+      expiresAt: new Date(row.expires_at),
+      retiresAt: dateOf(row.retires_at),
+      revokedAt: dateOf(row.revoked_at),
+      habilitationStatus: row.habilitation_status,
+      habilitationEndedAt: dateOf(row.habilitation_ended_at),
+      organisation: { siret: row.siret, name: row.name },
+    });
+  return found;
 }
 
 /** Writes a batch of last-use times in one statement; a time older than the stored one changes nothing. */
