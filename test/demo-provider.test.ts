@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ensureDemoProviderCredentials } from '../app/provider-credentials';
 import { startDemoProvider, type RunningDemoProvider } from '../demo-provider/server';
-import { sesameVerify } from '../packages/sesame-verify/index';
+import { sesameVerify, type SesameCredential, type VerifiedResponse } from '../packages/sesame-verify/index';
 import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
 import { grantHabilitation, issueCredentialsFor } from './helpers/habilitations';
 import type { HttpClient } from './helpers/http-client';
@@ -106,4 +108,88 @@ describe('the demo provider API, behind @sesame/verify', () => {
       /cacheTtlMs/,
     );
   });
+
+  it('protects a plain node:http server as well as an Express one', async () => {
+    const sesame = sesameVerify({
+      introspectionUrl: `${platform.url}/api/v1/introspect`,
+      ...(await ensureDemoProviderCredentials(platform.services, platform.services.keys.demoProvider)),
+    });
+    const etablissements = sesame.requireScopes('unites_legales_etablissements');
+    const attestations = sesame.requireScopes('attestations_sociales');
+    const server = http.createServer((req, res) =>
+      (req.url === '/attestations' ? attestations : etablissements)(req, res, () => {
+        const caller = (res as VerifiedResponse).locals?.sesame as SesameCredential;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ siret: caller.organisation.siret }));
+      }),
+    );
+    const base = await listen(server);
+    try {
+      const { token } = await tokenWith(['unites_legales_etablissements']);
+      const allowed = await fetch(`${base}/etablissements`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(allowed.status, 200);
+      assert.deepEqual(await allowed.json(), { siret: SIRET.commune });
+      const missingScope = await fetch(`${base}/attestations`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(missingScope.status, 403);
+      assert.match(missingScope.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
+      assert.equal(missingScope.headers.get('content-type'), 'application/json; charset=utf-8');
+      const anonymous = await fetch(`${base}/etablissements`);
+      assert.equal(anonymous.status, 401);
+      assert.equal(((await anonymous.json()) as { error: string }).error, 'unauthorized');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('makes room in a full cache by dropping its oldest answer, not by emptying it', async () => {
+    let calls = 0;
+    const introspection = http.createServer((req, res) => {
+      calls += 1;
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            active: true,
+            scope: 'unites_legales_etablissements',
+            exp: Math.floor(Date.now() / 1000) + 3600,
+            iat: Math.floor(Date.now() / 1000),
+            sub: 'habilitation',
+            organisation: { siret: SIRET.commune, name: 'COMMUNE' },
+          }),
+        );
+      });
+    });
+    const base = await listen(introspection);
+    try {
+      const sesame = sesameVerify({
+        introspectionUrl: base,
+        clientId: 'a',
+        clientSecret: 'b',
+        maxEntries: 2,
+      });
+      for (const token of ['premier', 'deuxieme', 'troisieme']) assert.ok(await sesame.verify(token));
+      assert.equal(calls, 3);
+      // The two newest are still cached; the oldest was the one to go.
+      assert.ok(await sesame.verify('deuxieme'));
+      assert.ok(await sesame.verify('troisieme'));
+      assert.equal(calls, 3);
+      assert.ok(await sesame.verify('premier'));
+      assert.equal(calls, 4);
+    } finally {
+      introspection.close();
+    }
+  });
 });
+
+function listen(server: http.Server): Promise<string> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
+  );
+}

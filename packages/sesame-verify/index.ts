@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { hash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * @sesame/verify — drop-in verification of Sésame credentials for an API provider's Express application.
+ * @sesame/verify — drop-in verification of Sésame credentials for an API provider's Node application: an
+ * Express middleware, which is also a plain `node:http` one (`(req, res, next)`), since it uses nothing of
+ * Express.
  *
  *   const sesame = sesameVerify({ introspectionUrl, clientId, clientSecret });
  *   app.get('/v3/etablissements/:siret', sesame.requireScopes('unites_legales_etablissements'), handler);
@@ -11,7 +13,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
  * short time (positive: `cacheTtlMs`, never past the token's own expiry; negative: `negativeCacheTtlMs`), keyed
  * by the token's SHA-256 so that the cache never holds a usable secret, and concurrent requests with the same
  * token share one introspection call. A revoked token is therefore refused at the latest `cacheTtlMs` later.
- * Depends on nothing but Node and Express.
+ * Depends on nothing but Node.
  */
 export interface SesameVerifyOptions {
   introspectionUrl: string;
@@ -38,9 +40,22 @@ export interface SesameCredential {
   organisation: { siret: string; name: string };
 }
 
+/** Express's `res`, or a plain `node:http` one (which gets a `locals` object). */
+export type VerifiedResponse = ServerResponse & { locals?: Record<string, unknown> };
+
+/** A middleware of Express and of plain `node:http` servers alike. */
+export type VerifyHandler = (
+  req: IncomingMessage,
+  res: VerifiedResponse,
+  next: (error?: unknown) => void,
+) => void;
+
 export interface SesameVerify {
-  /** Requires a valid bearer token holding every scope listed (none: any valid token). */
-  requireScopes(...scopes: string[]): RequestHandler;
+  /**
+   * Requires a valid bearer token holding every scope listed (none: any valid token). On success the caller's
+   * credential is on `res.locals.sesame`.
+   */
+  requireScopes(...scopes: string[]): VerifyHandler;
   /** Asks Sésame (or the cache) about a token; undefined when it is not active. */
   verify(token: string): Promise<SesameCredential | undefined>;
   /** Empties the cache (tests, or a provider that learnt of a revocation out of band). */
@@ -54,11 +69,25 @@ interface CacheEntry {
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
-function challenge(res: Response, error?: 'invalid_token' | 'insufficient_scope', scope?: string[]): void {
-  const parts = ['Bearer realm="api"'];
-  if (error) parts.push(`error="${error}"`);
-  if (scope) parts.push(`scope="${scope.join(' ')}"`);
-  res.setHeader('WWW-Authenticate', parts.join(', '));
+function refuse(
+  res: ServerResponse,
+  status: number,
+  body: { error: string; message: string },
+  challenge?: { error?: 'invalid_token' | 'insufficient_scope'; scope?: string[] },
+): void {
+  const json = JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(json),
+  };
+  if (challenge) {
+    const parts = ['Bearer realm="api"'];
+    if (challenge.error) parts.push(`error="${challenge.error}"`);
+    if (challenge.scope) parts.push(`scope="${challenge.scope.join(' ')}"`);
+    headers['WWW-Authenticate'] = parts.join(', ');
+  }
+  res.writeHead(status, headers);
+  res.end(json);
 }
 
 export function sesameVerify(options: SesameVerifyOptions): SesameVerify {
@@ -96,7 +125,8 @@ export function sesameVerify(options: SesameVerifyOptions): SesameVerify {
     };
   }
 
-  const keyOf = (token: string) => createHash('sha256').update(token).digest('base64url');
+  // The one-shot hash: on every request of the provider's API, it costs a third of createHash's.
+  const keyOf = (token: string) => hash('sha256', token, 'base64url');
 
   /** The cached answer, if fresh: `null` when there is none (undefined means "known inactive"). */
   function cachedAnswer(key: string): SesameCredential | undefined | null {
@@ -112,8 +142,13 @@ export function sesameVerify(options: SesameVerifyOptions): SesameVerify {
         const until = credential
           ? Math.min(Date.now() + cacheTtlMs, credential.exp * 1000)
           : Date.now() + negativeCacheTtlMs;
-        if (cache.size >= maxEntries) cache.clear();
-        if (until > Date.now()) cache.set(key, { credential, until });
+        cache.delete(key);
+        if (until > Date.now()) {
+          // The oldest entry makes room (a Map keeps insertion order): a burst of unknown tokens pushes out a
+          // few answers rather than emptying the cache, which would send every caller back to Sésame at once.
+          if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+          cache.set(key, { credential, until });
+        }
         return credential;
       })
       .finally(() => inFlight.delete(key));
@@ -127,34 +162,46 @@ export function sesameVerify(options: SesameVerifyOptions): SesameVerify {
     return cached === null ? ask(key, token) : cached;
   }
 
-  function requireScopes(...scopes: string[]): RequestHandler {
-    const decide = (res: Response, next: NextFunction, credential: SesameCredential | undefined) => {
+  function requireScopes(...scopes: string[]): VerifyHandler {
+    const decide = (
+      res: VerifiedResponse,
+      next: (error?: unknown) => void,
+      credential: SesameCredential | undefined,
+    ) => {
       if (!credential) {
-        challenge(res, 'invalid_token');
-        res
-          .status(401)
-          .json({ error: 'invalid_token', message: 'Jeton d’accès invalide, expiré ou révoqué.' });
+        refuse(
+          res,
+          401,
+          { error: 'invalid_token', message: 'Jeton d’accès invalide, expiré ou révoqué.' },
+          { error: 'invalid_token' },
+        );
         return;
       }
-      const missing = scopes.filter((scope) => !credential.scopes.includes(scope));
-      if (missing.length > 0) {
-        challenge(res, 'insufficient_scope', scopes);
-        res.status(403).json({
-          error: 'insufficient_scope',
-          message: `Ce jeton ne donne pas accès à ces données (périmètre manquant : ${missing.join(', ')}).`,
-        });
+      if (!scopes.every((scope) => credential.scopes.includes(scope))) {
+        const missing = scopes.filter((scope) => !credential.scopes.includes(scope));
+        refuse(
+          res,
+          403,
+          {
+            error: 'insufficient_scope',
+            message: `Ce jeton ne donne pas accès à ces données (périmètre manquant : ${missing.join(', ')}).`,
+          },
+          { error: 'insufficient_scope', scope: scopes },
+        );
         return;
       }
-      res.locals.sesame = credential;
+      (res.locals ??= {}).sesame = credential;
       next();
     };
-    return (req: Request, res: Response, next: NextFunction) => {
+    return (req, res, next) => {
       const match = BEARER.exec(req.headers.authorization ?? '');
       if (!match) {
-        challenge(res);
-        res
-          .status(401)
-          .json({ error: 'unauthorized', message: 'Jeton d’accès absent (en-tête Authorization: Bearer).' });
+        refuse(
+          res,
+          401,
+          { error: 'unauthorized', message: 'Jeton d’accès absent (en-tête Authorization: Bearer).' },
+          {},
+        );
         return;
       }
       const token = match[1]!;
@@ -164,12 +211,11 @@ export function sesameVerify(options: SesameVerifyOptions): SesameVerify {
       if (cached !== null) return decide(res, next, cached);
       ask(key, token).then(
         (credential) => decide(res, next, credential),
-        () => {
-          res.status(503).json({
+        () =>
+          refuse(res, 503, {
             error: 'verification_unavailable',
             message: 'La vérification du jeton est momentanément impossible. Veuillez réessayer.',
-          });
-        },
+          }),
       );
     };
   }
