@@ -8,9 +8,10 @@ import { createLogger } from '../runtime/logger';
 import { openServices } from '../runtime/services';
 
 /**
- * The three servers the benchmark loads, in one process of their own (the load generator runs in the parent):
- * Sésame's real HTTP stack (introspection), a provider's Express API behind @sesame/verify (and the same
- * endpoint without it), and a bare node:http server answering a constant JSON — the baseline. Prints their addresses as one JSON line.
+ * The servers the benchmark loads, in one process of their own (the load generator runs in the parent):
+ * Sésame's real HTTP stack (introspection); a bare node:http server answering a constant JSON — the baseline —
+ * and the same server behind @sesame/verify; a provider's Express API behind @sesame/verify, and the same
+ * endpoint without it. Prints their addresses as one JSON line.
  */
 const env = { ...process.env, PORT: '0' } as Record<string, string>;
 const config = loadConfig(env);
@@ -33,32 +34,36 @@ const listen = (server: http.Server) =>
   );
 
 const body = JSON.stringify({ data: { siret: '21457956700014', etat_administratif: 'A' } });
-const bare = http.createServer((_req, res) => {
+const answer = (res: http.ServerResponse) => {
   res.writeHead(200, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
-});
+};
+const bare = http.createServer((_req, res) => answer(res));
 
 const provider = express();
 provider.disable('x-powered-by');
 // A JSON API answering fresh data: no ETag to compute on every answer.
 provider.set('etag', false);
-const sesame = sesameVerify({
-  introspectionUrl: `${platform.url}/api/v1/introspect`,
-  clientId: env.BENCH_CLIENT_ID!,
-  clientSecret: env.BENCH_CLIENT_SECRET!,
-  cacheTtlMs: 30_000,
-  negativeCacheTtlMs: 5_000,
+// One middleware (one cache) per measured server: each is warmed right before its own run, and its 30 s entries
+// cannot expire during it.
+const verification = () =>
+  sesameVerify({
+    introspectionUrl: `${platform.url}/api/v1/introspect`,
+    clientId: env.BENCH_CLIENT_ID!,
+    clientSecret: env.BENCH_CLIENT_SECRET!,
+    cacheTtlMs: 30_000,
+    negativeCacheTtlMs: 5_000,
+  }).requireScopes('unites_legales_etablissements');
+provider.get('/v3/etablissements/:siret', verification(), (_req, res) => {
+  res.type('application/json').send(body);
 });
-provider.get(
-  '/v3/etablissements/:siret',
-  sesame.requireScopes('unites_legales_etablissements'),
-  (_req, res) => {
-    res.type('application/json').send(body);
-  },
-);
+
+// The bare server's very handler behind the middleware: what verification costs a provider, apart from any framework.
+const guard = verification();
+const verified = http.createServer((req, res) => guard(req, res, () => answer(res)));
 
 // The same Express endpoint without verification: what the middleware itself costs, apart from Express.
 provider.get('/sans-verification/etablissements/:siret', (_req, res) => {
@@ -70,10 +75,11 @@ const urls = {
   ...(await (async () => {
     const base = await listen(http.createServer(provider));
     return {
-      middleware: `${base}/v3/etablissements/21457956700014`,
+      expressMiddleware: `${base}/v3/etablissements/21457956700014`,
       express: `${base}/sans-verification/etablissements/21457956700014`,
     };
   })()),
+  middleware: `${await listen(verified)}/v3/etablissements/21457956700014`,
   bare: `${await listen(bare)}/`,
 };
 console.log(JSON.stringify({ ready: urls }));
