@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CredentialSettings } from '../domain/credential-settings';
 import type { DefinitionCatalog } from '../domain/definitions';
+import { ExpiringCache } from '../domain/expiring-cache';
 import { checkTokenShape } from '../domain/token-format';
 import { isTokenUsable, retirementOf, type TokenRules } from '../domain/token-status';
 import { hashSecret } from '../security/token-secrets';
@@ -51,24 +52,6 @@ const UNAUTHORIZED: IntrospectionAnswer = {
   body: { error: 'invalid_client', message: 'Identifiants du fournisseur absents ou invalides.' },
   headers: { 'WWW-Authenticate': 'Basic realm="sesame-introspection", charset="UTF-8"' },
 };
-
-/** A map that forgets its entries after their time and never grows past a bound (it starts afresh instead). */
-class ExpiringCache<V> {
-  private readonly entries = new Map<string, { value: V; until: number }>();
-  get(key: string, now: number): V | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.until <= now) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
-  }
-  set(key: string, value: V, until: number): void {
-    if (this.entries.size >= CACHE_MAX_ENTRIES) this.entries.clear();
-    this.entries.set(key, { value, until });
-  }
-}
 
 /**
  * Token lookups that arrive together (under load, dozens per turn of the event loop) share one query. This is
@@ -137,9 +120,9 @@ export function createIntrospection(deps: {
     renewalWindowMs: settings.tokenRenewalWindowMs,
     supersededGraceMs: settings.supersededTokenGraceMs,
   };
-  const providers = new ExpiringCache<ProviderCredential | null>();
+  const providers = new ExpiringCache<ProviderCredential | null>(CACHE_MAX_ENTRIES);
   const lookupToken = tokenLookups(db);
-  const verifiedBasic = new ExpiringCache<{ accountId: string; passwordSetAt: number }>();
+  const verifiedBasic = new ExpiringCache<{ accountId: string; passwordSetAt: number }>(CACHE_MAX_ENTRIES);
   let tokenUses = new Map<string, Date>();
   let accountUses = new Map<string, Date>();
 
