@@ -352,9 +352,10 @@ export function createRequestActivities(deps: RequestActivityDeps) {
         )
           return [];
         const definition = definitionOf(request);
-        const queued: (() => Promise<void>)[] = [];
-        for (const recipient of await organisationRecipients(tx, request)) {
-          const email = await deps.mailer.enqueue(tx, {
+        const queued = await deps.mailer.enqueueEach(
+          tx,
+          await organisationRecipients(tx, request),
+          (recipient) => ({
             to: recipient.email,
             template: 'request-draft-reminder',
             data: {
@@ -364,9 +365,8 @@ export function createRequestActivities(deps: RequestActivityDeps) {
               archiveAt: new Date(archiveAtMs).toISOString(),
             },
             idempotencyKey: `request:${requestId}:draft-reminder:${editedAtMs}:${recipient.userId}`,
-          });
-          queued.push(email.dispatch);
-        }
+          }),
+        );
         await recordRequestEvent(tx, {
           requestId,
           revision: request.revision,

@@ -5,6 +5,7 @@ import { REQUEST_STATES, type RequestState } from '../domain/request-states';
 import { DEFINITION_ROLES, hasStaffRole } from '../domain/roles';
 import { instructionAge } from '../domain/request-timers';
 import { requestMailBase } from '../mail/request-notifications';
+import type { Dispatch } from '../mail/mailer';
 import { listActiveMembers } from '../store/memberships';
 import { withTransaction } from '../store/pool';
 import { listRequestEvents, recordRequestEvent, type RequestEvent } from '../store/request-events';
@@ -119,7 +120,7 @@ export async function postMessage(
   if (side === undefined) throw notFound();
   const { body } = parseInput(messageSchema, input);
   const { request, definition } = visible;
-  const dispatches: (() => Promise<void>)[] = [];
+  let dispatches: Dispatch[] = [];
   const id = await withTransaction(deps.db, async (tx) => {
     const messageId = await insertRequestMessage(tx, {
       requestId,
@@ -135,36 +136,33 @@ export async function postMessage(
       actorId: actor.id,
       details: { messageId, side },
     });
-    const recipients =
+    // The other side hears of it: the organisation's people who act on requests, or the definition's instructors.
+    const recipients = (
       side === 'instruction'
-        ? (await listActiveMembers(tx, request.organisationId)).filter((member) =>
-            member.roles.some((role) => role !== 'lecteur'),
-          )
-        : await listStaffForDefinition(tx, 'instructeur', definition.slug);
+        ? (await listActiveMembers(tx, request.organisationId))
+            .filter((member) => member.roles.some((role) => role !== 'lecteur'))
+            .map((member) => ({ id: member.userId, email: member.email }))
+        : await listStaffForDefinition(tx, 'instructeur', definition.slug)
+    ).filter((recipient) => recipient.id !== actor.id);
     const mail = { mailer: deps.mailer, publicUrl: deps.publicUrl };
-    for (const recipient of recipients) {
-      const recipientId = 'userId' in recipient ? recipient.userId : recipient.id;
-      if (recipientId === actor.id) continue;
-      const queued = await deps.mailer.enqueue(tx, {
-        to: recipient.email,
-        template: 'request-message',
-        data: {
-          ...requestMailBase(
-            mail,
-            request,
-            definition,
-            side === 'instruction' ? 'organisation' : 'instruction',
-          ),
-          authorLabel:
-            side === 'instruction'
-              ? 'L’équipe d’instruction'
-              : `${actor.givenName} ${actor.familyName} (${request.organisation.name})`,
-          message: body,
-        },
-        idempotencyKey: `request-message:${messageId}:${recipientId}`,
-      });
-      dispatches.push(queued.dispatch);
-    }
+    dispatches = await deps.mailer.enqueueEach(tx, recipients, (recipient) => ({
+      to: recipient.email,
+      template: 'request-message',
+      data: {
+        ...requestMailBase(
+          mail,
+          request,
+          definition,
+          side === 'instruction' ? 'organisation' : 'instruction',
+        ),
+        authorLabel:
+          side === 'instruction'
+            ? 'L’équipe d’instruction'
+            : `${actor.givenName} ${actor.familyName} (${request.organisation.name})`,
+        message: body,
+      },
+      idempotencyKey: `request-message:${messageId}:${recipient.id}`,
+    }));
     return messageId;
   });
   for (const dispatch of dispatches) await dispatch();
@@ -190,7 +188,7 @@ export async function addNote(
   input: unknown,
 ): Promise<string> {
   const visible = await loadVisibleRequest(deps, actor, requestId);
-  requireInstructionSide(visible);
+  // Reporters read the notes; only instructors write them.
   if (!visible.access.instructor) throw notFound();
   const { body } = parseInput(messageSchema, input);
   return withTransaction(deps.db, async (tx) => {
@@ -282,7 +280,7 @@ export async function askOpinion(
     throw validationFailed([
       { path: 'reporterId', message: 'Cette personne n’est pas rapporteur pour cette API.' },
     ]);
-  const dispatches: (() => Promise<void>)[] = [];
+  const dispatches: Dispatch[] = [];
   const id = await withTransaction(deps.db, async (tx) => {
     const opinionId = await insertOpinionRequest(tx, { requestId, reporterId, askedBy: actor.id, question });
     await recordRequestEvent(tx, {

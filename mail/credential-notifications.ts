@@ -4,14 +4,12 @@ import { listActiveMembers } from '../store/memberships';
 import { findOrganisationById } from '../store/organisations';
 import type { Queryable } from '../store/pool';
 import type { MailData } from './catalog';
-import type { Mailer } from './mailer';
+import type { Dispatch, Mailer } from './mailer';
 
 /**
  * The emails about credentials (spec §4), queued in the caller's transaction; each function returns the
  * dispatches to run once it has committed. None carries a secret: they point to the dashboard.
  */
-type Dispatch = () => Promise<void>;
-
 export interface CredentialContext {
   organisation: { id: string; siret: string; name: string };
   definitionName: string;
@@ -55,24 +53,19 @@ export async function queueToCredentialHolders<T extends TokenTemplate>(
   const recipients = (await listActiveMembers(tx, context.organisation.id)).filter((member) =>
     canActOnCredentials(member.roles),
   );
-  const dispatches: Dispatch[] = [];
-  for (const recipient of recipients) {
-    const queued = await mailer.enqueue(tx, {
-      to: recipient.email,
-      template,
-      data: {
-        recipientGivenName: recipient.givenName,
-        organisationName: context.organisation.name,
-        siret: context.organisation.siret,
-        definitionName: context.definitionName,
-        dashboardUrl: context.dashboardUrl,
-        ...data,
-      } as MailData<T>,
-      idempotencyKey: `${eventKey}:${recipient.userId}`,
-    });
-    dispatches.push(queued.dispatch);
-  }
-  return dispatches;
+  return mailer.enqueueEach(tx, recipients, (recipient) => ({
+    to: recipient.email,
+    template,
+    data: {
+      recipientGivenName: recipient.givenName,
+      organisationName: context.organisation.name,
+      siret: context.organisation.siret,
+      definitionName: context.definitionName,
+      dashboardUrl: context.dashboardUrl,
+      ...data,
+    } as MailData<T>,
+    idempotencyKey: `${eventKey}:${recipient.userId}`,
+  }));
 }
 
 /**

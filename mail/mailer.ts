@@ -17,6 +17,9 @@ export interface MailRequest<T extends MailTemplate> {
   idempotencyKey: string;
 }
 
+/** Starts an outbox email's delivery; to call once the transaction that queued it has committed. */
+export type Dispatch = () => Promise<void>;
+
 export interface Mailer {
   /**
    * Writes the email to the outbox inside the caller's transaction. Call `dispatch` once that transaction has
@@ -25,7 +28,13 @@ export interface Mailer {
   enqueue<T extends MailTemplate>(
     tx: Queryable,
     request: MailRequest<T>,
-  ): Promise<{ id: string; dispatch: () => Promise<void> }>;
+  ): Promise<{ id: string; dispatch: Dispatch }>;
+  /** `enqueue` of one email per recipient; their dispatches, in order. */
+  enqueueEach<R, T extends MailTemplate>(
+    tx: Queryable,
+    recipients: readonly R[],
+    email: (recipient: R) => MailRequest<T>,
+  ): Promise<Dispatch[]>;
   /** Enqueues in a transaction of its own, then dispatches. */
   send<T extends MailTemplate>(request: MailRequest<T>): Promise<string>;
   /** Starts the delivery workflow of an outbox email; true when it runs (or already ran). */
@@ -102,6 +111,11 @@ export function createMailer(deps: MailerDeps): Mailer {
 
   return {
     enqueue,
+    async enqueueEach(tx, recipients, email) {
+      const dispatches: Dispatch[] = [];
+      for (const recipient of recipients) dispatches.push((await enqueue(tx, email(recipient))).dispatch);
+      return dispatches;
+    },
     dispatch,
     async send(request) {
       const queued = await withTransaction(db, (tx) => enqueue(tx, request));

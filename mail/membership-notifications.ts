@@ -7,14 +7,12 @@ import {
 import { listActiveMembers } from '../store/memberships';
 import type { Queryable } from '../store/pool';
 import { listStaffWithRole } from '../store/users';
-import type { Mailer } from './mailer';
+import type { Dispatch, Mailer } from './mailer';
 
 /**
  * The emails that follow a change of membership, queued in the caller's transaction. Each returns the
  * dispatches to run once that transaction has committed.
  */
-type Dispatch = () => Promise<void>;
-
 interface Person {
   id: string;
   email: string;
@@ -43,25 +41,20 @@ export async function queueMemberJoined(
   const recipients = (await listActiveMembers(tx, event.organisation.id)).filter(
     (member) => member.userId !== event.member.id,
   );
-  const dispatches: Dispatch[] = [];
-  for (const recipient of recipients) {
-    const queued = await mailer.enqueue(tx, {
-      to: recipient.email,
-      template: 'member-joined',
-      data: {
-        recipientGivenName: recipient.givenName,
-        memberName: `${event.member.givenName} ${event.member.familyName}`,
-        memberEmail: event.member.email,
-        organisationName: event.organisation.name,
-        siret: event.organisation.siret,
-        roleLabel: event.roles.map((role) => ORGANISATION_ROLE_LABELS[role]).join(', '),
-        joinedViaLabel: JOINED_VIA_LABELS[event.joinedVia].toLowerCase(),
-      },
-      idempotencyKey: `member-joined:${event.membershipId}:${recipient.userId}`,
-    });
-    dispatches.push(queued.dispatch);
-  }
-  return dispatches;
+  return mailer.enqueueEach(tx, recipients, (recipient) => ({
+    to: recipient.email,
+    template: 'member-joined',
+    data: {
+      recipientGivenName: recipient.givenName,
+      memberName: `${event.member.givenName} ${event.member.familyName}`,
+      memberEmail: event.member.email,
+      organisationName: event.organisation.name,
+      siret: event.organisation.siret,
+      roleLabel: event.roles.map((role) => ORGANISATION_ROLE_LABELS[role]).join(', '),
+      joinedViaLabel: JOINED_VIA_LABELS[event.joinedVia].toLowerCase(),
+    },
+    idempotencyKey: `member-joined:${event.membershipId}:${recipient.userId}`,
+  }));
 }
 
 /** "A membership needs a decision": to every support agent. */
@@ -76,22 +69,17 @@ export async function queueSupportNeeded(
     queueUrl: string;
   },
 ): Promise<Dispatch[]> {
-  const dispatches: Dispatch[] = [];
-  for (const agent of await listStaffWithRole(tx, 'support')) {
-    const queued = await mailer.enqueue(tx, {
-      to: agent.email,
-      template: 'support-needed',
-      data: {
-        memberName: `${event.member.givenName} ${event.member.familyName}`,
-        memberEmail: event.member.email,
-        organisationName: event.organisation.name,
-        siret: event.organisation.siret,
-        reason: event.reason,
-        queueUrl: event.queueUrl,
-      },
-      idempotencyKey: `support-needed:${event.membershipId}:${agent.id}`,
-    });
-    dispatches.push(queued.dispatch);
-  }
-  return dispatches;
+  return mailer.enqueueEach(tx, await listStaffWithRole(tx, 'support'), (agent) => ({
+    to: agent.email,
+    template: 'support-needed',
+    data: {
+      memberName: `${event.member.givenName} ${event.member.familyName}`,
+      memberEmail: event.member.email,
+      organisationName: event.organisation.name,
+      siret: event.organisation.siret,
+      reason: event.reason,
+      queueUrl: event.queueUrl,
+    },
+    idempotencyKey: `support-needed:${event.membershipId}:${agent.id}`,
+  }));
 }

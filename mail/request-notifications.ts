@@ -5,15 +5,13 @@ import type { Queryable } from '../store/pool';
 import type { RequestSummary } from '../store/requests';
 import { listStaffForDefinition, listStaffWithRole } from '../store/users';
 import type { RequestMailBase } from './catalog';
-import type { Mailer } from './mailer';
+import type { Dispatch, Mailer } from './mailer';
 
 /**
  * The emails of an access request's life (spec §4), queued in the caller's transaction. Each function returns
  * the dispatches to run once that transaction has committed. Keys name the request's version, so a retried
  * activity never queues an email twice.
  */
-type Dispatch = () => Promise<void>;
-
 export interface RequestMailContext {
   mailer: Mailer;
   publicUrl: URL;
@@ -62,35 +60,33 @@ export async function queueSubmitted(
   },
 ): Promise<Dispatch[]> {
   const { request, definition } = event;
-  const dispatches: Dispatch[] = [];
   const members = await listActiveMembers(tx, request.organisationId);
-  const submitter = members.find((member) => member.userId === event.submitterId);
-  if (submitter) {
-    const queued = await context.mailer.enqueue(tx, {
-      to: submitter.email,
+  const submitter = members.filter((member) => member.userId === event.submitterId);
+  return [
+    ...(await context.mailer.enqueueEach(tx, submitter, (member) => ({
+      to: member.email,
       template: 'request-submitted',
       data: {
         ...requestMailBase(context, request, definition, 'organisation'),
-        givenName: submitter.givenName,
+        givenName: member.givenName,
       },
-      idempotencyKey: `request:${request.id}:v${event.version}:submitted:${submitter.userId}`,
-    });
-    dispatches.push(queued.dispatch);
-  }
-  for (const instructor of await listStaffForDefinition(tx, 'instructeur', definition.slug)) {
-    const queued = await context.mailer.enqueue(tx, {
-      to: instructor.email,
-      template: 'request-to-instruct',
-      data: {
-        ...requestMailBase(context, request, definition, 'instruction'),
-        siret: request.organisation.siret,
-        resubmitted: event.resubmitted,
-      },
-      idempotencyKey: `request:${request.id}:v${event.version}:to-instruct:${instructor.id}`,
-    });
-    dispatches.push(queued.dispatch);
-  }
-  return dispatches;
+      idempotencyKey: `request:${request.id}:v${event.version}:submitted:${member.userId}`,
+    }))),
+    ...(await context.mailer.enqueueEach(
+      tx,
+      await listStaffForDefinition(tx, 'instructeur', definition.slug),
+      (instructor) => ({
+        to: instructor.email,
+        template: 'request-to-instruct',
+        data: {
+          ...requestMailBase(context, request, definition, 'instruction'),
+          siret: request.organisation.siret,
+          resubmitted: event.resubmitted,
+        },
+        idempotencyKey: `request:${request.id}:v${event.version}:to-instruct:${instructor.id}`,
+      }),
+    )),
+  ];
 }
 
 const DECISION_LABELS: Partial<Record<RequestState, string>> = {
@@ -113,27 +109,22 @@ export async function queueDecision(
   },
 ): Promise<Dispatch[]> {
   const { request, definition, decision } = event;
-  const dispatches: Dispatch[] = [];
-  for (const recipient of await organisationRecipients(tx, request)) {
-    const queued = await context.mailer.enqueue(tx, {
-      to: recipient.email,
-      template: 'request-decision',
-      data: {
-        ...requestMailBase(context, request, definition, 'organisation'),
-        givenName: recipient.givenName,
-        decisionLabel: DECISION_LABELS[decision] ?? REQUEST_STATE_LABELS[decision].toLowerCase(),
-        validated: decision === 'validated',
-        changesRequested: decision === 'changes_requested',
-        refused: decision === 'refused',
-        revoked: decision === 'revoked',
-        archived: decision === 'archived',
-        reason: event.reason,
-      },
-      idempotencyKey: `request:${request.id}:v${event.version}:decision:${recipient.userId}`,
-    });
-    dispatches.push(queued.dispatch);
-  }
-  return dispatches;
+  return context.mailer.enqueueEach(tx, await organisationRecipients(tx, request), (recipient) => ({
+    to: recipient.email,
+    template: 'request-decision',
+    data: {
+      ...requestMailBase(context, request, definition, 'organisation'),
+      givenName: recipient.givenName,
+      decisionLabel: DECISION_LABELS[decision] ?? REQUEST_STATE_LABELS[decision].toLowerCase(),
+      validated: decision === 'validated',
+      changesRequested: decision === 'changes_requested',
+      refused: decision === 'refused',
+      revoked: decision === 'revoked',
+      archived: decision === 'archived',
+      reason: event.reason,
+    },
+    idempotencyKey: `request:${request.id}:v${event.version}:decision:${recipient.userId}`,
+  }));
 }
 
 export async function queueSupportNeeded(
@@ -141,21 +132,16 @@ export async function queueSupportNeeded(
   context: RequestMailContext,
   event: { request: RequestSummary; definition: Definition; version: number; reason: string },
 ): Promise<Dispatch[]> {
-  const dispatches: Dispatch[] = [];
-  for (const agent of await listStaffWithRole(tx, 'support')) {
-    const queued = await context.mailer.enqueue(tx, {
-      to: agent.email,
-      template: 'request-support-needed',
-      data: {
-        ...requestMailBase(context, event.request, event.definition, 'instruction'),
-        siret: event.request.organisation.siret,
-        reason: event.reason,
-      },
-      idempotencyKey: `request:${event.request.id}:v${event.version}:support:${agent.id}`,
-    });
-    dispatches.push(queued.dispatch);
-  }
-  return dispatches;
+  return context.mailer.enqueueEach(tx, await listStaffWithRole(tx, 'support'), (agent) => ({
+    to: agent.email,
+    template: 'request-support-needed',
+    data: {
+      ...requestMailBase(context, event.request, event.definition, 'instruction'),
+      siret: event.request.organisation.siret,
+      reason: event.reason,
+    },
+    idempotencyKey: `request:${event.request.id}:v${event.version}:support:${agent.id}`,
+  }));
 }
 
 export async function queueInstructionReminder(
@@ -163,19 +149,15 @@ export async function queueInstructionReminder(
   context: RequestMailContext,
   event: { request: RequestSummary; definition: Definition; version: number },
 ): Promise<Dispatch[]> {
-  const dispatches: Dispatch[] = [];
-  for (const instructor of await listStaffForDefinition(tx, 'instructeur', event.definition.slug)) {
-    const queued = await context.mailer.enqueue(tx, {
-      to: instructor.email,
-      template: 'instruction-reminder',
-      data: {
-        ...requestMailBase(context, event.request, event.definition, 'instruction'),
-        siret: event.request.organisation.siret,
-        submittedAt: (event.request.submittedAt ?? new Date()).toISOString(),
-      },
-      idempotencyKey: `request:${event.request.id}:v${event.version}:sla:${instructor.id}`,
-    });
-    dispatches.push(queued.dispatch);
-  }
-  return dispatches;
+  const instructors = await listStaffForDefinition(tx, 'instructeur', event.definition.slug);
+  return context.mailer.enqueueEach(tx, instructors, (instructor) => ({
+    to: instructor.email,
+    template: 'instruction-reminder',
+    data: {
+      ...requestMailBase(context, event.request, event.definition, 'instruction'),
+      siret: event.request.organisation.siret,
+      submittedAt: (event.request.submittedAt ?? new Date()).toISOString(),
+    },
+    idempotencyKey: `request:${event.request.id}:v${event.version}:sla:${instructor.id}`,
+  }));
 }
