@@ -18,6 +18,7 @@ import type { UploadedFile } from '../domain/uploaded-file';
 import type { AppDeps } from './deps';
 import { invalidTransition, loadVisibleRequest } from './request-access';
 import { parseInput } from './validation';
+import { withTransaction } from '../store/pool';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
@@ -64,25 +65,30 @@ export async function addAttachment(
     ]);
 
   const originalName = displayName(file.originalName);
-  const stored = await insertAttachment(deps.db, {
-    requestId,
-    kind,
-    fileName: `${kind.replace('_', '-')}-${randomBytes(6).toString('hex')}.pdf`,
-    originalName,
-    contentType: 'application/pdf',
-    content: file.content,
-    sha256: createHash('sha256').update(file.content).digest('hex'),
-    uploadedBy: actor.id,
+  // The file, the request's last edit and its timeline entry: all or none.
+  const stored = await withTransaction(deps.db, async (tx) => {
+    const inserted = await insertAttachment(tx, {
+      requestId,
+      kind,
+      fileName: `${kind.replace('_', '-')}-${randomBytes(6).toString('hex')}.pdf`,
+      originalName,
+      contentType: 'application/pdf',
+      content: file.content,
+      sha256: createHash('sha256').update(file.content).digest('hex'),
+      uploadedBy: actor.id,
+    });
+    if (!inserted) return undefined;
+    await touchRequest(tx, requestId);
+    await recordRequestEvent(tx, {
+      requestId,
+      revision: visible.request.revision,
+      type: 'attachment_added',
+      actorId: actor.id,
+      details: { attachmentId: inserted.id, kind, fileName: inserted.fileName },
+    });
+    return inserted;
   });
   if (!stored) throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
-  await touchRequest(deps.db, requestId);
-  await recordRequestEvent(deps.db, {
-    requestId,
-    revision: visible.request.revision,
-    type: 'attachment_added',
-    actorId: actor.id,
-    details: { attachmentId: stored.id, kind, fileName: stored.fileName },
-  });
   return stored;
 }
 
@@ -118,16 +124,22 @@ export async function removeAttachment(deps: AppDeps, actor: User, requestId: st
   const visible = await loadVisibleRequest(deps, actor, requestId);
   if (!visible.access.applicant) throw notFound();
   if (!isEditable(visible.request.state)) throw invalidTransition(visible);
-  const existing = (await listAttachments(deps.db, requestId)).find((file) => file.id === attachmentId);
-  if (!existing) throw notFound();
-  if (!(await deleteAttachment(deps.db, requestId, attachmentId)))
-    throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
-  await touchRequest(deps.db, requestId);
-  await recordRequestEvent(deps.db, {
-    requestId,
-    revision: visible.request.revision,
-    type: 'attachment_removed',
-    actorId: actor.id,
-    details: { attachmentId, kind: existing.kind, fileName: existing.fileName },
+  const removed = await withTransaction(deps.db, async (tx) => {
+    const deleted = await deleteAttachment(tx, requestId, attachmentId);
+    if (!deleted) return undefined;
+    await touchRequest(tx, requestId);
+    await recordRequestEvent(tx, {
+      requestId,
+      revision: visible.request.revision,
+      type: 'attachment_removed',
+      actorId: actor.id,
+      details: { attachmentId, kind: deleted.kind, fileName: deleted.fileName },
+    });
+    return deleted;
   });
+  if (removed) return;
+  // Nothing deleted: no such file, or the request stopped being editable meanwhile.
+  const now = await loadVisibleRequest(deps, actor, requestId);
+  if (isEditable(now.request.state)) throw notFound();
+  throw invalidTransition(now);
 }

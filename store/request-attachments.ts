@@ -92,12 +92,17 @@ export async function findAttachmentContent(
   return rows[0] && { ...toInfo(rows[0]), content: rows[0].content };
 }
 
-/** Deletes a file while the request can still be edited; false if there was nothing to delete. */
-export async function deleteAttachment(db: Queryable, requestId: string, id: string): Promise<boolean> {
-  const { rowCount } = await db.query(
+/** Deletes a file while the request can still be edited; what was deleted, or undefined if nothing was. */
+export async function deleteAttachment(
+  db: Queryable,
+  requestId: string,
+  id: string,
+): Promise<Pick<AttachmentInfo, 'kind' | 'fileName'> | undefined> {
+  const { rows } = await db.query<{ kind: string; file_name: string }>(
     `DELETE FROM request_attachments a USING access_requests r
-      WHERE a.id = $2 AND a.request_id = $1 AND r.id = a.request_id AND r.state IN ('draft', 'changes_requested')`,
+      WHERE a.id = $2 AND a.request_id = $1 AND r.id = a.request_id AND r.state IN ('draft', 'changes_requested')
+      RETURNING a.kind, a.file_name`,
     [requestId, id],
   );
-  return rowCount === 1;
+  return rows[0] && { kind: rows[0].kind, fileName: rows[0].file_name };
 }

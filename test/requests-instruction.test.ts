@@ -58,6 +58,16 @@ describe('attachments', () => {
       (await client.send('DELETE', `/api/v1/requests/${requestId}/attachments/${removable.json.id}`)).status,
       204,
     );
+    // Deleted once: a second time there is nothing to delete.
+    assert.equal(
+      (await client.send('DELETE', `/api/v1/requests/${requestId}/attachments/${removable.json.id}`)).status,
+      404,
+    );
+    const timeline = (await client.get(`/api/v1/requests/${requestId}/events`)).json as { type: string }[];
+    assert.deepEqual(
+      timeline.filter((event) => event.type.startsWith('attachment_')).map((event) => event.type),
+      ['attachment_added', 'attachment_added', 'attachment_removed'],
+    );
     const submitted = await client.send('POST', `/api/v1/requests/${requestId}/submit`);
     assert.equal(submitted.status, 200, submitted.text);
 
