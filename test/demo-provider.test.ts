@@ -102,11 +102,16 @@ describe('the demo provider API, behind @sesame/verify', () => {
     );
   });
 
-  it('refuses a configuration without a positive cache duration', () => {
+  it('refuses a configuration without a positive cache duration or size', () => {
     assert.throws(
       () => sesameVerify({ introspectionUrl: 'http://x', clientId: 'a', clientSecret: 'b', cacheTtlMs: 0 }),
       /cacheTtlMs/,
     );
+    for (const maxEntries of [0, -1, Number.NaN])
+      assert.throws(
+        () => sesameVerify({ introspectionUrl: 'http://x', clientId: 'a', clientSecret: 'b', maxEntries }),
+        /maxEntries/,
+      );
   });
 
   it('protects a plain node:http server as well as an Express one', async () => {

@@ -97,6 +97,7 @@ export function sesameVerify(options: SesameVerifyOptions): SesameVerify {
   const maxEntries = options.maxEntries ?? 10_000;
   if (!(cacheTtlMs > 0)) throw new Error('sesameVerify: cacheTtlMs must be positive');
   if (!(negativeCacheTtlMs >= 0)) throw new Error('sesameVerify: negativeCacheTtlMs must not be negative');
+  if (!(maxEntries >= 1)) throw new Error('sesameVerify: maxEntries must be at least 1');
   const authorization = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;
   const cache = new Map<string, CacheEntry>();
   const inFlight = new Map<string, Promise<SesameCredential | undefined>>();
