@@ -32,6 +32,41 @@ const workflowForbiddenImports = {
   ],
 };
 
+// The other layers (docs/architecture.md): dependencies point one way, and the linter holds them there.
+const layer = (message, regex, allowTypeImports = false) => ({ regex, message, allowTypeImports });
+const edgeForbiddenImports = {
+  patterns: [
+    layer(
+      'Pages and routes reach the database through app/: a store function here skips its access check.',
+      '^\\.\\./(\\.\\./)?(store|activities|workflows)(/.*)?$',
+      true,
+    ),
+  ],
+};
+const mailForbiddenImports = {
+  patterns: [
+    layer(
+      'mail/ does not know how emails are delivered: it receives ports/email-deliveries.ts from runtime/.',
+      '^\\.\\./(workflows|activities|app|api|web|runtime)(/.*)?$',
+    ),
+  ],
+};
+const domainForbiddenImports = {
+  patterns: [
+    layer('domain/ is pure: it imports only domain/ (and zod).', '^\\.\\./.*$'),
+    {
+      regex: '^(node:.*|pg|express|@temporalio/.*|nodemailer|pino)$',
+      message: 'domain/ is pure: no I/O, no framework.',
+    },
+  ],
+};
+const portsForbiddenImports = {
+  patterns: [
+    layer('ports/ holds interfaces only: type imports of domain/.', '^\\.\\./(?!domain/).*$'),
+    layer('ports/ holds interfaces only: type imports of domain/.', '^\\.\\./domain/.*$', true),
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'dist/**', 'web/public/**'] },
   js.configs.recommended,
@@ -62,6 +97,23 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', workflowForbiddenImports],
     },
+  },
+  {
+    files: ['api/**/*.ts', 'web/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', edgeForbiddenImports] },
+  },
+  {
+    files: ['mail/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', mailForbiddenImports] },
+  },
+  {
+    files: ['domain/**/*.ts'],
+    ignores: ['domain/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', domainForbiddenImports] },
+  },
+  {
+    files: ['ports/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', portsForbiddenImports] },
   },
   {
     files: ['eslint.config.js'],

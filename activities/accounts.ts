@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { emailDomain } from '../domain/email-address';
 import { decideMembership, type MatchCase } from '../domain/organisation-matching';
-import type { Mailer } from '../mail/mailer';
+import { type Mailer, dispatchAll } from '../mail/mailer';
 import { newLinkToken } from '../security/link-tokens';
 import { queueMemberJoined, queueSupportNeeded } from '../mail/membership-notifications';
 import { findMembership, insertMembership, listActiveMembers, type Membership } from '../store/memberships';
@@ -147,7 +147,7 @@ export function createAccountActivities(deps: AccountActivityDeps) {
           membershipId: membership.id,
         };
       });
-      for (const dispatch of dispatches) await dispatch();
+      await dispatchAll(dispatches);
       return outcome;
     },
 

@@ -1,14 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { pendingDeadlines, remindersSkippedBy, type Deadline } from '../domain/credential-deadlines';
-import type { CredentialDeps } from '../domain/credential-settings';
+import type { CredentialDeps } from '../ports/credentials';
 import { retirementOf } from '../domain/token-status';
 import {
   queueToCredentialHolders,
   queueToMainManager,
   tokenMailContext,
 } from '../mail/credential-notifications';
-import type { Mailer } from '../mail/mailer';
+import { dispatchAll, type Dispatch, type Mailer } from '../mail/mailer';
 import { mintToken } from '../security/token-secrets';
 import { findHabilitation } from '../store/habilitations';
 import { findOrganisationById } from '../store/organisations';
@@ -39,8 +39,6 @@ export interface CredentialActivityDeps {
   credentials: CredentialDeps;
 }
 
-type Dispatch = () => Promise<void>;
-
 /** The issue key of the token an approval gives: one per habilitation, whatever retries happen. */
 export const issueKeyOfHabilitation = (habilitationId: string) => `issue:${habilitationId}`;
 
@@ -51,10 +49,6 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
 
   const tokenContext = (tx: Queryable, token: Token) =>
     tokenMailContext(tx, token, { definitions, publicUrl: deps.publicUrl });
-
-  async function runDispatches(dispatches: Dispatch[]) {
-    for (const dispatch of dispatches) await dispatch();
-  }
 
   const tokenRules = {
     renewalWindowMs: settings.tokenRenewalWindowMs,
@@ -117,7 +111,7 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
         }
         return { tokenIds: [token.id], retired };
       });
-      await runDispatches(dispatches);
+      await dispatchAll(dispatches);
       for (const tokenId of outcome.tokenIds) await lifecycles.startToken(tokenId);
       for (const tokenId of outcome.retired) await lifecycles.notifyToken(tokenId);
       if (outcome.tokenIds.length > 0)
@@ -198,7 +192,7 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
         `token-expired:${token.id}:${token.expiresAt.getTime()}`,
       );
     });
-    await runDispatches(dispatches);
+    await dispatchAll(dispatches);
   }
 
   async function remindAccount(
@@ -231,7 +225,7 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
         `technical-account-expiring:${account.id}:${account.passwordExpiresAt.getTime()}:${offsetMs}`,
       );
     });
-    await runDispatches(dispatches);
+    await dispatchAll(dispatches);
   }
 }
 

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Directory } from '../directory/client';
-import type { DefinitionCatalog } from '../domain/definitions';
-import { submissionErrors } from '../domain/request-form';
+import type { CredentialDeps } from '../ports/credentials';
+import type { Definition, DefinitionCatalog } from '../domain/definitions';
+import { givenTitle, grantedScopes, submissionErrors } from '../domain/request-form';
 import {
   canBeRevision,
   isEditable,
@@ -13,7 +14,7 @@ import {
 } from '../domain/request-states';
 import { ORGANISATION_CHECK_FAILURE_LABELS, type OrganisationCheck } from '../domain/organisation-check';
 import type { RequestDecision } from '../domain/organisation-events';
-import type { Mailer } from '../mail/mailer';
+import { type Dispatch, type Mailer, dispatchAll } from '../mail/mailer';
 import { recordOrganisationEvent } from '../store/organisation-events';
 import {
   organisationRecipients,
@@ -30,10 +31,11 @@ import {
 } from '../store/habilitations';
 import { findMembership } from '../store/memberships';
 import { revokeCredentialsOfHabilitation } from '../store/tokens';
-import { withTransaction, type Db } from '../store/pool';
+import { withTransaction, type Db, type Queryable } from '../store/pool';
 import { listAttachments } from '../store/request-attachments';
 import {
   actionRecorded,
+  findApprovalOfRevision,
   findRequestText,
   recordRequestEvent,
   transitionRecorded,
@@ -54,6 +56,7 @@ export interface RequestActivityDeps {
   publicUrl: URL;
   definitions: DefinitionCatalog;
   directory: Directory;
+  credentials: CredentialDeps;
 }
 
 export type { OrganisationCheck };
@@ -62,6 +65,8 @@ export interface TransitionInput {
   requestId: string;
   fromVersion: number;
   event: RequestCommand | SystemEvent;
+  /** Where the workflow decided the event leads (absent from activities scheduled by an older version). */
+  to?: RequestState;
   actorId: string | null;
   scopes?: string[];
   textId?: string;
@@ -74,28 +79,101 @@ export interface TransitionResult {
   version: number;
   revision: number;
   reopened: boolean;
+  /** For an approval: the scopes granted, which the habilitation takes. */
+  grantedScopes?: string[];
 }
 
-const DECISIONS: Partial<
-  Record<RequestCommand | SystemEvent, 'validated' | 'changes_requested' | 'refused' | 'revoked' | 'archived'>
-> = {
-  approve: 'validated',
-  request_changes: 'changes_requested',
-  refuse: 'refused',
-  revoke: 'revoked',
-  inactivity_archive: 'archived',
+/** The decisions the organisation is emailed about, and those its feed shows (spec §4, §6). */
+type MailedDecision = 'validated' | 'changes_requested' | 'refused' | 'revoked' | 'archived';
+
+/** What one transition reads and writes, handed to its event's effects. */
+interface TransitionContext {
+  tx: Queryable;
+  request: AccessRequest;
+  definition: Definition;
+  input: TransitionInput;
+  to: RequestState;
+  version: number;
+  reopened: boolean;
+}
+
+/** What an event's effects add to the transition: timeline details, a new revision, the scopes it grants. */
+interface Prepared {
+  details?: Record<string, unknown>;
+  revision?: number;
+  grantedScopes?: string[];
+  /** Tokens revoked with the habilitation: their lifecycle workflows are told after the commit. */
+  revokedTokenIds?: string[];
+}
+
+/**
+ * One organiser per event (spec §3): `prepare` checks and writes what the event itself needs before the state
+ * moves (or answers 'incomplete'), `feed` and `decision` say what the organisation's feed shows and which
+ * decision email it gets. Every event a workflow can send has a row, so the compiler names a new event's gap.
+ */
+interface EventEffects {
+  prepare?(context: TransitionContext): Promise<Prepared | 'incomplete'>;
+  feed?: 'request_submitted' | RequestDecision;
+  decision?: MailedDecision;
+}
+
+const EFFECTS: Record<RequestCommand | SystemEvent, EventEffects> = {
+  submit: { prepare: recordSubmitted, feed: 'request_submitted' },
+  approve: { prepare: grantScopes, feed: 'validated', decision: 'validated' },
+  request_changes: { feed: 'changes_requested', decision: 'changes_requested' },
+  refuse: { feed: 'refused', decision: 'refused' },
+  revoke: { prepare: revokeHabilitation, feed: 'revoked', decision: 'revoked' },
+  reopen: { prepare: openRevision },
+  archive: { decision: 'archived' },
+  inactivity_archive: { decision: 'archived' },
+  resolve: {},
+  organisation_check_failed: {
+    prepare: async ({ input }) => ({ details: { reason: input.checkFailure ?? null } }),
+  },
 };
 
-/** The decisions the organisation's feed shows (spec §6: requests submitted and decided). */
-const FEED_DECISIONS: Partial<Record<RequestCommand | SystemEvent, RequestDecision>> = {
-  approve: 'validated',
-  refuse: 'refused',
-  request_changes: 'changes_requested',
-  revoke: 'revoked',
-};
+/** A submission snapshots the form and its files; an incomplete form is not submitted. */
+async function recordSubmitted({ tx, request, definition, input }: TransitionContext) {
+  const attachments = await listAttachments(tx, request.id);
+  const kinds = attachments.map((file) => file.kind);
+  if (submissionErrors(definition, request.data, kinds).length > 0) return 'incomplete' as const;
+  const submission = await recordSubmission(tx, {
+    requestId: request.id,
+    revision: request.revision,
+    data: request.data,
+    attachments: attachments.map(({ id, kind, originalName, sha256 }) => ({
+      id,
+      kind,
+      originalName,
+      sha256,
+    })),
+    submittedBy: input.actorId,
+  });
+  return { details: { submission } };
+}
+
+/** The scopes granted: those asked, or the narrower list the app checked (grantedScopes in domain/). */
+async function grantScopes({ request, input }: TransitionContext): Promise<Prepared> {
+  const decided = grantedScopes(request.data, input.scopes);
+  if (!('granted' in decided))
+    throw ApplicationFailure.nonRetryable('approved scopes outside the request', 'VersionConflict');
+  return { details: { scopes: decided.granted }, grantedScopes: decided.granted };
+}
+
+/** Revoking the request ends its habilitation and stops its credentials at once, in the same transaction. */
+async function revokeHabilitation({ tx, request }: TransitionContext): Promise<Prepared> {
+  const habilitation = await revokeHabilitationOfRequest(tx, request.id);
+  if (!habilitation) return {};
+  const revokedTokenIds = await revokeCredentialsOfHabilitation(tx, habilitation.id);
+  return { details: { habilitationId: habilitation.id }, revokedTokenIds };
+}
+
+async function openRevision({ request }: TransitionContext): Promise<Prepared> {
+  return { revision: request.revision + 1, details: { newRevision: request.revision + 1 } };
+}
 
 export function createRequestActivities(deps: RequestActivityDeps) {
-  const { db, definitions } = deps;
+  const { db, definitions, credentials } = deps;
   const mail = { mailer: deps.mailer, publicUrl: deps.publicUrl };
   const definitionOf = (request: AccessRequest) => {
     const definition = definitions.find(request.definition);
@@ -107,6 +185,59 @@ export function createRequestActivities(deps: RequestActivityDeps) {
       );
     return definition;
   };
+
+  /** The organisation's feed: requests submitted and decided (spec §6). */
+  async function recordInFeed({ tx, request, input }: TransitionContext, feed: EventEffects['feed']) {
+    if (feed === undefined) return;
+    const title = givenTitle(request.data);
+    if (feed === 'request_submitted')
+      await recordOrganisationEvent(tx, {
+        organisationId: request.organisationId,
+        actorId: input.actorId,
+        type: 'request_submitted',
+        details: { requestId: request.id, title },
+      });
+    else
+      await recordOrganisationEvent(tx, {
+        organisationId: request.organisationId,
+        actorId: input.actorId,
+        type: 'request_decided',
+        details: { requestId: request.id, title, decision: feed },
+      });
+  }
+
+  /** The emails of the transition, queued in its transaction. */
+  async function notify(
+    context: TransitionContext,
+    effects: EventEffects,
+    details: Record<string, unknown>,
+    revisionAbandoned: boolean,
+  ): Promise<Dispatch[]> {
+    const { tx, request, definition, input, version } = context;
+    const summary = (await findRequestSummary(tx, request.id))!;
+    if (input.event === 'submit')
+      return queueSubmitted(tx, mail, {
+        request: summary,
+        definition,
+        version,
+        submitterId: input.actorId,
+        resubmitted: (details.submission as number) > 1,
+      });
+    if (input.event === 'organisation_check_failed')
+      return queueSupportNeeded(tx, mail, {
+        request: summary,
+        definition,
+        version,
+        reason: input.checkFailure
+          ? ORGANISATION_CHECK_FAILURE_LABELS[input.checkFailure]
+          : 'vérification impossible',
+      });
+    const { decision } = effects;
+    // A revision that falls back to `validated` was not validated again: no "validée" email for it.
+    if (decision === undefined || (revisionAbandoned && decision !== 'archived')) return [];
+    const reason = input.textId ? ((await findRequestText(tx, request.id, input.textId)) ?? '') : '';
+    return queueDecision(tx, mail, { request: summary, definition, version, decision, reason });
+  }
 
   return {
     async loadRequestPosition(requestId: string): Promise<RequestPosition & { version: number }> {
@@ -122,10 +253,12 @@ export function createRequestActivities(deps: RequestActivityDeps) {
 
     /**
      * Applies one transition: the new state, its event and its emails in one transaction, conditional on the
-     * version the workflow saw. A retry after the commit finds the transition recorded and answers the same.
+     * version the workflow saw (the workflow, the single writer, has already decided the transition is
+     * allowed and where it leads). A retry after the commit finds the transition recorded and answers the same.
      */
     async transitionRequest(input: TransitionInput): Promise<TransitionResult> {
-      const dispatches: (() => Promise<void>)[] = [];
+      const dispatches: Dispatch[] = [];
+      let revokedTokenIds: string[] = [];
       const result = await withTransaction(db, async (tx): Promise<TransitionResult> => {
         const request = await findRequest(tx, input.requestId, { forUpdate: true });
         if (!request) throw ApplicationFailure.nonRetryable('request missing', 'RequestMissing');
@@ -137,71 +270,42 @@ export function createRequestActivities(deps: RequestActivityDeps) {
           reopened,
         };
         if (request.version !== input.fromVersion) {
-          if (
+          const recorded =
             request.version === input.fromVersion + 1 &&
-            (await transitionRecorded(tx, request.id, request.version))
-          )
-            return { outcome: 'applied', ...current };
+            (await transitionRecorded(tx, request.id, request.version));
+          if (recorded) return { outcome: 'applied', ...current, grantedScopes: recorded.grantedScopes };
           throw ApplicationFailure.nonRetryable(
             `request ${request.id} is at version ${request.version}, expected ${input.fromVersion}`,
             'VersionConflict',
           );
         }
-        const to = nextState({ state: request.state, reopened }, input.event);
+        // Activities scheduled by a worker of the previous version carry no target: the table decides.
+        const to = input.to ?? nextState({ state: request.state, reopened }, input.event);
         if (to === undefined)
           throw ApplicationFailure.nonRetryable(
             `${input.event} not allowed from ${request.state}`,
             'VersionConflict',
           );
-        const definition = definitionOf(request);
-        const version = request.version + 1;
-        const details: Record<string, unknown> = { version };
-        let revision = request.revision;
-
-        if (input.event === 'submit') {
-          const attachments = await listAttachments(tx, request.id);
-          if (
-            submissionErrors(
-              definition,
-              request.data,
-              attachments.map((file) => file.kind),
-            ).length > 0
-          )
-            return { outcome: 'incomplete', ...current };
-          details.submission = await recordSubmission(tx, {
-            requestId: request.id,
-            revision,
-            data: request.data,
-            attachments: attachments.map((file) => ({
-              id: file.id,
-              kind: file.kind,
-              originalName: file.originalName,
-              sha256: file.sha256,
-            })),
-            submittedBy: input.actorId,
-          });
-        } else if (input.event === 'approve') {
-          const requested = request.data.scopes ?? [];
-          const granted = input.scopes ?? requested;
-          if (granted.some((scope) => !requested.includes(scope)))
-            throw ApplicationFailure.nonRetryable('approved scopes outside the request', 'VersionConflict');
-          details.scopes = granted;
-        } else if (input.event === 'reopen') {
-          revision += 1;
-          details.newRevision = revision;
-        } else if (input.event === 'revoke') {
-          const habilitation = await revokeHabilitationOfRequest(tx, request.id);
-          if (habilitation) {
-            details.habilitationId = habilitation.id;
-            // Its tokens stop at once, in the same transaction.
-            await revokeCredentialsOfHabilitation(tx, habilitation.id);
-          }
-        } else if (input.event === 'organisation_check_failed') {
-          details.reason = input.checkFailure ?? null;
-        } else if (reopened && to === 'validated') {
-          // A refused or archived revision: the habilitation of the previous one carries on.
-          details.revisionAbandoned = true;
-        }
+        const context: TransitionContext = {
+          tx,
+          request,
+          definition: definitionOf(request),
+          input,
+          to,
+          version: request.version + 1,
+          reopened,
+        };
+        const effects = EFFECTS[input.event];
+        const prepared = (await effects.prepare?.(context)) ?? {};
+        if (prepared === 'incomplete') return { outcome: 'incomplete', ...current };
+        // A refused or archived revision: the habilitation of the previous one carries on, unannounced.
+        const revisionAbandoned = reopened && to === 'validated' && input.event !== 'approve';
+        const details = {
+          version: context.version,
+          ...prepared.details,
+          ...(revisionAbandoned ? { revisionAbandoned: true } : {}),
+        };
+        const revision = prepared.revision ?? request.revision;
 
         await applyTransition(tx, {
           id: request.id,
@@ -221,94 +325,59 @@ export function createRequestActivities(deps: RequestActivityDeps) {
           details,
           textId: input.textId ?? null,
         });
-
-        const summary = (await findRequestSummary(tx, request.id))!;
-        const title = request.data.project?.title?.trim() || undefined;
-        if (input.event === 'submit')
-          await recordOrganisationEvent(tx, {
-            organisationId: request.organisationId,
-            actorId: input.actorId,
-            type: 'request_submitted',
-            details: { requestId: request.id, title },
-          });
-        const feedDecision = FEED_DECISIONS[input.event];
-        if (feedDecision)
-          await recordOrganisationEvent(tx, {
-            organisationId: request.organisationId,
-            actorId: input.actorId,
-            type: 'request_decided',
-            details: { requestId: request.id, title, decision: feedDecision },
-          });
-        const reason = input.textId ? ((await findRequestText(tx, request.id, input.textId)) ?? '') : '';
-        if (input.event === 'submit') {
-          dispatches.push(
-            ...(await queueSubmitted(tx, mail, {
-              request: summary,
-              definition,
-              version,
-              submitterId: input.actorId,
-              resubmitted: (details.submission as number) > 1,
-            })),
-          );
-        } else if (input.event === 'organisation_check_failed') {
-          dispatches.push(
-            ...(await queueSupportNeeded(tx, mail, {
-              request: summary,
-              definition,
-              version,
-              reason: input.checkFailure
-                ? ORGANISATION_CHECK_FAILURE_LABELS[input.checkFailure]
-                : 'vérification impossible',
-            })),
-          );
-        } else {
-          const decision = DECISIONS[input.event];
-          // A revision that falls back to `validated` was not validated again: no "validée" email for it.
-          if (decision && !(details.revisionAbandoned && decision !== 'archived'))
-            dispatches.push(
-              ...(await queueDecision(tx, mail, { request: summary, definition, version, decision, reason })),
-            );
-        }
+        await recordInFeed(context, effects.feed);
+        dispatches.push(...(await notify(context, effects, details, revisionAbandoned)));
+        revokedTokenIds = prepared.revokedTokenIds ?? [];
 
         const stillReopened = canBeRevision(to) && (reopened || input.event === 'reopen');
-        return { outcome: 'applied', state: to, version, revision, reopened: stillReopened };
+        return {
+          outcome: 'applied',
+          state: to,
+          version: context.version,
+          revision,
+          reopened: stillReopened,
+          grantedScopes: prepared.grantedScopes,
+        };
       });
-      for (const dispatch of dispatches) await dispatch();
+      await dispatchAll(dispatches);
+      for (const tokenId of revokedTokenIds) await credentials.lifecycles.notifyToken(tokenId);
       return result;
     },
 
     /**
-     * The habilitation of an approved revision, created once: the unique (request, revision) key makes a retry
-     * after a crash find the one it made. Supersedes the previous revision's habilitation.
+     * The habilitation of an approved revision, with the scopes the transition granted, created once: the
+     * unique (request, revision) key makes a retry after a crash find the one it made. Supersedes the previous
+     * revision's habilitation.
      */
-    async createHabilitation(requestId: string, revision: number): Promise<{ habilitationId: string }> {
+    async createHabilitation(
+      grant: { requestId: string; revision: number; scopes?: string[]; approvedBy?: string | null },
+      // Histories recorded before the transition returned its scopes pass the revision on its own.
+      legacyRevision?: number,
+    ): Promise<{ habilitationId: string }> {
+      const input =
+        typeof grant === 'string' ? { requestId: grant as string, revision: legacyRevision! } : grant;
       return withTransaction(db, async (tx) => {
-        const request = await findRequest(tx, requestId, { forUpdate: true });
+        const request = await findRequest(tx, input.requestId, { forUpdate: true });
         if (!request) throw ApplicationFailure.nonRetryable('request missing', 'RequestMissing');
-        const definition = definitionOf(request);
-        const { rows } = await tx.query<{ scopes: string[]; actor_id: string | null; valid_until: Date }>(
-          `SELECT e.details -> 'scopes' AS scopes, e.actor_id, now() + make_interval(months => $3) AS valid_until
-             FROM request_events e
-            WHERE e.request_id = $1 AND e.revision = $2 AND e.type = 'approve'
-            ORDER BY e.id DESC LIMIT 1`,
-          [requestId, revision, definition.validityMonths],
-        );
-        const approval = rows[0];
+        const approval =
+          input.scopes !== undefined
+            ? { scopes: input.scopes, approvedBy: input.approvedBy ?? null }
+            : await findApprovalOfRevision(tx, input.requestId, input.revision);
         if (!approval)
           throw ApplicationFailure.nonRetryable('no approval for this revision', 'RequestMissing');
         const { habilitation, created, superseded } = await createHabilitationOnce(tx, {
-          requestId,
-          revision,
+          requestId: input.requestId,
+          revision: input.revision,
           organisationId: request.organisationId,
           definition: request.definition,
           scopes: approval.scopes,
-          validUntil: approval.valid_until,
-          approvedBy: approval.actor_id,
+          validityMonths: definitionOf(request).validityMonths,
+          approvedBy: approval.approvedBy,
         });
         if (created)
           await recordRequestEvent(tx, {
-            requestId,
-            revision,
+            requestId: input.requestId,
+            revision: input.revision,
             type: 'habilitation_created',
             actorId: null,
             details: { habilitationId: habilitation.id, supersededId: superseded?.id ?? null },
@@ -376,7 +445,7 @@ export function createRequestActivities(deps: RequestActivityDeps) {
         });
         return queued;
       });
-      for (const dispatch of dispatches) await dispatch();
+      await dispatchAll(dispatches);
     },
 
     async remindInstructors(requestId: string, version: number): Promise<void> {
@@ -405,7 +474,7 @@ export function createRequestActivities(deps: RequestActivityDeps) {
         });
         return queued;
       });
-      for (const dispatch of dispatches) await dispatch();
+      await dispatchAll(dispatches);
     },
   };
 }

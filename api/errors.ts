@@ -1,9 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AppError, type Problem } from '../domain/errors';
+import type { Problem } from '../domain/errors';
 import { INVITATION_REFUSALS } from '../domain/invitation-codes';
 import { LINK_REFUSALS } from '../domain/link-refusals';
-import { isDatabaseUnavailable } from '../store/pool';
+import { problemOf } from '../app/problems';
 
 export interface ErrorBody {
   error: string;
@@ -140,12 +140,7 @@ export const apiNotFound: RequestHandler = (_req, res) => {
 };
 
 export const apiErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-  const problem =
-    error instanceof AppError
-      ? error.problem
-      : isDatabaseUnavailable(error)
-        ? ({ kind: 'Unavailable', service: 'postgres' } as const)
-        : undefined;
+  const problem = problemOf(error);
   if (problem) {
     if (problem.kind === 'Unavailable') req.log.warn({ err: error }, `${problem.service} unavailable`);
     const answer = problemToHttp(problem);

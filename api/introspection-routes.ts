@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Introspection } from '../app/introspection';
-import { isDatabaseUnavailable } from '../store/pool';
+import { problemOf } from '../app/problems';
 import { defineRoute } from './route';
 import { errorSchema } from './schemas';
 
@@ -77,7 +77,7 @@ export function introspectionHandler(deps: { introspection: Introspection; logge
       });
       send(res, answer.status, answer.body, answer.headers);
     })().catch((error: unknown) => {
-      const unavailable = isDatabaseUnavailable(error);
+      const unavailable = problemOf(error)?.kind === 'Unavailable';
       deps.logger[unavailable ? 'warn' : 'error']({ err: error }, 'introspection failed');
       if (res.headersSent) return void res.destroy();
       send(

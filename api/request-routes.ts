@@ -20,7 +20,7 @@ import {
 } from '../app/requests';
 import { CREDENTIAL_TYPES, FORM_BLOCKS, type Definition } from '../domain/definitions';
 import { REQUEST_COMMANDS, REQUEST_STATES, type RequestCommand } from '../domain/request-states';
-import { findActiveHabilitationOfRequest } from '../store/habilitations';
+import { givenTitle } from '../domain/request-form';
 import type { AttachmentInfo } from '../store/request-attachments';
 import type { RequestSummary } from '../store/requests';
 import { exportRequests } from '../app/organisation-exports';
@@ -143,7 +143,7 @@ export const toRequestSummary = (request: RequestSummary): z.input<typeof reques
   definition: request.definition,
   state: request.state,
   revision: request.revision,
-  title: request.data.project?.title ?? null,
+  title: givenTitle(request.data) ?? null,
   organisation: request.organisation,
   author: request.author,
   createdAt: request.createdAt.toISOString(),
@@ -152,14 +152,13 @@ export const toRequestSummary = (request: RequestSummary): z.input<typeof reques
   decidedAt: request.decidedAt?.toISOString() ?? null,
 });
 
-async function toRequest(deps: AppDeps, visible: VisibleRequest): Promise<z.input<typeof requestSchema>> {
-  const habilitation = await findActiveHabilitationOfRequest(deps.db, visible.request.id);
+function toRequest(visible: VisibleRequest): z.input<typeof requestSchema> {
   return {
     ...toRequestSummary(visible.request),
     data: visible.request.data as Record<string, unknown>,
     allowedCommands: commandsFor(visible.access, visible.position),
     reopened: visible.position.reopened,
-    habilitationId: habilitation?.id ?? null,
+    habilitationId: visible.activeHabilitationId,
     assigneeId: visible.request.assigneeId,
   };
 }
@@ -375,7 +374,7 @@ export function requestRoutes(deps: AppDeps) {
       },
       handler: async ({ user, params }) => ({
         status: 200,
-        body: await toRequest(deps, await viewRequest(deps, user, params.id)),
+        body: toRequest(await viewRequest(deps, user, params.id)),
       }),
     }),
     defineRoute({
@@ -397,7 +396,7 @@ export function requestRoutes(deps: AppDeps) {
         422: { description: 'A field of the wrong type, an unknown block or scope.', schema: errorSchema },
       },
       handler: async ({ user, params, body }) => {
-        return { status: 200, body: await toRequest(deps, await updateDraft(deps, user, params.id, body)) };
+        return { status: 200, body: toRequest(await updateDraft(deps, user, params.id, body)) };
       },
     }),
     ...REQUEST_COMMANDS.map((command) => commandRoute(deps, command)),

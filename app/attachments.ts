@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { hasBlock, type Definition } from '../domain/definitions';
 import { notFound, validationFailed } from '../domain/errors';
 import { looksLikePdf } from '../domain/pdf';
-import { isEditable } from '../domain/request-states';
 import {
   deleteAttachment,
   findAttachmentContent,
@@ -11,12 +10,11 @@ import {
   listAttachments,
   type AttachmentInfo,
 } from '../store/request-attachments';
-import { recordRequestEvent } from '../store/request-events';
-import { touchRequest } from '../store/requests';
 import type { User } from '../store/users';
 import type { UploadedFile } from '../domain/uploaded-file';
 import type { AppDeps } from './deps';
-import { invalidTransition, loadVisibleRequest } from './request-access';
+import { recordDraftChange, writeDraft } from './draft-writes';
+import { loadVisibleRequest } from './request-access';
 import { parseInput } from './validation';
 import { withTransaction } from '../store/pool';
 
@@ -51,45 +49,41 @@ export async function addAttachment(
   input: unknown,
   file: UploadedFile | undefined,
 ): Promise<AttachmentInfo> {
-  const visible = await loadVisibleRequest(deps, actor, requestId);
-  if (!visible.access.applicant) throw notFound();
-  const { kind } = parseInput(attachmentFieldsSchema(kindsOf(visible.definition)), input);
-  if (!isEditable(visible.request.state)) throw invalidTransition(visible);
-  if (!file || file.content.length === 0)
-    throw validationFailed([{ path: 'file', message: 'Joignez un fichier PDF.' }]);
-  if (file.content.length > MAX_ATTACHMENT_BYTES)
-    throw validationFailed([{ path: 'file', message: 'Le fichier dépasse la taille maximale (10 Mo).' }]);
-  if (!looksLikePdf(file.content))
-    throw validationFailed([
-      { path: 'file', message: 'Le fichier n’est pas un PDF valide. Seuls les fichiers PDF sont acceptés.' },
-    ]);
-
-  const originalName = displayName(file.originalName);
-  // The file, the request's last edit and its timeline entry: all or none.
-  const stored = await withTransaction(deps.db, async (tx) => {
-    const inserted = await insertAttachment(tx, {
-      requestId,
-      kind,
-      fileName: `${kind.replace('_', '-')}-${randomBytes(6).toString('hex')}.pdf`,
-      originalName,
-      contentType: 'application/pdf',
-      content: file.content,
-      sha256: createHash('sha256').update(file.content).digest('hex'),
-      uploadedBy: actor.id,
+  const { written } = await writeDraft(deps, actor, requestId, async (visible) => {
+    const { kind } = parseInput(attachmentFieldsSchema(kindsOf(visible.definition)), input);
+    if (!file || file.content.length === 0)
+      throw validationFailed([{ path: 'file', message: 'Joignez un fichier PDF.' }]);
+    if (file.content.length > MAX_ATTACHMENT_BYTES)
+      throw validationFailed([{ path: 'file', message: 'Le fichier dépasse la taille maximale (10 Mo).' }]);
+    if (!looksLikePdf(file.content))
+      throw validationFailed([
+        {
+          path: 'file',
+          message: 'Le fichier n’est pas un PDF valide. Seuls les fichiers PDF sont acceptés.',
+        },
+      ]);
+    // The file, the request's last edit and its timeline entry: all or none.
+    return withTransaction(deps.db, async (tx) => {
+      const inserted = await insertAttachment(tx, {
+        requestId,
+        kind,
+        fileName: `${kind.replace('_', '-')}-${randomBytes(6).toString('hex')}.pdf`,
+        originalName: displayName(file.originalName),
+        contentType: 'application/pdf',
+        content: file.content,
+        sha256: createHash('sha256').update(file.content).digest('hex'),
+        uploadedBy: actor.id,
+      });
+      if (!inserted) return undefined;
+      await recordDraftChange(tx, visible, {
+        type: 'attachment_added',
+        actorId: actor.id,
+        details: { attachmentId: inserted.id, kind, fileName: inserted.fileName },
+      });
+      return inserted;
     });
-    if (!inserted) return undefined;
-    await touchRequest(tx, requestId);
-    await recordRequestEvent(tx, {
-      requestId,
-      revision: visible.request.revision,
-      type: 'attachment_added',
-      actorId: actor.id,
-      details: { attachmentId: inserted.id, kind, fileName: inserted.fileName },
-    });
-    return inserted;
   });
-  if (!stored) throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
-  return stored;
+  return written;
 }
 
 /** A name fit to show: no path, no control characters, not too long. */
@@ -121,25 +115,17 @@ export async function downloadAttachment(
 }
 
 export async function removeAttachment(deps: AppDeps, actor: User, requestId: string, attachmentId: string) {
-  const visible = await loadVisibleRequest(deps, actor, requestId);
-  if (!visible.access.applicant) throw notFound();
-  if (!isEditable(visible.request.state)) throw invalidTransition(visible);
-  const removed = await withTransaction(deps.db, async (tx) => {
-    const deleted = await deleteAttachment(tx, requestId, attachmentId);
-    if (!deleted) return undefined;
-    await touchRequest(tx, requestId);
-    await recordRequestEvent(tx, {
-      requestId,
-      revision: visible.request.revision,
-      type: 'attachment_removed',
-      actorId: actor.id,
-      details: { attachmentId, kind: deleted.kind, fileName: deleted.fileName },
-    });
-    return deleted;
-  });
-  if (removed) return;
-  // Nothing deleted: no such file, or the request stopped being editable meanwhile.
-  const now = await loadVisibleRequest(deps, actor, requestId);
-  if (isEditable(now.request.state)) throw notFound();
-  throw invalidTransition(now);
+  // Nothing deleted: no such file (404), or the request stopped being editable meanwhile (409).
+  await writeDraft(deps, actor, requestId, (visible) =>
+    withTransaction(deps.db, async (tx) => {
+      const deleted = await deleteAttachment(tx, requestId, attachmentId);
+      if (!deleted) return undefined;
+      await recordDraftChange(tx, visible, {
+        type: 'attachment_removed',
+        actorId: actor.id,
+        details: { attachmentId, kind: deleted.kind, fileName: deleted.fileName },
+      });
+      return deleted;
+    }),
+  );
 }

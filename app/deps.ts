@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Directory } from '../directory/client';
 import type { DefinitionCatalog } from '../domain/definitions';
 import type { RequestTimerOverrides } from '../domain/request-timers';
-import type { CredentialDeps } from '../domain/credential-settings';
+import type { CredentialDeps } from '../ports/credentials';
 import type { Mailer } from '../mail/mailer';
 import type { Db } from '../store/pool';
 import type { Introspection } from './introspection';

@@ -5,7 +5,7 @@ import { REQUEST_STATES, type RequestState } from '../domain/request-states';
 import { DEFINITION_ROLES, hasStaffRole } from '../domain/roles';
 import { instructionAge } from '../domain/request-timers';
 import { requestMailBase } from '../mail/request-notifications';
-import type { Dispatch } from '../mail/mailer';
+import { type Dispatch, dispatchAll } from '../mail/mailer';
 import { listActiveMembers } from '../store/memberships';
 import { withTransaction } from '../store/pool';
 import { listRequestEvents, recordRequestEvent, type RequestEvent } from '../store/request-events';
@@ -165,7 +165,7 @@ export async function postMessage(
     }));
     return messageId;
   });
-  for (const dispatch of dispatches) await dispatch();
+  await dispatchAll(dispatches);
   return id;
 }
 
@@ -310,7 +310,7 @@ export async function askOpinion(
     dispatches.push(queued.dispatch);
     return opinionId;
   });
-  for (const dispatch of dispatches) await dispatch();
+  await dispatchAll(dispatches);
   return id;
 }
 

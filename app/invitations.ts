@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dispatchAll } from '../mail/mailer';
 import { AppError, notFound } from '../domain/errors';
 import {
   INVITATION_CODE_PATTERN,
@@ -282,7 +283,7 @@ export async function redeemInvitationCode(
       }
       return { organisation: { siret: organisation.siret, name: organisation.name }, roles: claimed.roles };
     });
-    for (const dispatch of dispatches) await dispatch();
+    await dispatchAll(dispatches);
     return result;
   } catch (error) {
     if (error instanceof AppError && error.problem.kind === 'InvitationRefused') {

@@ -7,11 +7,10 @@ import {
   type RequestCommand,
   type RequestPosition,
 } from '../domain/request-states';
+import { mayWriteRequests } from '../domain/organisation-roles';
+import { canBeRevision } from '../domain/request-states';
 import { hasStaffRole } from '../domain/roles';
-import { isReopenedRevision } from '../store/habilitations';
-import { findMembership } from '../store/memberships';
-import type { Queryable } from '../store/pool';
-import { findRequestSummary, type RequestSummary } from '../store/requests';
+import { findRequestForActor, type RequestForActor, type RequestSummary } from '../store/requests';
 import type { User } from '../store/users';
 import type { AppDeps } from './deps';
 
@@ -34,15 +33,17 @@ export interface VisibleRequest {
   definition: Definition;
   access: RequestAccess;
   position: RequestPosition;
+  /** The habilitation in force that this request granted, if any. */
+  activeHabilitationId: string | null;
 }
 
-export async function accessTo(db: Queryable, actor: User, request: RequestSummary): Promise<RequestAccess> {
-  const membership = await findMembership(db, request.organisationId, actor.id);
+function accessTo(actor: User, found: RequestForActor): RequestAccess {
+  const { request, membership } = found;
   const member = membership?.status === 'active';
   const admin = hasStaffRole(actor.staffRoles, 'admin');
   return {
     member,
-    applicant: member && !membership.roles.every((role) => role === 'lecteur'),
+    applicant: member && mayWriteRequests(membership.roles),
     instructor: admin || hasStaffRole(actor.staffRoles, 'instructeur', request.definition),
     reporter: hasStaffRole(actor.staffRoles, 'rapporteur', request.definition),
     support: admin || hasStaffRole(actor.staffRoles, 'support'),
@@ -72,20 +73,24 @@ export function commandsFor(access: RequestAccess, position: RequestPosition): R
   return allowedCommands(position).filter((command) => mayIssue(access, command));
 }
 
-/** The request if this person may see it; 404 otherwise, whether it exists or not. */
+/**
+ * The request if this person may see it; 404 otherwise, whether it exists or not. One statement reads all
+ * the decision needs; callers use what it returns rather than reading the request again.
+ */
 export async function loadVisibleRequest(
   deps: AppDeps,
   actor: User,
   requestId: string,
 ): Promise<VisibleRequest> {
-  const request = await findRequestSummary(deps.db, requestId);
-  if (!request) throw notFound();
-  const access = await accessTo(deps.db, actor, request);
+  const found = await findRequestForActor(deps.db, requestId, actor.id);
+  if (!found) throw notFound();
+  const { request, activeHabilitationId } = found;
+  const access = accessTo(actor, found);
   if (!canSee(access, request)) throw notFound();
   const definition = deps.definitions.find(request.definition);
   if (!definition) throw notFound();
-  const reopened = await isReopenedRevision(deps.db, request);
-  return { request, definition, access, position: { state: request.state, reopened } };
+  const reopened = canBeRevision(request.state) && activeHabilitationId !== null;
+  return { request, definition, access, position: { state: request.state, reopened }, activeHabilitationId };
 }
 
 export function invalidTransition(visible: Pick<VisibleRequest, 'access' | 'position'>): AppError {

@@ -3,19 +3,24 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { notFound, validationFailed } from '../domain/errors';
-import { draftSchema, mergeDraft, submissionErrors } from '../domain/request-form';
-import { isEditable, nextState, type RequestCommand } from '../domain/request-states';
+import { mayWriteRequests } from '../domain/organisation-roles';
+import { draftSchema, grantedScopes, mergeDraft, submissionErrors } from '../domain/request-form';
+import {
+  nextState,
+  type RequestCommand,
+  type RequestPosition,
+  type RequestState,
+} from '../domain/request-states';
 import { requestTimers } from '../domain/request-timers';
 import { findMembership } from '../store/memberships';
 import { findOrganisationBySiret } from '../store/organisations';
-import { withTransaction } from '../store/pool';
 import { listAttachments } from '../store/request-attachments';
 import { insertRequestText } from '../store/request-events';
 import {
   findRequest,
   insertRequest,
   listRequestsOfMember,
-  saveRequestData,
+  replaceRequestData,
   type RequestSummary,
 } from '../store/requests';
 import type { User } from '../store/users';
@@ -28,6 +33,7 @@ import {
 } from '../workflows/access-request';
 import { siretSchema } from './account-schemas';
 import type { AppDeps } from './deps';
+import { writeDraft } from './draft-writes';
 import { invalidTransition, loadVisibleRequest, mayIssue, type VisibleRequest } from './request-access';
 import { withTemporalDeadline } from './temporal';
 import { parseInput } from './validation';
@@ -56,11 +62,7 @@ export async function createRequest(deps: AppDeps, actor: User, input: unknown):
     ]);
   const organisation = await findOrganisationBySiret(deps.db, siret);
   const membership = organisation && (await findMembership(deps.db, organisation.id, actor.id));
-  if (
-    !organisation ||
-    membership?.status !== 'active' ||
-    membership.roles.every((role) => role === 'lecteur')
-  )
+  if (!organisation || membership?.status !== 'active' || !mayWriteRequests(membership.roles))
     throw validationFailed([
       { path: 'siret', message: 'Vous ne pouvez pas faire de demande pour cette organisation.' },
     ]);
@@ -83,26 +85,32 @@ export async function createRequest(deps: AppDeps, actor: User, input: unknown):
   return (await loadVisibleRequest(deps, actor, id)).request;
 }
 
-/** Saves part of the form as is (no completeness check), merged into what was saved before. */
+/**
+ * Saves part of the form as is (no completeness check), merged into what was saved before: in the common
+ * case two statements, the access check and one conditional UPDATE. Two saves of different fields at once
+ * must both land: the one that finds the data changed under it merges again onto what the other saved.
+ */
 export async function updateDraft(
   deps: AppDeps,
   actor: User,
   requestId: string,
   input: unknown,
 ): Promise<VisibleRequest> {
-  const visible = await loadVisibleRequest(deps, actor, requestId);
-  if (!visible.access.applicant) throw notFound();
-  if (!isEditable(visible.request.state)) throw invalidTransition(visible);
-  const patch = parseInput(draftSchema(visible.definition), input);
-  const saved = await withTransaction(deps.db, async (tx) => {
-    // Locked: two saves of different fields at once must both land.
-    const current = await findRequest(tx, requestId, { forUpdate: true });
-    if (!current || !isEditable(current.state)) return undefined;
-    return saveRequestData(tx, requestId, mergeDraft(current.data, patch));
+  const { visible, written } = await writeDraft(deps, actor, requestId, async (visible) => {
+    const patch = parseInput(draftSchema(visible.definition), input);
+    let seen = visible.request.data;
+    for (;;) {
+      const data = mergeDraft(seen, patch);
+      const outcome = await replaceRequestData(deps.db, requestId, { seen, data });
+      if (outcome === 'saved') return data;
+      if (outcome === 'not_editable') return undefined;
+      const now = await findRequest(deps.db, requestId);
+      if (!now) return undefined;
+      seen = now.data;
+    }
   });
-  if (!saved) throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
   // A save changes the data only: who may see it and what they may do stay as they were.
-  return { ...visible, request: { ...visible.request, ...saved } };
+  return { ...visible, request: { ...visible.request, data: written, editedAt: new Date() } };
 }
 
 export async function viewRequest(deps: AppDeps, actor: User, requestId: string): Promise<VisibleRequest> {
@@ -154,23 +162,27 @@ export async function runCommand(
   const visible = await loadVisibleRequest(deps, actor, requestId);
   if (!mayIssue(visible.access, command)) throw notFound();
   const form = parseInput(COMMAND_SCHEMAS[command], input ?? {}) as { scopes?: string[]; reason?: string };
+  // Answered here without a round trip when the stored state already says no; the workflow decides.
   if (nextState(visible.position, command) === undefined) throw invalidTransition(visible);
 
   const { request } = visible;
   if (command === 'submit') await requireComplete(deps, visible);
+  let scopes: string[] | undefined;
   if (command === 'approve' && form.scopes) {
-    const requested = request.data.scopes ?? [];
-    const outside = form.scopes.filter((scope) => !requested.includes(scope));
-    if (outside.length > 0)
+    const decided = grantedScopes(request.data, form.scopes);
+    if ('notRequested' in decided)
       throw validationFailed([
-        { path: 'scopes', message: `Données non demandées par l’organisation : ${outside.join(', ')}.` },
+        {
+          path: 'scopes',
+          message: `Données non demandées par l’organisation : ${decided.notRequested.join(', ')}.`,
+        },
       ]);
+    scopes = decided.granted;
   }
   const textId = form.reason
     ? await insertRequestText(deps.db, { requestId, authorId: actor.id, body: form.reason })
     : undefined;
 
-  const scopes = form.scopes ? [...new Set(form.scopes)].sort() : undefined;
   let result: CommandResult;
   try {
     result = await withTemporalDeadline(deps, () =>
@@ -181,13 +193,15 @@ export async function runCommand(
       }),
     );
   } catch (error) {
-    if (isInvalidTransition(error)) throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
+    const refusedAt = refusedPosition(error);
+    if (refusedAt) throw invalidTransition({ access: visible.access, position: refusedAt });
     throw error;
   }
   if (result.outcome === 'incomplete') {
     // The form changed between the check above and the submission: the same check says what is missing.
-    await requireComplete(deps, await loadVisibleRequest(deps, actor, requestId));
-    throw invalidTransition(await loadVisibleRequest(deps, actor, requestId));
+    const now = await loadVisibleRequest(deps, actor, requestId);
+    await requireComplete(deps, now);
+    throw invalidTransition(now);
   }
   return result;
 }
@@ -202,7 +216,14 @@ async function requireComplete(deps: AppDeps, visible: VisibleRequest): Promise<
   if (errors.length > 0) throw validationFailed(errors);
 }
 
-function isInvalidTransition(error: unknown): boolean {
-  if (!(error instanceof WorkflowUpdateFailedError)) return false;
-  return error.cause instanceof ApplicationFailure && error.cause.type === INVALID_TRANSITION;
+/**
+ * The workflow's refusal carries the position it decided on: the answer lists what is allowed from there,
+ * never the refused command (the stored row can lag behind the workflow for a moment).
+ */
+function refusedPosition(error: unknown): RequestPosition | undefined {
+  if (!(error instanceof WorkflowUpdateFailedError)) return undefined;
+  const failure = error.cause;
+  if (!(failure instanceof ApplicationFailure) || failure.type !== INVALID_TRANSITION) return undefined;
+  const [state, reopened] = failure.details as [RequestState, boolean | undefined];
+  return { state, reopened: reopened ?? false };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dispatchAll } from '../mail/mailer';
 import { AppError, notFound } from '../domain/errors';
 import { rolesOnSupportApproval } from '../domain/organisation-matching';
 import { hasStaffRole } from '../domain/roles';
@@ -115,6 +116,6 @@ export async function decideMembership(
     }
     return { status: approved ? ('active' as const) : ('rejected' as const), roles };
   });
-  for (const dispatch of dispatches) await dispatch();
+  await dispatchAll(dispatches);
   return result;
 }

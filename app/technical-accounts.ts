@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dispatchAll } from '../mail/mailer';
 import { isMainManager } from '../domain/credential-access';
 import { AppError, notFound } from '../domain/errors';
 import { queueToMainManager } from '../mail/credential-notifications';
@@ -152,7 +153,7 @@ export async function createTechnicalAccount(
     await withTemporalDeadline(deps, () => deps.credentials.lifecycles.startTechnicalAccount(account.id));
     return { account, dispatches };
   });
-  for (const dispatch of dispatches) await dispatch();
+  await dispatchAll(dispatches);
   return issued(deps, actor, organisation, account, password);
 }
 
@@ -193,7 +194,7 @@ export async function resetTechnicalAccountPassword(
     });
     return { account, dispatches: await queueChanged(deps, tx, organisation, account, actor, true) };
   });
-  for (const dispatch of dispatches) await dispatch();
+  await dispatchAll(dispatches);
   await notifyLifecycle(deps, account.id);
   return issued(deps, actor, organisation, account, password);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dispatchAll } from '../mail/mailer';
 import { canActOnCredentials } from '../domain/credential-access';
 import { addMonths } from '../domain/credential-settings';
 import { AppError, notFound } from '../domain/errors';
@@ -264,7 +265,7 @@ export async function rotateToken(
     await withTemporalDeadline(deps, () => deps.credentials.lifecycles.startToken(created.id));
     return { outcome: { tokenId: created.id, oldTokenEndsAt: endsAt }, dispatches: queued };
   });
-  for (const dispatch of dispatches) await dispatch();
+  await dispatchAll(dispatches);
   await notifyLifecycle(deps, tokenId);
   return outcome;
 }
@@ -300,7 +301,7 @@ export async function revokeToken(deps: AppDeps, actor: User, tokenId: string): 
       `token-revoked:${token.id}`,
     );
   });
-  for (const dispatch of dispatches) await dispatch();
+  await dispatchAll(dispatches);
   await notifyLifecycle(deps, tokenId);
 }
 

@@ -1,18 +1,12 @@
-import type { OrganisationRole } from './organisation-roles';
+import { mayWriteRequests, type OrganisationRole } from './organisation-roles';
 
 /**
  * Who may do what with an organisation's credentials (spec §1, §5): every active member sees them; readers
  * (`lecteur`) only see; the others act (reveal, rotate, revoke, renew) and are the ones emailed about them.
  * Technical accounts are the main manager's alone.
  */
-export const CREDENTIAL_ACTOR_ROLES: readonly OrganisationRole[] = [
-  'gestionnaire_principal',
-  'administrateur',
-  'demandeur',
-];
-
 export function canActOnCredentials(roles: readonly OrganisationRole[]): boolean {
-  return roles.some((role) => CREDENTIAL_ACTOR_ROLES.includes(role));
+  return mayWriteRequests(roles);
 }
 
 export function isMainManager(roles: readonly OrganisationRole[]): boolean {

@@ -1,5 +1,3 @@
-import type { DefinitionCatalog } from './definitions';
-
 /**
  * The durations of credentials (spec §5), from configuration: production keeps the defaults, tests shrink
  * them to seconds. They reach workflows as arguments, in milliseconds.
@@ -34,25 +32,4 @@ export function addMonths(from: Date, months: number): Date {
   const lastDay = new Date(Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0)).getUTCDate();
   result.setUTCDate(Math.min(day, lastDay));
   return result;
-}
-
-/** Starts and wakes the lifecycle workflows of credentials (runtime/credential-lifecycles.ts). */
-export interface CredentialLifecycles {
-  /** Starts the lifecycle of a new token; nothing happens if it runs already. */
-  startToken(tokenId: string): Promise<void>;
-  /** Tells a token's lifecycle that its facts changed (renewed, revoked, replaced), starting it again if it ended. */
-  notifyToken(tokenId: string): Promise<void>;
-  startTechnicalAccount(accountId: string): Promise<void>;
-  notifyTechnicalAccount(accountId: string): Promise<void>;
-}
-
-/** What issuing and managing credentials needs, built once per process by runtime/services.ts. */
-export interface CredentialDeps {
-  settings: CredentialSettings;
-  definitions: DefinitionCatalog;
-  /** Seals tokens waiting to be revealed (a key of its own, derived from APP_SECRET). */
-  tokenSealingKey: Buffer;
-  /** Seals the short-lived download ids of technical-account connection PDFs. */
-  downloadKey: Buffer;
-  lifecycles: CredentialLifecycles;
 }

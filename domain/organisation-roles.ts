@@ -7,6 +7,14 @@ export const ORGANISATION_ROLES = [
 ] as const;
 export type OrganisationRole = (typeof ORGANISATION_ROLES)[number];
 
+/**
+ * Whether these roles let a member write and submit the organisation's requests and act on its credentials:
+ * readers (`lecteur`, an exclusive role) only see.
+ */
+export function mayWriteRequests(roles: readonly OrganisationRole[]): boolean {
+  return roles.some((role) => role !== 'lecteur');
+}
+
 /** Roles that cannot be combined with any other role in the same organisation. */
 export const EXCLUSIVE_ROLES: readonly OrganisationRole[] = ['lecteur'];
 

@@ -27,6 +27,32 @@ export interface FormData {
   terms?: { cguAccepted?: boolean; dpoInformed?: boolean };
 }
 
+/** What a request is called wherever it is shown: the project's title, or a stand-in before there is one. */
+export const UNTITLED_REQUEST = 'Demande sans titre';
+
+export function givenTitle(data: FormData): string | undefined {
+  return data.project?.title?.trim() || undefined;
+}
+
+export function requestTitle(data: FormData): string {
+  return givenTitle(data) ?? UNTITLED_REQUEST;
+}
+
+/**
+ * The scopes an approval grants: those asked for, or fewer (spec §3: the instructor may narrow them, never
+ * widen). Answers the granted list, sorted and without repeats, or the scopes that were not asked for.
+ */
+export function grantedScopes(
+  data: FormData,
+  narrowedTo: readonly string[] | undefined,
+): { granted: string[] } | { notRequested: string[] } {
+  const requested = data.scopes ?? [];
+  if (narrowedTo === undefined) return { granted: [...new Set(requested)].sort() };
+  const notRequested = narrowedTo.filter((scope) => !requested.includes(scope));
+  if (notRequested.length > 0) return { notRequested };
+  return { granted: [...new Set(narrowedTo)].sort() };
+}
+
 // French numbers (0X XX XX XX XX, +33 X XX XX XX XX) or another country in international form.
 const PHONE = /^(?:(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}|\+(?!33)[1-9][\d\s.-]{6,18}\d)$/;
 

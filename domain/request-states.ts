@@ -96,8 +96,10 @@ export function allowedCommands(position: RequestPosition): RequestCommand[] {
 }
 
 /** The form can be changed (saved, attachments added or removed) only in these states. */
+export const EDITABLE_STATES: readonly RequestState[] = ['draft', 'changes_requested'];
+
 export function isEditable(state: RequestState): boolean {
-  return state === 'draft' || state === 'changes_requested';
+  return EDITABLE_STATES.includes(state);
 }
 
 export const REQUEST_STATE_LABELS: Record<RequestState, string> = {

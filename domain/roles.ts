@@ -31,3 +31,16 @@ export function hasStaffRole(grants: readonly StaffGrant[], role: StaffRole, def
       (definition === undefined || grant.definition === null || grant.definition === definition),
   );
 }
+
+/**
+ * The definitions whose requests this person instructs or reports on; null for every definition (platform
+ * admins, and staff whose grant names no definition).
+ */
+export function definitionsOfStaff(grants: readonly StaffGrant[]): string[] | null {
+  if (hasStaffRole(grants, 'admin')) return null;
+  const perDefinition = grants.filter((grant) =>
+    (DEFINITION_ROLES as readonly string[]).includes(grant.role),
+  );
+  if (perDefinition.some((grant) => grant.definition === null)) return null;
+  return [...new Set(perDefinition.map((grant) => grant.definition!))];
+}

@@ -1,9 +1,7 @@
-import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { EmailDeliveries } from '../ports/email-deliveries';
 import { insertEmail, markDispatched, type OutboxEmail } from '../store/outbox';
 import { withTransaction, type Db, type Queryable } from '../store/pool';
-import type { deliverEmail, DeliverEmailInput } from '../workflows/mail-delivery';
 import type { MailData, MailSecrets, MailTemplate } from './catalog';
 import type { MailRenderer } from './renderer';
 import { prepareSecrets, revealSecrets } from './secrets';
@@ -19,6 +17,11 @@ export interface MailRequest<T extends MailTemplate> {
 
 /** Starts an outbox email's delivery; to call once the transaction that queued it has committed. */
 export type Dispatch = () => Promise<void>;
+
+/** Starts the deliveries of a committed transaction's emails, side by side: each is one call to Temporal. */
+export async function dispatchAll(dispatches: readonly Dispatch[]): Promise<void> {
+  await Promise.all(dispatches.map((dispatch) => dispatch()));
+}
 
 export interface Mailer {
   /**
@@ -41,23 +44,13 @@ export interface Mailer {
   dispatch(emailId: string): Promise<boolean>;
 }
 
-export interface DeliverySettings {
-  sendTimeoutMs: number;
-  retryInitialIntervalMs: number;
-  retryMaxIntervalMs: number;
-  giveUpAfterMs: number;
-}
-
 export interface MailerDeps {
   db: Db;
   renderer: MailRenderer;
   sealingKey: Buffer;
-  temporal: { client: Client; taskQueue: string; callTimeoutMs: number };
-  delivery: DeliverySettings;
+  deliveries: EmailDeliveries;
   logger: Logger;
 }
-
-export const deliveryWorkflowId = (emailId: string) => `email-${emailId}`;
 
 /** The associated data that binds an email's sealed secrets to it. */
 export const emailSecretsBinding = (idempotencyKey: string) => `outbox:${idempotencyKey}`;
@@ -71,25 +64,15 @@ export function readableEmail<T extends OutboxEmail>(sealingKey: Buffer, email: 
 }
 
 export function createMailer(deps: MailerDeps): Mailer {
-  const { db, renderer, temporal, logger } = deps;
+  const { db, renderer, deliveries, logger } = deps;
 
   async function dispatch(emailId: string): Promise<boolean> {
-    const input: DeliverEmailInput = { emailId, ...deps.delivery };
     try {
-      await temporal.client.withDeadline(Date.now() + temporal.callTimeoutMs, () =>
-        temporal.client.workflow.start<typeof deliverEmail>('deliverEmail', {
-          workflowId: deliveryWorkflowId(emailId),
-          taskQueue: temporal.taskQueue,
-          args: [input],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        }),
-      );
+      await deliveries.start(emailId);
     } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-        // The email is safe in the outbox: the relay workflow will start its delivery later.
-        logger.warn({ emailId, err: error }, 'email queued but its delivery could not be started yet');
-        return false;
-      }
+      // The email is safe in the outbox: the relay workflow will start its delivery later.
+      logger.warn({ emailId, err: error }, 'email queued but its delivery could not be started yet');
+      return false;
     }
     await markDispatched(db, emailId);
     return true;

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
-import type { CredentialLifecycles, CredentialSettings } from '../domain/credential-settings';
+import type { CredentialSettings } from '../domain/credential-settings';
+import type { CredentialLifecycles } from '../ports/credentials';
 import {
   technicalAccountChangedSignal,
   technicalAccountWorkflowId,

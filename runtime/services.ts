@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import type { AppDeps } from '../app/deps';
 import { createIntrospection } from '../app/introspection';
 import { createDirectoryClient } from '../directory/client';
-import { createMailer, type DeliverySettings, type Mailer } from '../mail/mailer';
+import { createMailer, type Mailer } from '../mail/mailer';
 import { createMailRenderer } from '../mail/renderer';
 import { deriveKeys, type Keys } from '../security/keys';
 import { createPool, type Db } from '../store/pool';
 import type { Config } from './config';
 import { createCredentialLifecycles } from './credential-lifecycles';
+import { createEmailDeliveries } from './email-deliveries';
 
 /** Everything a web or worker process shares, built from the configuration and the addresses in use. */
 export interface Services extends AppDeps {
@@ -23,15 +24,6 @@ export function temporalConnectionOptions(config: Config, address: string) {
     address,
     tls: config.temporal.tls ? true : undefined,
     apiKey: config.temporal.apiKey,
-  };
-}
-
-export function deliverySettings(config: Config): DeliverySettings {
-  return {
-    sendTimeoutMs: config.mail.sendTimeoutMs,
-    retryInitialIntervalMs: config.mail.retryInitialIntervalMs,
-    retryMaxIntervalMs: config.mail.retryMaxIntervalMs,
-    giveUpAfterMs: config.mail.giveUpAfterMs,
   };
 }
 
@@ -64,8 +56,7 @@ export function openServices(
     db,
     renderer: createMailRenderer({ publicUrl: config.http.publicUrl }),
     sealingKey: keys.sealedSecrets,
-    temporal,
-    delivery: deliverySettings(config),
+    deliveries: createEmailDeliveries(temporal, config),
     logger,
   });
   const directory = createDirectoryClient({

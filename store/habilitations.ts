@@ -118,8 +118,10 @@ export async function createHabilitationOnce(
   tx: Queryable,
   grant: Pick<
     Habilitation,
-    'requestId' | 'revision' | 'organisationId' | 'definition' | 'scopes' | 'validUntil' | 'approvedBy'
-  >,
+    'requestId' | 'revision' | 'organisationId' | 'definition' | 'scopes' | 'approvedBy'
+  > &
+    // Valid until a date, or for the definition's months from now by the database clock.
+    ({ validUntil: Date } | { validityMonths: number }),
 ): Promise<{ habilitation: Habilitation; created: boolean; superseded: Habilitation | undefined }> {
   const existing = await findHabilitationOfRevision(tx, grant.requestId, grant.revision);
   if (existing) return { habilitation: existing, created: false, superseded: undefined };
@@ -131,7 +133,7 @@ export async function createHabilitationOnce(
   );
   const { rows } = await tx.query<Row>(
     `INSERT INTO habilitations AS h (request_id, revision, organisation_id, definition, scopes, valid_until, approved_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     VALUES ($1, $2, $3, $4, $5, coalesce($6, now() + make_interval(months => $8)), $7)
      RETURNING ${COLUMNS}`,
     [
       grant.requestId,
@@ -139,8 +141,9 @@ export async function createHabilitationOnce(
       grant.organisationId,
       grant.definition,
       grant.scopes,
-      grant.validUntil,
+      'validUntil' in grant ? grant.validUntil : null,
       grant.approvedBy,
+      'validityMonths' in grant ? grant.validityMonths : null,
     ],
   );
   const habilitation = toHabilitation(rows[0]!);

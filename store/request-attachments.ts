@@ -1,4 +1,5 @@
 import type { Queryable } from './pool';
+import { EDITABLE_SQL } from './requests';
 
 export interface AttachmentInfo {
   id: string;
@@ -55,7 +56,7 @@ export async function insertAttachment(
   const { rows } = await db.query<Row>(
     `INSERT INTO request_attachments (request_id, kind, file_name, original_name, content_type, size_bytes, sha256, content, uploaded_by)
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM access_requests
-      WHERE id = $1 AND state IN ('draft', 'changes_requested')
+      WHERE id = $1 AND state IN (${EDITABLE_SQL})
      RETURNING ${COLUMNS}`,
     [
       file.requestId,
@@ -100,7 +101,7 @@ export async function deleteAttachment(
 ): Promise<Pick<AttachmentInfo, 'kind' | 'fileName'> | undefined> {
   const { rows } = await db.query<{ kind: string; file_name: string }>(
     `DELETE FROM request_attachments a USING access_requests r
-      WHERE a.id = $2 AND a.request_id = $1 AND r.id = a.request_id AND r.state IN ('draft', 'changes_requested')
+      WHERE a.id = $2 AND a.request_id = $1 AND r.id = a.request_id AND r.state IN (${EDITABLE_SQL})
       RETURNING a.kind, a.file_name`,
     [requestId, id],
   );

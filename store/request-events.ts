@@ -44,17 +44,35 @@ export async function recordRequestEvent(tx: Queryable, event: NewRequestEvent):
   );
 }
 
-/** Whether the transition that took the request to `version` is already recorded (a retried activity). */
+/**
+ * The transition that took the request to `version`, if already recorded (a retried activity): with the scopes
+ * it granted, for an approval.
+ */
 export async function transitionRecorded(
   tx: Queryable,
   requestId: string,
   version: number,
-): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `SELECT 1 FROM request_events WHERE request_id = $1 AND details ->> 'version' = $2`,
+): Promise<{ grantedScopes: string[] | undefined } | undefined> {
+  const { rows } = await tx.query<{ scopes: string[] | null }>(
+    `SELECT details -> 'scopes' AS scopes FROM request_events WHERE request_id = $1 AND details ->> 'version' = $2`,
     [requestId, String(version)],
   );
-  return (rowCount ?? 0) > 0;
+  return rows[0] && { grantedScopes: rows[0].scopes ?? undefined };
+}
+
+/** The latest approval of a revision: the scopes it granted and who approved. */
+export async function findApprovalOfRevision(
+  tx: Queryable,
+  requestId: string,
+  revision: number,
+): Promise<{ scopes: string[]; approvedBy: string | null } | undefined> {
+  const { rows } = await tx.query<{ scopes: string[]; actor_id: string | null }>(
+    `SELECT details -> 'scopes' AS scopes, actor_id FROM request_events
+      WHERE request_id = $1 AND revision = $2 AND type = 'approve'
+      ORDER BY id DESC LIMIT 1`,
+    [requestId, revision],
+  );
+  return rows[0] && { scopes: rows[0].scopes, approvedBy: rows[0].actor_id };
 }
 
 /** Whether a platform action (a reminder…) identified by `key` is already on the timeline. */

@@ -1,6 +1,10 @@
+import type { MembershipStatus, OrganisationRole } from '../domain/organisation-roles';
 import type { FormData } from '../domain/request-form';
-import type { RequestState } from '../domain/request-states';
+import { EDITABLE_STATES, type RequestState } from '../domain/request-states';
 import type { Queryable } from './pool';
+
+/** The editable states as an SQL list, from the one rule in domain/. */
+export const EDITABLE_SQL = EDITABLE_STATES.map((state) => `'${state}'`).join(', ');
 
 export interface AccessRequest {
   id: string;
@@ -79,25 +83,35 @@ export async function findRequest(
 }
 
 /**
- * Saves the form data if the request can still be edited. The state check is part of the UPDATE, so a save
- * racing a submission either lands before it (and is part of what is submitted) or is refused.
+ * Replaces the form data if the request can still be edited and its data is still `seen` (compare and set:
+ * a save that lost a race with another save is told so, and merges again onto what won). The state check is
+ * part of the UPDATE, so a save racing a submission either lands before it (and is part of what is
+ * submitted) or is refused.
  */
-export async function saveRequestData(
+export async function replaceRequestData(
   db: Queryable,
   id: string,
-  data: FormData,
-): Promise<AccessRequest | undefined> {
-  const { rows } = await db.query<Row>(
-    `UPDATE access_requests r SET data = $2, edited_at = now()
-      WHERE r.id = $1 AND r.state IN ('draft', 'changes_requested')
-      RETURNING ${COLUMNS}`,
-    [id, JSON.stringify(data)],
+  change: { seen: FormData; data: FormData },
+): Promise<'saved' | 'changed' | 'not_editable'> {
+  const { rows } = await db.query<{ saved: boolean; editable: boolean }>(
+    `WITH saved AS (
+       UPDATE access_requests SET data = $3, edited_at = now()
+        WHERE id = $1 AND state IN (${EDITABLE_SQL}) AND data = $2::jsonb
+        RETURNING 1)
+     SELECT EXISTS (SELECT 1 FROM saved) AS saved,
+            EXISTS (SELECT 1 FROM access_requests WHERE id = $1 AND state IN (${EDITABLE_SQL})) AS editable`,
+    [id, JSON.stringify(change.seen), JSON.stringify(change.data)],
   );
-  return rows[0] && toRequest(rows[0]);
+  const { saved, editable } = rows[0]!;
+  return saved ? 'saved' : editable ? 'changed' : 'not_editable';
 }
 
-export async function touchRequest(db: Queryable, id: string): Promise<void> {
-  await db.query(`UPDATE access_requests SET edited_at = now() WHERE id = $1`, [id]);
+/** Marks the request as edited now (an attachment added or removed), if it can still be edited. */
+export async function touchEditableRequest(db: Queryable, id: string): Promise<void> {
+  await db.query(
+    `UPDATE access_requests SET edited_at = now() WHERE id = $1 AND state IN (${EDITABLE_SQL})`,
+    [id],
+  );
 }
 
 /**
@@ -166,6 +180,46 @@ const toSummary = (row: SummaryRow): RequestSummary => ({
 const SUMMARY_FROM = `access_requests r
   JOIN organisations o ON o.id = r.organisation_id
   LEFT JOIN users a ON a.id = r.author_id`;
+
+/**
+ * A request as one person meets it, in one statement: the request, that person's membership of its
+ * organisation, and its active habilitation — everything an access decision reads.
+ */
+export interface RequestForActor {
+  request: RequestSummary;
+  membership: { status: MembershipStatus; roles: OrganisationRole[] } | null;
+  activeHabilitationId: string | null;
+}
+
+export async function findRequestForActor(
+  db: Queryable,
+  id: string,
+  actorId: string,
+): Promise<RequestForActor | undefined> {
+  const { rows } = await db.query<
+    SummaryRow & {
+      member_status: MembershipStatus | null;
+      member_roles: OrganisationRole[] | null;
+      active_habilitation_id: string | null;
+    }
+  >(
+    `SELECT ${SUMMARY_COLUMNS}, m.status AS member_status, m.roles AS member_roles,
+            h.id AS active_habilitation_id
+       FROM ${SUMMARY_FROM}
+       LEFT JOIN memberships m ON m.organisation_id = r.organisation_id AND m.user_id = $2
+       LEFT JOIN habilitations h ON h.request_id = r.id AND h.status = 'active'
+      WHERE r.id = $1`,
+    [id, actorId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    request: toSummary(row),
+    membership:
+      row.member_status === null ? null : { status: row.member_status, roles: row.member_roles ?? [] },
+    activeHabilitationId: row.active_habilitation_id,
+  };
+}
 
 export async function findRequestSummary(db: Queryable, id: string): Promise<RequestSummary | undefined> {
   const { rows } = await db.query<SummaryRow>(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { deliveryWorkflowId } from '../mail/mailer';
+import { deliveryWorkflowId } from '../runtime/email-deliveries';
 import { findEmail } from '../store/outbox';
 import { withTransaction } from '../store/pool';
 import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';

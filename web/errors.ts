@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, type Problem } from '../domain/errors';
 import { INVITATION_REFUSALS } from '../domain/invitation-codes';
 import { LINK_REFUSALS } from '../domain/link-refusals';
-import { isDatabaseUnavailable } from '../store/pool';
+import { problemOf } from '../app/problems';
 
 interface ErrorPage {
   status: number;
@@ -117,10 +117,10 @@ export const webNotFound: RequestHandler = (_req, res) => {
 
 export const webErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   let page: ErrorPage | undefined;
-  if (error instanceof AppError) page = problemPage(error.problem);
-  else if (isDatabaseUnavailable(error)) {
-    req.log.warn({ err: error }, 'postgres unavailable');
-    page = problemPage({ kind: 'Unavailable', service: 'postgres' });
+  const problem = problemOf(error);
+  if (problem) {
+    if (problem.kind === 'Unavailable') req.log.warn({ err: error }, `${problem.service} unavailable`);
+    page = problemPage(problem);
   } else page = BODY_PARSER_PAGES[(error as { type?: string } | undefined)?.type ?? ''];
   if (!page) {
     req.log.error({ err: error }, 'unhandled error in page');

@@ -2,12 +2,15 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   defineQuery,
   defineUpdate,
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { CredentialActivities } from '../activities/credentials';
 import type { OrganisationCheck, RequestActivities } from '../activities/requests';
@@ -62,21 +65,33 @@ export const INVALID_TRANSITION = 'InvalidTransition';
  */
 export async function accessRequest(input: AccessRequestInput): Promise<RequestState> {
   const { requestId, timers } = input;
+  // Since this patch, a command's short transactions run as local activities: the whole command — transition,
+  // habilitation, credential — is decided in the workflow task that received it, with no round trip through
+  // the task queue for each step; and the workflow continues as new when its history grows long. Histories
+  // recorded before it replay on the path they took.
+  const lean = patched('local-transitions');
   const retry = { initialInterval: '500ms', maximumInterval: '30s' };
-  const acts = proxyActivities<RequestActivities>({
+  const proxy = lean ? proxyLocalActivities : proxyActivities;
+  const acts = proxy<RequestActivities>({
     startToCloseTimeout: input.activityTimeoutMs,
     retry: { ...retry, nonRetryableErrorTypes: ['RequestMissing', 'VersionConflict'] },
   });
-  const credentials = proxyActivities<CredentialActivities>({
+  const credentials = proxy<CredentialActivities>({
     startToCloseTimeout: input.activityTimeoutMs,
     retry: { ...retry, nonRetryableErrorTypes: ['UnknownHabilitation'] },
   });
+  // The directory check calls an outside service that may be slow or down for a while: a regular activity.
+  const { checkOrganisation } = proxyActivities<RequestActivities>({
+    startToCloseTimeout: input.activityTimeoutMs,
+    retry: { ...retry, nonRetryableErrorTypes: ['RequestMissing'] },
+  });
   // The request row is written just after this workflow is started: wait for it, but not for ever.
-  const { loadRequestPosition } = proxyActivities<RequestActivities>({
+  const { loadRequestPosition } = proxy<RequestActivities>({
     startToCloseTimeout: input.activityTimeoutMs,
     scheduleToCloseTimeout: '10 minutes',
     retry,
   });
+  const continueAsNewDue = () => lean && workflowInfo().continueAsNewSuggested;
 
   // Every request starts as a fresh draft; handlers are registered before the first await so that a command
   // arriving at once is not rejected, and they wait until the row is confirmed.
@@ -102,18 +117,21 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
       type: INVALID_TRANSITION,
       message: `${event} is not allowed in state ${current().state}`,
       nonRetryable: true,
-      details: [current().state],
+      // The position the refusal was decided on, so the caller's answer says what is allowed from there.
+      details: [current().state, current().reopened],
     });
 
   const apply = async (
     event: RequestCommand | SystemEvent,
     command: Omit<CommandInput, 'command'> | { actorId: null; checkFailure?: CheckFailure },
   ): Promise<CommandResult> => {
-    if (nextState(current(), event) === undefined) throw refuse(event);
+    const to = nextState(current(), event);
+    if (to === undefined) throw refuse(event);
     const result = await acts.transitionRequest({
       requestId,
       fromVersion: current().version,
       event,
+      to,
       actorId: command.actorId,
       scopes: 'scopes' in command ? command.scopes : undefined,
       textId: 'textId' in command ? command.textId : undefined,
@@ -123,7 +141,12 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     if (result.outcome === 'incomplete')
       return { outcome: 'incomplete', state: result.state, version: result.version };
     if (event === 'approve') {
-      const { habilitationId } = await acts.createHabilitation(requestId, result.revision);
+      const { habilitationId } = await acts.createHabilitation({
+        requestId,
+        revision: result.revision,
+        scopes: result.grantedScopes,
+        approvedBy: command.actorId,
+      });
       // The habilitation's credential (a token, for definitions that use them), exactly once: the activity is
       // idempotent on the habilitation. Histories recorded before credentials existed replay without it.
       if (patched('credential-issuance')) await credentials.issueCredentials(habilitationId);
@@ -159,22 +182,29 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
   while (!FINAL_STATES.includes(current().state)) {
     const entered = current().version;
     const moved = () => current().version !== entered;
+    if (continueAsNewDue() && !organisationCheckDue) {
+      // A validated request lives for years: a fresh history, started from the row's position. Commands
+      // already accepted finish first; new ones wait for the next run.
+      await condition(() => !busy && allHandlersFinished());
+      await continueAsNew<typeof accessRequest>(input);
+    }
     if (organisationCheckDue) {
       organisationCheckDue = false;
       await exclusively(async () => {
         if (current().state !== 'submitted') return;
-        const check = await acts.checkOrganisation(requestId);
+        const check = await checkOrganisation(requestId);
         if (check !== 'ok') await apply('organisation_check_failed', { actorId: null, checkFailure: check });
       });
     } else if (isEditable(current().state)) {
       await watchDraft(entered, moved);
     } else if (current().state === 'submitted') {
-      if (!(await condition(() => moved() || organisationCheckDue, timers.instructionSlaMs))) {
+      const wake = () => moved() || organisationCheckDue || continueAsNewDue();
+      if (!(await condition(wake, timers.instructionSlaMs))) {
         await acts.remindInstructors(requestId, entered);
-        await condition(() => moved() || organisationCheckDue);
+        await condition(wake);
       }
     } else {
-      await condition(() => moved() || organisationCheckDue);
+      await condition(() => moved() || organisationCheckDue || continueAsNewDue());
     }
   }
   await condition(allHandlersFinished);
@@ -189,8 +219,8 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
       const reminded = remindedFor === idle.editedAtMs;
       const due = reminded ? timers.draftReminderMs + timers.draftArchiveMs : timers.draftReminderMs;
       if (idle.idleMs < due) {
-        await condition(() => moved() || organisationCheckDue, due - idle.idleMs);
-        if (organisationCheckDue) return;
+        await condition(() => moved() || organisationCheckDue || continueAsNewDue(), due - idle.idleMs);
+        if (organisationCheckDue || continueAsNewDue()) return;
         continue;
       }
       if (!reminded) {
