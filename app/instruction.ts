@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError, notFound, validationFailed } from '../domain/errors';
 import { diffForms, type FieldChange } from '../domain/request-form';
 import { REQUEST_STATES, type RequestState } from '../domain/request-states';
-import { DEFINITION_ROLES, hasStaffRole } from '../domain/roles';
+import { definitionsOfStaff, hasStaffRole } from '../domain/roles';
 import { instructionAge } from '../domain/request-timers';
 import { requestMailBase } from '../mail/request-notifications';
 import { type Dispatch, dispatchAll } from '../mail/mailer';
@@ -22,7 +22,9 @@ import { listInstructionQueue, listSubmissions, setAssignee, type RequestSummary
 import { findUserById, listStaffForDefinition, type User } from '../store/users';
 import type { AppDeps } from './deps';
 import { loadVisibleRequest, type VisibleRequest } from './request-access';
+import { listAttachments, type AttachmentInfo } from '../store/request-attachments';
 import { parseInput } from './validation';
+import { mayWriteRequests } from '../domain/organisation-roles';
 
 /** A text a person writes (message, question, opinion): required, at most 5 000 characters. */
 const writtenText = (whenEmpty: string, noun: string) =>
@@ -49,16 +51,6 @@ export const queueQuerySchema = z.object({
     .default(1),
 });
 
-/** The definitions whose requests this person instructs or reports on; null for every definition. */
-function definitionsOf(actor: User): string[] | null {
-  if (hasStaffRole(actor.staffRoles, 'admin')) return null;
-  const grants = actor.staffRoles.filter((grant) =>
-    (DEFINITION_ROLES as readonly string[]).includes(grant.role),
-  );
-  if (grants.some((grant) => grant.definition === null)) return null;
-  return grants.map((grant) => grant.definition!);
-}
-
 export interface QueuePage {
   items: (RequestSummary & { ageDays: number; slaDays: number; overdue: boolean })[];
   total: number;
@@ -71,7 +63,7 @@ export interface QueuePage {
  * definition's SLA. Instructors and reporters only, limited to their definitions.
  */
 export async function listQueue(deps: AppDeps, actor: User, input: unknown): Promise<QueuePage> {
-  let allowed = definitionsOf(actor);
+  let allowed = definitionsOfStaff(actor.staffRoles);
   const query = parseInput(queueQuerySchema, input);
   if (allowed !== null && allowed.length === 0) {
     // Support sees only what waits for it: requests held by the organisation check, of every definition.
@@ -116,7 +108,11 @@ export async function postMessage(
   input: unknown,
 ): Promise<string> {
   const visible = await loadVisibleRequest(deps, actor, requestId);
-  const side = visible.access.instructor ? 'instruction' : visible.access.member ? 'organisation' : undefined;
+  const side = visible.access.instructor
+    ? 'instruction'
+    : visible.access.applicant
+      ? 'organisation'
+      : undefined;
   if (side === undefined) throw notFound();
   const { body } = parseInput(messageSchema, input);
   const { request, definition } = visible;
@@ -140,7 +136,7 @@ export async function postMessage(
     const recipients = (
       side === 'instruction'
         ? (await listActiveMembers(tx, request.organisationId))
-            .filter((member) => member.roles.some((role) => role !== 'lecteur'))
+            .filter((member) => mayWriteRequests(member.roles))
             .map((member) => ({ id: member.userId, email: member.email }))
         : await listStaffForDefinition(tx, 'instructeur', definition.slug)
     ).filter((recipient) => recipient.id !== actor.id);
@@ -375,6 +371,10 @@ export async function submissionChanges(
   requestId: string,
 ): Promise<SubmissionChanges> {
   await loadVisibleRequest(deps, actor, requestId);
+  return changesBetweenSubmissions(deps, requestId);
+}
+
+async function changesBetweenSubmissions(deps: AppDeps, requestId: string): Promise<SubmissionChanges> {
   const [latest, previous] = await listSubmissions(deps.db, requestId, 2);
   if (!latest || !previous)
     return {
@@ -395,6 +395,66 @@ export async function submissionChanges(
     attachmentsAdded: [...after].filter(([key]) => !before.has(key)).map(([, name]) => name),
     attachmentsRemoved: [...before].filter(([key]) => !after.has(key)).map(([, name]) => name),
   };
+}
+
+/** Everything the instruction side's request page shows, behind one access check. */
+export interface InstructionView {
+  visible: VisibleRequest;
+  attachments: AttachmentInfo[];
+  changes: SubmissionChanges;
+  events: RequestEvent[];
+  messages: RequestMessage[];
+  notes: RequestMessage[];
+  opinions: Opinion[];
+  reporters: Awaited<ReturnType<typeof listStaffForDefinition>>;
+  assignee: User | undefined;
+}
+
+/**
+ * The request as the instruction side works on it: instructors and reporters of its definition, and support
+ * while it waits for them. Members of the organisation follow it on their own page (404 here).
+ */
+export async function viewForInstruction(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+): Promise<InstructionView> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  const { access, request, definition } = visible;
+  if (!access.instructor && !access.reporter && !access.support) throw notFound();
+  const instructionSide = access.instructor || access.reporter;
+  const [attachments, changes, events, messages, notes, opinions, reporters, assignee] = await Promise.all([
+    listAttachments(deps.db, requestId),
+    changesBetweenSubmissions(deps, requestId),
+    listRequestEvents(deps.db, requestId, { includeInternal: instructionSide }),
+    instructionSide ? listRequestMessages(deps.db, requestId, { internal: false }) : [],
+    instructionSide ? listRequestMessages(deps.db, requestId, { internal: true }) : [],
+    instructionSide ? listOpinions(deps.db, requestId) : [],
+    access.instructor ? listStaffForDefinition(deps.db, 'rapporteur', definition.slug) : [],
+    findPerson(deps, request.assigneeId),
+  ]);
+  return { visible, attachments, changes, events, messages, notes, opinions, reporters, assignee };
+}
+
+/** Everything the organisation's request page shows, behind one access check. */
+export async function viewForOrganisation(
+  deps: AppDeps,
+  actor: User,
+  requestId: string,
+): Promise<{
+  visible: VisibleRequest;
+  attachments: AttachmentInfo[];
+  events: RequestEvent[];
+  messages: RequestMessage[];
+}> {
+  const visible = await loadVisibleRequest(deps, actor, requestId);
+  if (!visible.access.member) return { visible, attachments: [], events: [], messages: [] };
+  const [attachments, events, messages] = await Promise.all([
+    listAttachments(deps.db, requestId),
+    listRequestEvents(deps.db, requestId, { includeInternal: false }),
+    listRequestMessages(deps.db, requestId, { internal: false }),
+  ]);
+  return { visible, attachments, events, messages };
 }
 
 export async function findPerson(deps: AppDeps, id: string | null) {

@@ -13,6 +13,7 @@ import { requireOrganisationAccess } from './organisation-access';
 import type { AppDeps } from './deps';
 import { listInvitationCodes } from './invitations';
 import { listMembers } from './members';
+import { givenTitle } from '../domain/request-form';
 
 /** A file to download: its name, media type and content (CSV conventions in domain/csv.ts). */
 export interface ExportFile {
@@ -125,7 +126,7 @@ export async function exportRequests(deps: AppDeps, actor: User, siret: string):
         'Identifiant',
       ],
       requests.map((request) => [
-        request.data.project?.title ?? '',
+        givenTitle(request.data) ?? '',
         deps.definitions.find(request.definition)?.name ?? request.definition,
         REQUEST_STATE_LABELS[request.state],
         String(request.revision),

@@ -6,6 +6,7 @@ import type { RequestSummary } from '../store/requests';
 import { listStaffForDefinition, listStaffWithRole } from '../store/users';
 import type { RequestMailBase } from './catalog';
 import type { Dispatch, Mailer } from './mailer';
+import { requestTitle } from '../domain/request-form';
 
 /**
  * The emails of an access request's life (spec §4), queued in the caller's transaction. Each function returns
@@ -25,7 +26,7 @@ export function requestMailBase(
 ): RequestMailBase {
   const path = audience === 'instruction' ? `/instruction/demandes/${request.id}` : `/demandes/${request.id}`;
   return {
-    title: request.data.project?.title?.trim() || 'Demande sans titre',
+    title: requestTitle(request.data),
     definitionName: definition.name,
     organisationName: request.organisation.name,
     requestUrl: new URL(path, context.publicUrl).toString(),

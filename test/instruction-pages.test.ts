@@ -126,11 +126,14 @@ describe('instruction pages', () => {
     assert.ok(!applicantEvents.json.some((event: { type: string }) => event.type === 'note'));
     assert.doesNotMatch((await applicant.client.get(`/api/v1/requests/${requestId}`)).text, /12 mars/);
 
-    // Approve: nothing ticked is refused, then one of the two requested scopes.
-    const none = await submitForm(browser, requestId, 'valider');
+    // Approve: nothing ticked is refused, then one of the two requested scopes. The form says that it showed
+    // the scopes (unticked boxes are not sent), as the browser would send it.
+    assert.match((await browser.get(`/instruction/demandes/${requestId}`)).text, /name="grantChosen"/);
+    const none = await submitForm(browser, requestId, 'valider', { grantChosen: '1' });
     assert.equal(none.status, 422);
     assert.match(none.text, /Accordez au moins une donnée/);
     const approved = await submitForm(browser, requestId, 'valider', {
+      grantChosen: '1',
       scopes: 'unites_legales_etablissements',
     });
     assert.equal(approved.status, 302, approved.text);

@@ -1,20 +1,14 @@
 import { Router, type Request, type Response } from 'express';
-import { ATTACHMENT_KIND_LABELS, listRequestAttachments } from '../../app/attachments';
+import { ATTACHMENT_KIND_LABELS } from '../../app/attachments';
 import type { AppDeps } from '../../app/deps';
 import {
   addNote,
   askOpinion,
   assignToMe,
-  findPerson,
   giveOpinion,
-  listEvents,
-  listMessages,
-  listNotes,
   listQueue,
-  listReporters,
-  listRequestOpinions,
   postMessage,
-  submissionChanges,
+  viewForInstruction,
   type QueuePage,
 } from '../../app/instruction';
 import { viewOrganisation } from '../../app/organisations';
@@ -37,13 +31,14 @@ import {
   type RequestCommand,
   type RequestState,
 } from '../../domain/request-states';
-import { hasStaffRole } from '../../domain/roles';
+import { definitionsOfStaff } from '../../domain/roles';
 import type { User } from '../../store/users';
 import { flash } from '../flash';
 import { fieldErrorsOf } from '../forms';
 import { instructionAge } from '../../domain/request-timers';
 import { requireSignedIn } from '../page-context';
 import { eventSentence } from '../request-events';
+import { requestTitle } from '../../domain/request-form';
 
 /**
  * The instruction side of access requests (spec §3): the queue of the definitions a person instructs or
@@ -71,8 +66,6 @@ const stateBadge = (state: RequestState) => ({
 
 const personName = (person: { givenName: string; familyName: string } | null | undefined) =>
   person ? `${person.givenName} ${person.familyName}`.trim() : undefined;
-
-const requestTitle = (data: FormData) => data.project?.title?.trim() || 'Demande sans intitulé';
 
 const requestPath = (id: string) => `/instruction/demandes/${id}`;
 
@@ -313,15 +306,10 @@ export function instructionPages(deps: AppDeps): Router {
   const router = Router();
 
   /** The definitions shown in the queue's filter: those the person instructs or reports on. */
-  const definitionsOf = (user: User) =>
-    deps.definitions
-      .list()
-      .filter(
-        (definition) =>
-          hasStaffRole(user.staffRoles, 'admin') ||
-          hasStaffRole(user.staffRoles, 'instructeur', definition.slug) ||
-          hasStaffRole(user.staffRoles, 'rapporteur', definition.slug),
-      );
+  const definitionsOf = (user: User) => {
+    const slugs = definitionsOfStaff(user.staffRoles);
+    return deps.definitions.list().filter((definition) => slugs === null || slugs.includes(definition.slug));
+  };
 
   router.get('/instruction', requireSignedIn, async (req, res) => {
     const user = req.user!;
@@ -402,24 +390,11 @@ export function instructionPages(deps: AppDeps): Router {
   /** Everything the request page shows, for the person looking at it; 404 to anyone outside instruction. */
   const requestPage = async (req: Request, id: string, failed?: FailedForm) => {
     const user = req.user!;
-    const visible = await viewRequest(deps, user, id);
+    const view = await viewForInstruction(deps, user, id);
+    const { visible, attachments, changes, events, messages, notes, opinions, reporters, assignee } = view;
     const { request, definition, access, position } = visible;
-    // Members of the organisation follow their request on their own pages; this one is the instruction side.
-    if (!access.instructor && !access.reporter && !access.support) throw notFound();
     const instructionSide = access.instructor || access.reporter;
-
-    const [organisation, attachments, changes, events, messages, notes, opinions, reporters, assignee] =
-      await Promise.all([
-        viewOrganisation(deps, user, request.organisation.siret),
-        listRequestAttachments(deps, user, id),
-        submissionChanges(deps, user, id),
-        listEvents(deps, user, id),
-        instructionSide ? listMessages(deps, user, id) : Promise.resolve([]),
-        instructionSide ? listNotes(deps, user, id) : Promise.resolve([]),
-        instructionSide ? listRequestOpinions(deps, user, id) : Promise.resolve([]),
-        access.instructor ? listReporters(deps, user, id) : Promise.resolve([]),
-        findPerson(deps, request.assigneeId),
-      ]);
+    const organisation = await viewOrganisation(deps, user, request.organisation.siret);
 
     const people = new Map<string, string>();
     for (const reporter of reporters) people.set(reporter.id, personName(reporter)!);
@@ -638,10 +613,8 @@ export function instructionPages(deps: AppDeps): Router {
         async (user, id, body) => {
           let input: Record<string, unknown> = {};
           if (command === 'approve') {
-            const { definition, request } = await viewRequest(deps, user, id);
-            // Unticking narrows the grant; with the scopes block, what is ticked is what is granted.
-            if (hasBlock(definition, 'scopes') && (request.data.scopes ?? []).length > 0)
-              input = { scopes: asList(body.scopes) };
+            // Where the form showed the scopes, what is ticked is what is granted (app/ checks it).
+            if (body.grantChosen !== undefined) input = { scopes: asList(body.scopes) };
           } else if (command !== 'resolve') input = { reason: body.reason };
           await runCommand(deps, user, id, command, input);
           return decision.done;

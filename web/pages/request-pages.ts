@@ -9,7 +9,7 @@ import {
   removeAttachment,
 } from '../../app/attachments';
 import type { AppDeps } from '../../app/deps';
-import { listEvents, listMessages, postMessage } from '../../app/instruction';
+import { postMessage, viewForOrganisation } from '../../app/instruction';
 import { listMyOrganisations } from '../../app/organisations';
 import { commandsFor, type VisibleRequest } from '../../app/request-access';
 import { createRequest, listMyRequests, runCommand, updateDraft, viewRequest } from '../../app/requests';
@@ -40,6 +40,8 @@ import {
   stepPatch,
   SUMMARY_STEP,
 } from '../request-form-steps';
+import { requestTitle } from '../../domain/request-form';
+import { mayWriteRequests } from '../../domain/organisation-roles';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -176,7 +178,7 @@ export function requestPages(deps: AppDeps): Router {
       activeNav: 'demandes',
       requests: requests.map((request) => ({
         ...request,
-        title: request.data.project?.title || 'Demande sans titre',
+        title: requestTitle(request.data),
         definitionName: deps.definitions.find(request.definition)?.name ?? request.definition,
         state: stateView(request.state),
       })),
@@ -186,7 +188,7 @@ export function requestPages(deps: AppDeps): Router {
   const newRequestPage = async (req: Request, extra: Record<string, unknown> = {}) => {
     const { memberships } = await listMyOrganisations(deps, req.user!);
     const organisations = memberships
-      .filter((m) => m.status === 'active' && m.roles.some((role) => role !== 'lecteur'))
+      .filter((m) => m.status === 'active' && mayWriteRequests(m.roles))
       .map((m) => ({ ...m.organisation, current: m.current }));
     return {
       title: 'Nouvelle demande d’accès',
@@ -222,18 +224,17 @@ export function requestPages(deps: AppDeps): Router {
   });
 
   const overview = async (req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) => {
-    const visible = await viewRequest(deps, req.user!, requestId(req));
+    const { visible, attachments, events, messages } = await viewForOrganisation(
+      deps,
+      req.user!,
+      requestId(req),
+    );
     // Instructors and reporters work from the instruction page.
     if (!visible.access.member) return res.redirect(`/instruction/demandes/${visible.request.id}`);
     const { request, definition } = visible;
-    const [attachments, events, messages] = await Promise.all([
-      listRequestAttachments(deps, req.user!, request.id),
-      listEvents(deps, req.user!, request.id),
-      listMessages(deps, req.user!, request.id),
-    ]);
     const commands = commandsFor(visible.access, visible.position);
     res.status(status).render('demande', {
-      title: request.data.project?.title || 'Demande sans titre',
+      title: requestTitle(request.data),
       activeNav: 'demandes',
       request,
       definition,
@@ -298,7 +299,7 @@ export function requestPages(deps: AppDeps): Router {
           }))
         : [];
     res.status(status).render('demande-etape', {
-      title: `${step.label} — ${request.data.project?.title || definition.name}`,
+      title: `${step.label} — ${requestTitle(request.data)}`,
       activeNav: 'demandes',
       request,
       definition,
