@@ -1,3 +1,4 @@
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -52,7 +53,9 @@ export async function startEmbeddedPostgres(dataDir: string | undefined): Promis
     unlock = lockDataDir(dataDir);
   }
   try {
-    const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+    // pg_trgm serves the instruction queue's text search (a migration creates the extension).
+    const extensions = { pg_trgm };
+    const db = await PGlite.create(dataDir === undefined ? { extensions } : { dataDir, extensions });
     const server = await servePGlite(db);
     return {
       url: `postgres://postgres@${server.address}/postgres?sslmode=disable`,
