@@ -14,6 +14,7 @@ import {
 import { requestTimers } from '../domain/request-timers';
 import { findMembership } from '../store/memberships';
 import { findOrganisationBySiret } from '../store/organisations';
+import { withTransaction } from '../store/pool';
 import { listAttachments } from '../store/request-attachments';
 import { insertRequestText } from '../store/request-events';
 import {
@@ -44,8 +45,9 @@ export const createRequestSchema = z.object({
 });
 
 /**
- * Starts a draft for one of the person's organisations. The workflow is started first, with the new id: if
- * the row is never written (the database failed), the workflow finds nothing and gives up on its own.
+ * Starts a draft for one of the person's organisations. The row is written and the workflow started in the same
+ * transaction: if Temporal cannot take it, nothing is created; if the commit fails after the start, the
+ * workflow finds no row and gives up on its own.
  */
 export async function createRequest(deps: AppDeps, actor: User, input: unknown): Promise<RequestSummary> {
   const { definition: slug, siret } = parseInput(createRequestSchema, input);
@@ -68,20 +70,22 @@ export async function createRequest(deps: AppDeps, actor: User, input: unknown):
     ]);
 
   const id = randomUUID();
-  await withTemporalDeadline(deps, () =>
-    deps.temporal.client.workflow.start(accessRequest, {
-      workflowId: requestWorkflowId(id),
-      taskQueue: deps.temporal.taskQueue,
-      args: [
-        {
-          requestId: id,
-          timers: requestTimers(definition, deps.requestTimers),
-          activityTimeoutMs: deps.activityTimeoutMs,
-        },
-      ],
-    }),
-  );
-  await insertRequest(deps.db, { id, definition: slug, organisationId: organisation.id, authorId: actor.id });
+  await withTransaction(deps.db, async (tx) => {
+    await insertRequest(tx, { id, definition: slug, organisationId: organisation.id, authorId: actor.id });
+    await withTemporalDeadline(deps, () =>
+      deps.temporal.client.workflow.start(accessRequest, {
+        workflowId: requestWorkflowId(id),
+        taskQueue: deps.temporal.taskQueue,
+        args: [
+          {
+            requestId: id,
+            timers: requestTimers(definition, deps.requestTimers),
+            activityTimeoutMs: deps.activityTimeoutMs,
+          },
+        ],
+      }),
+    );
+  });
   return (await loadVisibleRequest(deps, actor, id)).request;
 }
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { requestWorkflowId } from '../workflows/access-request';
 import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
 import { startScript } from './helpers/processes';
 import { applicantWithDraft, fillAndSubmit, signInInstructor } from './helpers/requests';
@@ -50,21 +49,24 @@ describe('a worker killed between an approval and the habilitation it creates', 
 
         const instructor = await signInInstructor(platform);
         const approval = instructor.send('POST', `/api/v1/requests/${requestId}/approve`);
-        const handle = platform.services.temporal.client.workflow.getHandle(requestWorkflowId(requestId));
-        await eventually(async () => {
-          const { raw } = await handle.describe();
-          return raw.pendingActivities?.some(
-            (activity) => activity.activityType?.name === 'createHabilitation',
-          )
-            ? true
-            : undefined;
-        });
+        // The worker is inside the habilitation's transaction, waiting on the key the blocker holds.
+        await eventually(
+          async () => {
+            const { rows } = await platform.services.db.query(
+              `SELECT 1 FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                  AND query LIKE '%INSERT INTO habilitations%'`,
+            );
+            return rows.length > 0 ? true : undefined;
+          },
+          30_000,
+          'the habilitation activity waiting inside its transaction',
+        );
         const state = await platform.services.db.query<{ state: string }>(
           'SELECT state FROM access_requests WHERE id = $1',
           [requestId],
         );
         assert.equal(state.rows[0]!.state, 'validated', 'the approval itself is recorded');
-        await new Promise((resolve) => setTimeout(resolve, 500));
         first.child.kill('SIGKILL');
         await first.exited;
         await blocker.query('ROLLBACK');

@@ -85,11 +85,12 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     startToCloseTimeout: input.activityTimeoutMs,
     retry: { ...retry, nonRetryableErrorTypes: ['RequestMissing'] },
   });
-  // The request row is written just after this workflow is started: wait for it, but not for ever.
+  // The request row commits just after this workflow is started: wait for it, soon again at first (the commit
+  // is a moment away), but not for ever.
   const { loadRequestPosition } = proxy<RequestActivities>({
     startToCloseTimeout: input.activityTimeoutMs,
     scheduleToCloseTimeout: '10 minutes',
-    retry,
+    retry: lean ? { initialInterval: '20ms', maximumInterval: '30s' } : retry,
   });
   const continueAsNewDue = () => lean && workflowInfo().continueAsNewSuggested;
 
