@@ -1,6 +1,7 @@
 import connectPgSimple from 'connect-pg-simple';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
+import { ExpiringCache } from '../domain/expiring-cache';
 import type { Db } from '../store/pool';
 
 declare module 'express-session' {
@@ -12,6 +13,11 @@ declare module 'express-session' {
 
 export const SESSION_COOKIE = 'sesame_session';
 const SESSION_TTL_MS = 8 * 60 * 60_000;
+/**
+ * A session's expiry moves forward with use (rolling), but writing it on every request made every read a write.
+ * A process writes it at most this often per session: the stored expiry lags by a minute out of eight hours.
+ */
+const TOUCH_INTERVAL_MS = 60_000;
 
 export interface SessionMiddleware {
   middleware: RequestHandler;
@@ -35,6 +41,14 @@ export function createSessionMiddleware(options: {
     pruneSessionInterval: 15 * 60,
     errorLog: () => undefined,
   });
+  const touchedRecently = new ExpiringCache<true>(10_000);
+  const touch = store.touch.bind(store);
+  store.touch = (sid, sess, callback) => {
+    const now = Date.now();
+    if (touchedRecently.get(sid, now)) return callback?.();
+    touchedRecently.set(sid, true, now + TOUCH_INTERVAL_MS);
+    touch(sid, sess, callback);
+  };
   return {
     middleware: session({
       store,

@@ -35,6 +35,27 @@ describe('signing in through the JSON API', () => {
     assert.equal(me.json.csrfToken, answer.json.csrfToken);
   });
 
+  it('moves the session’s expiry forward with use, writing it at most once a minute: reads do not write', async () => {
+    const api = platform.client();
+    const signedIn = await api.signIn('instructeur@sesame.test', DEMO_PASSWORD);
+    const expiry = async () => {
+      const { rows } = await platform.services.db.query<{ expire: Date }>(
+        `SELECT expire FROM sessions WHERE sess ->> 'userId' = $1 ORDER BY expire DESC LIMIT 1`,
+        [signedIn.json.user.id],
+      );
+      return rows[0]!.expire.getTime();
+    };
+    const atSignIn = await expiry();
+    // The store keeps the expiry to the second: a write a second later shows.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    assert.equal((await api.get('/api/v1/me')).status, 200);
+    const afterFirstRead = await expiry();
+    assert.ok(afterFirstRead > atSignIn, 'the first read moves the expiry forward');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    assert.equal((await api.get('/api/v1/me')).status, 200);
+    assert.equal(await expiry(), afterFirstRead, 'the next reads within the minute write nothing');
+  });
+
   it('gives a new session id at sign-in, so a planted session id is worthless', async () => {
     const api = platform.client();
     const page = await api.get('/connexion');
