@@ -261,6 +261,8 @@ export interface QueueFilter {
   pageSize: number;
 }
 
+const QUEUE_ORDER = 'r.submitted_at ASC NULLS LAST, r.created_at ASC, r.id ASC';
+
 /** The instruction queue: oldest submission first, with a text search over title, organisation and applicant. */
 export async function listInstructionQueue(
   db: Queryable,
@@ -286,15 +288,18 @@ export async function listInstructionQueue(
       OR r.author_id IN (SELECT id FROM users WHERE email ILIKE ${p} OR (given_name || ' ' || family_name) ILIKE ${p}))`);
   }
   const where = conditions.join(' AND ');
+  // Every condition is on the request itself: the count and the page's ids come from access_requests alone
+  // (its queue index, in order), and only the page's twenty rows are joined and read whole.
   const { rows: countRows } = await db.query<{ total: number }>(
-    `SELECT count(*)::int AS total FROM ${SUMMARY_FROM} WHERE ${where}`,
+    `SELECT count(*)::int AS total FROM access_requests r WHERE ${where}`,
     values,
   );
   values.push(filter.pageSize, (filter.page - 1) * filter.pageSize);
   const { rows } = await db.query<SummaryRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${where}
-      ORDER BY r.submitted_at ASC NULLS LAST, r.created_at ASC, r.id ASC
-      LIMIT $${values.length - 1} OFFSET $${values.length}`,
+    `WITH page AS (
+       SELECT r.id FROM access_requests r WHERE ${where}
+        ORDER BY ${QUEUE_ORDER} LIMIT $${values.length - 1} OFFSET $${values.length})
+     SELECT ${SUMMARY_COLUMNS} FROM page JOIN (${SUMMARY_FROM}) ON r.id = page.id ORDER BY ${QUEUE_ORDER}`,
     values,
   );
   return { items: rows.map(toSummary), total: countRows[0]?.total ?? 0 };

@@ -261,6 +261,19 @@ describe('the instruction side', () => {
       byEmail.json.items.map((item: { request: { id: string } }) => item.request.id),
       [second.requestId],
     );
+    // The organisation's name and the applicant's name are searched too (each through its own index).
+    const secondRequest = byEmail.json.items[0].request as {
+      organisation: { name: string };
+      author: { givenName: string; familyName: string };
+    };
+    const ofQueue = async (q: string) =>
+      (await instructor.get(`/api/v1/instruction/requests?q=${encodeURIComponent(q)}`)).json.items.map(
+        (item: { request: { id: string } }) => item.request.id,
+      );
+    assert.ok((await ofQueue(secondRequest.organisation.name)).includes(second.requestId), 'by organisation');
+    const authorName = `${secondRequest.author.givenName} ${secondRequest.author.familyName}`;
+    assert.ok((await ofQueue(authorName)).includes(second.requestId), 'by applicant name');
+    assert.deepEqual(await ofQueue('aucune-demande-ne-porte-ce-nom'), []);
     const drafts = await instructor.get(
       '/api/v1/instruction/requests?state=draft&definition=api-particulier',
     );
