@@ -23,6 +23,8 @@ export interface DevServerOptions {
   uiPort: number | undefined;
   /** Where the SDK caches the CLI it downloads. */
   downloadDir: string;
+  /** Dynamic configuration values (`--dynamic-config-value`): tests lower the server's limits to reach them. */
+  dynamicConfig?: Record<string, string | number>;
   progress: (line: string) => void;
 }
 
@@ -117,6 +119,8 @@ async function spawnDevServer(
     options.namespace,
   ];
   args.push('--log-level', 'error', '--log-format', 'json');
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {}))
+    args.push('--dynamic-config-value', `${key}=${value}`);
   let uiUrl: string | undefined;
   if (options.uiPort === undefined) {
     args.push('--headless');
@@ -213,7 +217,10 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
  * A throw-away dev server for tools and test runs: in memory, no UI, the SDK's download cached under the
  * user's cache folder.
  */
-export function startEphemeralDevServer(progress: (line: string) => void = console.log): Promise<DevServer> {
+export function startEphemeralDevServer(
+  progress: (line: string) => void = console.log,
+  dynamicConfig?: DevServerOptions['dynamicConfig'],
+): Promise<DevServer> {
   return startTemporalDevServer({
     cliPath: process.env.TEMPORAL_CLI_PATH || undefined,
     namespace: 'default',
@@ -221,5 +228,6 @@ export function startEphemeralDevServer(progress: (line: string) => void = conso
     uiPort: undefined,
     downloadDir: path.join(os.homedir(), '.cache', 'sesame', 'temporal-cli'),
     progress,
+    dynamicConfig,
   });
 }

@@ -30,6 +30,8 @@ export interface AccessRequestInput {
   timers: RequestTimers;
   /** Longest attempt of an activity before it is retried (a worker that died mid-way). */
   activityTimeoutMs: number;
+  /** Where the previous run left the request, when this run continues it (continue-as-new). */
+  continuedFrom?: RequestPosition & { version: number };
 }
 
 /**
@@ -96,8 +98,14 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
 
   // Every request starts as a fresh draft; handlers are registered before the first await so that a command
   // arriving at once is not rejected, and they wait until the row is confirmed.
-  let position: RequestPosition & { version: number } = { state: 'draft', version: 0, reopened: false };
-  let loaded = false;
+  // A continued run knows where the request stands from its first moment: a command arriving before anything
+  // else runs is judged on the real position, not on a fresh draft's.
+  let position: RequestPosition & { version: number } = input.continuedFrom ?? {
+    state: 'draft',
+    version: 0,
+    reopened: false,
+  };
+  let loaded = input.continuedFrom !== undefined;
   const current = () => position;
   setHandler(positionQuery, () => position);
 
@@ -172,12 +180,14 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     },
   );
 
-  try {
-    position = await loadRequestPosition(requestId);
-    loaded = true;
-  } catch {
-    log.warn('access request never written; workflow abandoned', { requestId });
-    return 'archived';
+  if (!loaded) {
+    try {
+      position = await loadRequestPosition(requestId);
+      loaded = true;
+    } catch {
+      log.warn('access request never written; workflow abandoned', { requestId });
+      return 'archived';
+    }
   }
 
   while (!FINAL_STATES.includes(current().state)) {
@@ -187,7 +197,7 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
       // A validated request lives for years: a fresh history, started from the row's position. Commands
       // already accepted finish first; new ones wait for the next run.
       await condition(() => !busy && allHandlersFinished());
-      await continueAsNew<typeof accessRequest>(input);
+      await continueAsNew<typeof accessRequest>({ ...input, continuedFrom: current() });
     }
     if (organisationCheckDue) {
       organisationCheckDue = false;
