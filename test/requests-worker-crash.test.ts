@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
-import { startScript } from './helpers/processes';
+import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
 import { applicantWithDraft, fillAndSubmit, signInInstructor } from './helpers/requests';
 
 let platform: TestPlatform;
@@ -18,62 +17,40 @@ after(async () => {
 });
 
 describe('a worker killed between an approval and the habilitation it creates', () => {
-  // PGlite runs one transaction at a time: the transaction holding the habilitation's key would stop the whole
-  // platform, not only the activity. The test needs the PostgreSQL server of DATABASE_URL, which CI provides.
-  const embedded = process.env.DATABASE_URL === undefined;
-  it(
-    'creates exactly one habilitation after a new worker takes over',
-    { skip: embedded && 'needs DATABASE_URL (a PostgreSQL server)' },
-    async () => {
-      const workerEnv = { ...platform.env, LOG_LEVEL: 'info' };
-      const first = await startScript('runtime/worker-main.ts', workerEnv, /worker started/);
-      let second: Awaited<ReturnType<typeof startScript>> | undefined;
-      try {
-        const { client, requestId } = await applicantWithDraft(platform);
-        await fillAndSubmit(client, requestId);
-        const request = await platform.services.db.query<{ organisation_id: string }>(
+  it('creates exactly one habilitation after a new worker takes over', needsPostgresServer, async () => {
+    let requestId = '';
+    let organisationId = '';
+    await killWorkerInsideTransaction(platform, {
+      async prepare() {
+        const draft = await applicantWithDraft(platform);
+        requestId = draft.requestId;
+        await fillAndSubmit(draft.client, requestId);
+        const { rows } = await platform.services.db.query<{ organisation_id: string }>(
           'SELECT organisation_id FROM access_requests WHERE id = $1',
           [requestId],
         );
-
-        // Another transaction holds the habilitation's unique key: the approval is recorded, then the activity
-        // that writes the habilitation waits on that key.
-        const blocker = new pg.Client({ connectionString: platform.database.url });
-        await blocker.connect();
-        await blocker.query('BEGIN');
+        organisationId = rows[0]!.organisation_id;
+      },
+      // Another transaction holds the habilitation's unique key: the approval is recorded, then the activity
+      // that writes the habilitation waits on that key.
+      block: async (blocker) => {
         await blocker.query(
           `INSERT INTO habilitations (request_id, revision, organisation_id, definition, scopes, valid_until)
            VALUES ($1, 1, $2, 'api-entreprise', '{}', now())`,
-          [requestId, request.rows[0]!.organisation_id],
+          [requestId, organisationId],
         );
-
-        const instructor = await signInInstructor(platform);
-        const approval = instructor.send('POST', `/api/v1/requests/${requestId}/approve`);
-        // The worker is inside the habilitation's transaction, waiting on the key the blocker holds.
-        await eventually(
-          async () => {
-            const { rows } = await platform.services.db.query(
-              `SELECT 1 FROM pg_stat_activity
-                WHERE datname = current_database() AND wait_event_type = 'Lock'
-                  AND query LIKE '%INSERT INTO habilitations%'`,
-            );
-            return rows.length > 0 ? true : undefined;
-          },
-          30_000,
-          'the habilitation activity waiting inside its transaction',
-        );
-        const state = await platform.services.db.query<{ state: string }>(
+      },
+      start: async () =>
+        (await signInInstructor(platform)).send('POST', `/api/v1/requests/${requestId}/approve`),
+      waiting: `l.locktype = 'transactionid' AND a.query LIKE '%INSERT INTO habilitations%'`,
+      async whileWaiting() {
+        const { rows } = await platform.services.db.query<{ state: string }>(
           'SELECT state FROM access_requests WHERE id = $1',
           [requestId],
         );
-        assert.equal(state.rows[0]!.state, 'validated', 'the approval itself is recorded');
-        first.child.kill('SIGKILL');
-        await first.exited;
-        await blocker.query('ROLLBACK');
-        await blocker.end();
-
-        second = await startScript('runtime/worker-main.ts', workerEnv, /worker started/);
-        const answer = await approval;
+        assert.equal(rows[0]!.state, 'validated', 'the approval itself is recorded');
+      },
+      async check(answer) {
         assert.equal(answer.status, 200, answer.text);
         const { rows } = await platform.services.db.query<{ id: string; status: string }>(
           'SELECT id, status FROM habilitations WHERE request_id = $1',
@@ -91,12 +68,9 @@ describe('a worker killed between an approval and the habilitation it creates', 
         assert.deepEqual(
           events.rows.map((row) => row.type),
           ['approve', 'habilitation_created'],
+          'the approval recorded once, and its habilitation',
         );
-      } finally {
-        first.child.kill('SIGKILL');
-        second?.child.kill('SIGTERM');
-        await second?.exited;
-      }
-    },
-  );
+      },
+    });
+  });
 });
