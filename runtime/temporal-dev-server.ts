@@ -132,6 +132,10 @@ async function spawnDevServer(
   if (options.dbFile !== undefined) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
+    // Write-ahead logging, synced at checkpoints: each workflow task is a SQLite commit, and a full fsync per
+    // commit made the file-backed server the slowest step of a command. A crash of the machine may lose the
+    // last moments of the dev server's state, which is what a development server is for.
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
 
   const child = spawnTiedToThisProcess(cli, args);
