@@ -95,7 +95,11 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
                   ? habilitation.validUntil
                   : new Date(now + settings.tokenValidityOverrideMs),
             });
-        const retired = await retireTokensSupersededBy(tx, habilitationId, settings.supersededTokenGraceMs);
+        // A first revision's habilitation superseded nothing: no tokens to retire.
+        const retired =
+          habilitation.revision > 1
+            ? await retireTokensSupersededBy(tx, habilitationId, settings.supersededTokenGraceMs)
+            : [];
         if (created) {
           await recordCredentialEvent(tx, habilitationId, null, 'credential_issued', token.id);
           dispatches.push(

@@ -125,12 +125,16 @@ export async function createHabilitationOnce(
 ): Promise<{ habilitation: Habilitation; created: boolean; superseded: Habilitation | undefined }> {
   const existing = await findHabilitationOfRevision(tx, grant.requestId, grant.revision);
   if (existing) return { habilitation: existing, created: false, superseded: undefined };
-  const { rows: previous } = await tx.query<Row>(
-    `UPDATE habilitations h SET status = 'superseded', ended_at = now()
-      WHERE h.request_id = $1 AND h.status = 'active'
-      RETURNING ${COLUMNS}`,
-    [grant.requestId],
-  );
+  // Only a later revision has a habilitation to supersede: a request is reopened from `validated` alone.
+  const { rows: previous } =
+    grant.revision > 1
+      ? await tx.query<Row>(
+          `UPDATE habilitations h SET status = 'superseded', ended_at = now()
+            WHERE h.request_id = $1 AND h.status = 'active'
+            RETURNING ${COLUMNS}`,
+          [grant.requestId],
+        )
+      : { rows: [] as Row[] };
   const { rows } = await tx.query<Row>(
     `INSERT INTO habilitations AS h (request_id, revision, organisation_id, definition, scopes, valid_until, approved_by)
      VALUES ($1, $2, $3, $4, $5, coalesce($6, now() + make_interval(months => $8)), $7)
