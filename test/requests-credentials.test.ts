@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { requestWorkflowId } from '../workflows/access-request';
+import { tokenWorkflowId } from '../workflows/token-lifecycle';
 import { emailsTo } from './helpers/accounts';
 import { introspect, providerCredentials } from './helpers/habilitations';
 import { historyText } from './helpers/history';
@@ -61,5 +62,12 @@ describe('from approval to a working credential', () => {
     assert.deepEqual(after.json, { active: false }, 'revocation is effective on the next introspection');
     const dashboard = await client.get(`/api/v1/habilitations/${habilitationId}`);
     assert.equal(dashboard.json.tokens[0].status, 'revoked');
+    // The token's lifecycle is told: it has nothing left to remind anyone of, and ends.
+    const lifecycle = platform.services.temporal.client.workflow.getHandle(tokenWorkflowId(token.id));
+    await eventually(
+      async () => ((await lifecycle.describe()).status.name === 'COMPLETED' ? true : undefined),
+      20_000,
+      'the revoked token’s lifecycle to end',
+    );
   });
 });
