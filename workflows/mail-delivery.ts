@@ -7,6 +7,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   sleep,
+  TemporalFailure,
 } from '@temporalio/workflow';
 import type { MailActivities } from '../activities/mail';
 
@@ -26,10 +27,7 @@ export type DeliveryOutcome = 'sent' | 'failed';
  * `giveUpAfterMs`. An email it gives up on stays in the outbox, marked failed, for an operator to see.
  */
 export async function deliverEmail(input: DeliverEmailInput): Promise<DeliveryOutcome> {
-  // Since this patch the sending runs as a local activity: an email that goes out at the first attempt costs
-  // one workflow task instead of three. Its retries keep their schedule (long back-offs become timers).
-  const proxy = patched('local-send') ? proxyLocalActivities : proxyActivities;
-  const { sendEmail } = proxy<MailActivities>({
+  const { sendEmail } = proxyActivities<MailActivities>({
     startToCloseTimeout: input.sendTimeoutMs,
     scheduleToCloseTimeout: input.giveUpAfterMs,
     retry: {
@@ -42,16 +40,35 @@ export async function deliverEmail(input: DeliverEmailInput): Promise<DeliveryOu
     startToCloseTimeout: '1 minute',
     retry: { maximumInterval: '1 minute' },
   });
+  const giveUp = async () => {
+    log.warn('email delivery abandoned', { emailId: input.emailId });
+    await markEmailUndeliverable(input.emailId);
+    return 'failed' as const;
+  };
+
+  // Since this patch the first attempt is a local activity: an email that goes out at once costs one workflow
+  // task instead of three. A refusal ends there; any other failure goes on to the activity and its retries.
+  if (patched('local-first-attempt')) {
+    const { sendEmail: sendOnce } = proxyLocalActivities<MailActivities>({
+      startToCloseTimeout: input.sendTimeoutMs,
+      retry: { maximumAttempts: 1 },
+    });
+    try {
+      await sendOnce(input.emailId);
+      return 'sent';
+    } catch (error) {
+      // A local activity's failure reaches the workflow unwrapped.
+      if (error instanceof ApplicationFailure && error.nonRetryable) return giveUp();
+      if (!(error instanceof TemporalFailure)) throw error;
+    }
+  }
 
   try {
     await sendEmail(input.emailId);
     return 'sent';
   } catch (error) {
-    // A local activity's own failure reaches the workflow unwrapped; a regular one's, as an ActivityFailure.
-    if (!(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
-    log.warn('email delivery abandoned', { emailId: input.emailId });
-    await markEmailUndeliverable(input.emailId);
-    return 'failed';
+    if (!(error instanceof ActivityFailure)) throw error;
+    return giveUp();
   }
 }
 
