@@ -6,21 +6,24 @@ import type { Browser, Page } from 'playwright-core';
 import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
 import { launchBrowser } from './helpers/browser';
 import {
-  grantHabilitation,
+  approvedTechnicalAccountRequest,
+  approvedToken,
   introspect,
-  issueCredentialsFor,
   providerCredentials,
 } from './helpers/habilitations';
+import type { HttpClient } from './helpers/http-client';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 
 let platform: TestPlatform;
 let browser: Browser;
 let email: string;
+/** The same person through the JSON API: the requests are made and approved there, the browser shows the rest. */
+let api: HttpClient;
 
 before(async () => {
   platform = await startTestPlatform();
   browser = await launchBrowser();
-  ({ email } = await signUpAndActivate(platform, {
+  ({ email, client: api } = await signUpAndActivate(platform, {
     siret: SIRET.commune,
     email: newEmail('saint-exemple.fr'),
   }));
@@ -68,12 +71,11 @@ async function signedInPage(): Promise<{ page: Page; problems: string[] }> {
 describe('in a real browser', () => {
   it('the holder reveals the token, copies it, then rotates it', async () => {
     const provider = await providerCredentials(platform, 'api-entreprise');
-    const habilitation = await grantHabilitation(platform, {
-      siret: SIRET.commune,
+    const { habilitationId } = await approvedToken(platform, api, {
       definition: 'api-entreprise',
       scopes: ['unites_legales_etablissements'],
     });
-    await issueCredentialsFor(platform, habilitation.id);
+    const habilitation = { id: habilitationId };
     const { page, problems } = await signedInPage();
 
     await page.getByRole('link', { name: 'Jetons' }).first().click();
@@ -108,11 +110,7 @@ describe('in a real browser', () => {
   });
 
   it('the main manager creates a technical account, exports the PDF, then resets the password', async () => {
-    await grantHabilitation(platform, {
-      siret: SIRET.commune,
-      definition: 'chorus-pro',
-      scopes: ['factures_depot'],
-    });
+    await approvedTechnicalAccountRequest(platform, api, { scopes: ['factures_depot'] });
     const { page, problems } = await signedInPage();
     await page.goto(`${platform.url}/organisations/${SIRET.commune}`);
     await page.getByRole('link', { name: 'Comptes techniques de la structure' }).click();

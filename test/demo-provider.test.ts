@@ -6,7 +6,7 @@ import { ensureDemoProviderCredentials } from '../app/provider-credentials';
 import { startDemoProvider, type RunningDemoProvider } from '../demo-provider/server';
 import { sesameVerify, type SesameCredential, type VerifiedResponse } from '../packages/sesame-verify/index';
 import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { grantHabilitation, issueCredentialsFor } from './helpers/habilitations';
+import { approvedToken } from './helpers/habilitations';
 import type { HttpClient } from './helpers/http-client';
 import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
 
@@ -36,15 +36,12 @@ after(async () => {
   await platform.stop();
 });
 
+/** An API Entreprise request of the commune for `scopes`, approved through the API, and its token. */
 async function tokenWith(scopes: string[]): Promise<{ tokenId: string; token: string }> {
-  const habilitation = await grantHabilitation(platform, {
-    siret: SIRET.commune,
-    definition: 'api-entreprise',
-    scopes,
-  });
-  const [tokenId] = await issueCredentialsFor(platform, habilitation.id);
+  const { tokenId } = await approvedToken(platform, holder, { definition: 'api-entreprise', scopes });
   const revealed = await holder.send('POST', `/api/v1/tokens/${tokenId}/reveal`);
-  return { tokenId: tokenId!, token: revealed.json.token };
+  assert.equal(revealed.status, 200, revealed.text);
+  return { tokenId, token: revealed.json.token };
 }
 
 const call = (path: string, token?: string) =>

@@ -1,61 +1,96 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { formatToken } from '../domain/token-format';
-import { revokeHabilitationOfRequest } from '../store/habilitations';
-import { withTransaction } from '../store/pool';
-import { revokeCredentialsOfHabilitation } from '../store/tokens';
 import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
 import {
-  grantHabilitation,
+  afterValidity,
+  approvedToken,
   introspect,
-  issueCredentialsFor,
   providerCredentials,
+  revokeRequest,
 } from './helpers/habilitations';
 import type { HttpClient } from './helpers/http-client';
-import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
 
 let platform: TestPlatform;
 let holder: HttpClient;
 let entreprise: Awaited<ReturnType<typeof providerCredentials>>;
 let particulier: Awaited<ReturnType<typeof providerCredentials>>;
 
+/**
+ * A platform whose tokens expire seconds after their issuance (TOKEN_VALIDITY_OVERRIDE), and a token issued
+ * there as the tests start, so that it has expired by the time a test looks at it.
+ */
+let shortLived: {
+  platform: TestPlatform;
+  holder: HttpClient;
+  entreprise: Awaited<ReturnType<typeof providerCredentials>>;
+  expiring: Awaited<ReturnType<typeof newToken>>;
+  activeWhenIssued: boolean;
+};
+
 before(async () => {
-  platform = await startTestPlatform({ env: { LAST_USED_FLUSH_INTERVAL: '1h' } });
-  holder = (await signUpAndActivate(platform, { siret: SIRET.commune, email: newEmail('saint-exemple.fr') }))
-    .client;
-  entreprise = await providerCredentials(platform, 'api-entreprise');
-  particulier = await providerCredentials(platform, 'api-particulier');
+  const start = async (env: Record<string, string>) => {
+    const started = await startTestPlatform({ env: { LAST_USED_FLUSH_INTERVAL: '1h', ...env } });
+    const signedUp = await signUpAndActivate(started, {
+      siret: SIRET.commune,
+      email: newEmail('saint-exemple.fr'),
+    });
+    return { platform: started, holder: signedUp.client };
+  };
+  const [main, short] = await Promise.all([start({}), start({ TOKEN_VALIDITY_OVERRIDE: '5s' })]);
+  ({ platform, holder } = main);
+  [entreprise, particulier] = await Promise.all([
+    providerCredentials(platform, 'api-entreprise'),
+    providerCredentials(platform, 'api-particulier'),
+  ]);
+  const shortEntreprise = await providerCredentials(short.platform, 'api-entreprise');
+  const expiring = await newToken(undefined, short);
+  const activeWhenIssued = (
+    await introspect(short.platform, shortEntreprise.basic, { token: expiring.token })
+  ).json.active as boolean;
+  shortLived = { ...short, entreprise: shortEntreprise, expiring, activeWhenIssued };
 });
 after(async () => {
-  await platform.stop();
+  await Promise.all([platform?.stop(), shortLived?.platform.stop()]);
 });
 
-async function newToken(scopes = ['unites_legales_etablissements', 'effectifs']) {
-  const habilitation = await grantHabilitation(platform, {
-    siret: SIRET.commune,
+const sortedScope = (scope: string) => scope.split(' ').sort().join(' ');
+
+/** An API Entreprise request of the commune approved through the API, and its token, revealed. */
+async function newToken(
+  scopes = ['unites_legales_etablissements', 'effectifs'],
+  on: { platform: TestPlatform; holder: HttpClient } = { platform, holder },
+) {
+  const { requestId, habilitationId, tokenId } = await approvedToken(on.platform, on.holder, {
     definition: 'api-entreprise',
     scopes,
   });
-  const [tokenId] = await issueCredentialsFor(platform, habilitation.id);
-  const revealed = await holder.send('POST', `/api/v1/tokens/${tokenId}/reveal`);
+  const revealed = await on.holder.send('POST', `/api/v1/tokens/${tokenId}/reveal`);
   assert.equal(revealed.status, 200);
-  return { habilitation, tokenId: tokenId!, token: revealed.json.token as string };
+  return { habilitation: { id: habilitationId, requestId }, tokenId, token: revealed.json.token as string };
 }
 
 describe('introspection (RFC 7662)', () => {
   it('describes an active token to its definition’s provider', async () => {
+    const approvedFrom = new Date();
     const { habilitation, token } = await newToken();
+    const approvedBy = new Date();
     const answer = await introspect(platform, entreprise.basic, { token });
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('cache-control'), 'no-store');
     const body = answer.json;
     assert.equal(body.active, true);
-    assert.equal(body.scope, 'unites_legales_etablissements effectifs');
+    assert.equal(sortedScope(body.scope), sortedScope('unites_legales_etablissements effectifs'));
     assert.equal(body.sub, habilitation.id);
     assert.equal(body.token_type, 'Bearer');
     assert.equal(body.organisation.siret, SIRET.commune);
     assert.ok(body.organisation.name);
-    assert.ok(body.exp > Date.now() / 1000 + 86_400 * 500);
+    // Valid for the definition's validityMonths (definitions/api-entreprise.json) from the approval; an hour
+    // either way for a database whose time zone changes offset in between.
+    const hour = 3_600;
+    assert.ok(body.exp >= afterValidity('api-entreprise', approvedFrom).getTime() / 1000 - hour, body.exp);
+    assert.ok(body.exp <= afterValidity('api-entreprise', approvedBy).getTime() / 1000 + hour, body.exp);
     assert.ok(Math.abs(body.iat - Date.now() / 1000) < 60);
   });
 
@@ -95,11 +130,23 @@ describe('introspection (RFC 7662)', () => {
       assert.equal(answer.status, 200, candidate);
       assert.deepEqual(answer.json, { active: false }, candidate);
     }
-    await platform.services.db.query(
-      `UPDATE tokens SET expires_at = now() - interval '1 second' WHERE id = $1`,
-      [tokenId],
+    assert.equal((await introspect(platform, entreprise.basic, { token })).json.active, true, tokenId);
+
+    // Expired: the token issued seconds-valid on the short-lived platform as the tests started.
+    const { expiring } = shortLived;
+    assert.equal(shortLived.activeWhenIssued, true, 'it worked when it was issued');
+    await eventually(
+      async () => {
+        const view = await shortLived.holder.get(`/api/v1/habilitations/${expiring.habilitation.id}`);
+        return view.json.tokens[0].status === 'expired' ? true : undefined;
+      },
+      30_000,
+      'the token’s expiry',
     );
-    assert.deepEqual((await introspect(platform, entreprise.basic, { token })).json, { active: false });
+    assert.deepEqual(
+      (await introspect(shortLived.platform, shortLived.entreprise.basic, { token: expiring.token })).json,
+      { active: false },
+    );
 
     const second = await newToken();
     assert.equal((await holder.send('POST', `/api/v1/tokens/${second.tokenId}/revoke`)).status, 204);
@@ -136,6 +183,20 @@ describe('introspection (RFC 7662)', () => {
   it('tells a provider nothing about another definition’s tokens', async () => {
     const { token } = await newToken();
     assert.deepEqual((await introspect(platform, particulier.basic, { token })).json, { active: false });
+    // And the other way round: an API Particulier request's token.
+    const { tokenId } = await approvedToken(platform, holder, {
+      definition: 'api-particulier',
+      scopes: ['quotient_familial'],
+    });
+    const revealed = await holder.send('POST', `/api/v1/tokens/${tokenId}/reveal`);
+    assert.equal(revealed.status, 200, revealed.text);
+    const theirs = revealed.json.token as string;
+    const answer = (await introspect(platform, particulier.basic, { token: theirs })).json;
+    assert.equal(answer.active, true);
+    assert.equal(answer.scope, 'quotient_familial');
+    assert.deepEqual((await introspect(platform, entreprise.basic, { token: theirs })).json, {
+      active: false,
+    });
   });
 
   it('requires the token parameter (400) and never answers 500 to odd input', async () => {
@@ -175,17 +236,19 @@ describe('introspection (RFC 7662)', () => {
     assert.ok(listed?.lastUsedAt);
   });
 
-  it('treats the tokens of a revoked habilitation as inactive (the seam the request workflow uses)', async () => {
+  it('treats the tokens of a revoked request as inactive (the request workflow revokes them)', async () => {
     const { habilitation, tokenId, token } = await newToken();
     assert.equal((await introspect(platform, entreprise.basic, { token })).json.active, true);
-    const revoked = await withTransaction(platform.services.db, async (tx) => {
-      await revokeHabilitationOfRequest(tx, habilitation.requestId);
-      return revokeCredentialsOfHabilitation(tx, habilitation.id);
-    });
-    assert.deepEqual(revoked, [tokenId]);
+    await revokeRequest(platform, habilitation.requestId, 'Usage non conforme.');
     assert.deepEqual((await introspect(platform, entreprise.basic, { token })).json, { active: false });
     const view = await holder.get(`/api/v1/habilitations/${habilitation.id}`);
+    assert.equal(view.json.status, 'revoked');
     assert.equal(view.json.tokens[0].status, 'revoked');
+    // Marked revoked in the revoking transaction too (for the dashboard, and so that no reminder is sent).
+    const { rows } = await platform.services.db.query('SELECT revoked_at FROM tokens WHERE id = $1', [
+      tokenId,
+    ]);
+    assert.ok(rows[0].revoked_at, 'the token itself is marked revoked');
   });
 
   it('answers each of many simultaneous calls about its own token (lookups arriving together share a query)', async () => {

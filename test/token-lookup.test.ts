@@ -4,12 +4,7 @@ import pg from 'pg';
 import { hashSecret } from '../security/token-secrets';
 import { findTokensBySecretHashes } from '../store/tokens';
 import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import {
-  grantHabilitation,
-  introspect,
-  issueCredentialsFor,
-  providerCredentials,
-} from './helpers/habilitations';
+import { approvedToken, introspect, providerCredentials } from './helpers/habilitations';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 
 let platform: TestPlatform;
@@ -21,12 +16,10 @@ before(async () => {
   const holder = (
     await signUpAndActivate(platform, { siret: SIRET.commune, email: newEmail('saint-exemple.fr') })
   ).client;
-  const habilitation = await grantHabilitation(platform, {
-    siret: SIRET.commune,
+  ({ tokenId } = await approvedToken(platform, holder, {
     definition: 'api-entreprise',
     scopes: ['unites_legales_etablissements'],
-  });
-  [tokenId] = (await issueCredentialsFor(platform, habilitation.id)) as [string];
+  }));
   token = (await holder.send('POST', `/api/v1/tokens/${tokenId}/reveal`)).json.token;
 });
 after(async () => {

@@ -3,10 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import { tokenWorkflowId } from '../workflows/token-lifecycle';
 import { emailsTo, newEmail, signUpAndActivate, SIRET, type MailboxEmail } from './helpers/accounts';
 import {
-  grantHabilitation,
+  approve,
+  approvedTechnicalAccountRequest,
   introspect,
-  issueCredentialsFor,
+  issuedTokenOf,
   providerCredentials,
+  submitRequest,
 } from './helpers/habilitations';
 import type { HttpClient } from './helpers/http-client';
 import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
@@ -38,26 +40,20 @@ describe('a token’s life, on durable timers', () => {
   it('reminds before expiry, destroys the unrevealed copy, expires, and says so; never reminds about a revoked token', async () => {
     const provider = await providerCredentials(platform, 'api-entreprise');
     const scopes = ['unites_legales_etablissements'];
-    const kept = await grantHabilitation(platform, {
-      siret: SIRET.commune,
-      definition: 'api-entreprise',
-      scopes,
-    });
-    const unrevealed = await grantHabilitation(platform, {
-      siret: SIRET.commune,
-      definition: 'api-entreprise',
-      scopes,
-    });
-    const revoked = await grantHabilitation(platform, {
-      siret: SIRET.commune,
-      definition: 'api-entreprise',
-      scopes,
-    });
-    const [keptId] = await issueCredentialsFor(platform, kept.id);
-    const [unrevealedId] = await issueCredentialsFor(platform, unrevealed.id);
-    const [revokedId] = await issueCredentialsFor(platform, revoked.id);
-    const token = (await manager.client.send('POST', `/api/v1/tokens/${keptId}/reveal`)).json.token as string;
+    // Three requests of the commune, submitted through the API. Each approval issues its token at once, and the
+    // token lives seconds: what the test does with a token follows its approval straight away.
+    const [revokedRequest, keptRequest, unrevealedRequest] = await Promise.all(
+      [1, 2, 3].map(() => submitRequest(manager.client, { definition: 'api-entreprise', scopes })),
+    );
+    const revoked = { id: await approve(platform, revokedRequest!) };
+    const revokedId = await issuedTokenOf(manager.client, revoked.id);
     assert.equal((await manager.client.send('POST', `/api/v1/tokens/${revokedId}/revoke`)).status, 204);
+    const kept = { id: await approve(platform, keptRequest!) };
+    const keptId = await issuedTokenOf(manager.client, kept.id);
+    const token = (await manager.client.send('POST', `/api/v1/tokens/${keptId}/reveal`)).json.token as string;
+    assert.ok(token, 'revealed before its sealed copy is destroyed');
+    const unrevealed = { id: await approve(platform, unrevealedRequest!) };
+    const unrevealedId = await issuedTokenOf(manager.client, unrevealed.id);
     const prefixOf = async (habilitationId: string) =>
       (await manager.client.get(`/api/v1/habilitations/${habilitationId}`)).json.tokens[0].prefix as string;
     const keptPrefix = await prefixOf(kept.id);
@@ -86,7 +82,7 @@ describe('a token’s life, on durable timers', () => {
     assert.equal((await introspect(platform, provider.basic, { token })).json.active, false);
     const view = await manager.client.get(`/api/v1/habilitations/${kept.id}`);
     assert.equal(view.json.tokens[0].status, 'expired');
-    const handle = platform.services.temporal.client.workflow.getHandle(tokenWorkflowId(keptId!));
+    const handle = platform.services.temporal.client.workflow.getHandle(tokenWorkflowId(keptId));
     assert.equal(await handle.result(), 'ended');
 
     const all = (await platform.client().get('/dev/mails.json')).json as MailboxEmail[];
@@ -98,11 +94,7 @@ describe('a token’s life, on durable timers', () => {
   });
 
   it('reminds the main manager before a technical account’s password expires', async () => {
-    await grantHabilitation(platform, {
-      siret: SIRET.commune,
-      definition: 'chorus-pro',
-      scopes: ['factures_depot'],
-    });
+    await approvedTechnicalAccountRequest(platform, manager.client, { scopes: ['factures_depot'] });
     const created = await manager.client.send(
       'POST',
       `/api/v1/organisations/${SIRET.commune}/technical-accounts`,

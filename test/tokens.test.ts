@@ -1,45 +1,88 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { checkTokenShape } from '../domain/token-format';
+import { requestWorkflowId } from '../workflows/access-request';
 import { tokenWorkflowId } from '../workflows/token-lifecycle';
-import { credentialIssuanceWorkflowId } from '../workflows/credential-issuance';
 import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
 import {
-  grantHabilitation,
+  afterValidity,
+  approvedTechnicalAccountRequest,
+  approvedToken,
   introspect,
-  issueCredentialsFor,
+  issuedTokenOf,
   providerCredentials,
+  reopenAndApprove,
+  retryIssuance,
 } from './helpers/habilitations';
+import { historyText } from './helpers/history';
 import type { HttpClient } from './helpers/http-client';
 import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
 
-let platform: TestPlatform;
-let manager: { client: HttpClient; email: string };
-let provider: Awaited<ReturnType<typeof providerCredentials>>;
+type Provider = Awaited<ReturnType<typeof providerCredentials>>;
 
-before(async () => {
-  platform = await startTestPlatform({ env: { ROTATION_GRACE_HOUR: '1s' } });
-  manager = await signUpAndActivate(platform, {
+/** A platform, the commune's main manager on it (who makes the requests and holds the tokens), a provider. */
+interface Setting {
+  platform: TestPlatform;
+  manager: Awaited<ReturnType<typeof signUpAndActivate>>;
+  provider: Provider;
+}
+
+async function setting(env: Record<string, string>): Promise<Setting> {
+  const platform = await startTestPlatform({ env });
+  const manager = await signUpAndActivate(platform, {
     siret: SIRET.commune,
     email: newEmail('saint-exemple.fr', 'maire'),
   });
-  provider = await providerCredentials(platform, 'api-entreprise');
+  return { platform, manager, provider: await providerCredentials(platform, 'api-entreprise') };
+}
+
+let platform: TestPlatform;
+let manager: Setting['manager'];
+let provider: Provider;
+/** Renewal needs a token inside its renewal window: here the window is wider than a fresh token's validity. */
+let wideRenewalWindow: Setting;
+/**
+ * Tokens that expire a few seconds after their issuance (TOKEN_VALIDITY_OVERRIDE), and one issued there as the
+ * tests start, so that it has expired by the time its test looks at it.
+ */
+let shortLived: Setting;
+let expiring: { habilitationId: string; tokenId: string; token: string; activeWhenIssued: boolean };
+
+/** The main platform's grace for the token of a superseded habilitation (SUPERSEDED_TOKEN_GRACE). */
+const SUPERSEDED_GRACE = '5s';
+
+before(async () => {
+  // Three platforms, for three sets of durations; started together.
+  let main: Setting;
+  [main, wideRenewalWindow, shortLived] = await Promise.all([
+    setting({ ROTATION_GRACE_HOUR: '1s', SUPERSEDED_TOKEN_GRACE: SUPERSEDED_GRACE }),
+    setting({ TOKEN_RENEWAL_WINDOW: '600d' }),
+    setting({ TOKEN_VALIDITY_OVERRIDE: '5s' }),
+  ]);
+  ({ platform, manager, provider } = main);
+  const { habilitation, tokenId } = await issuedToken(shortLived);
+  const token = await reveal(shortLived.manager.client, tokenId);
+  expiring = {
+    habilitationId: habilitation.id,
+    tokenId,
+    token,
+    activeWhenIssued: await isActive(token, shortLived),
+  };
 });
 after(async () => {
-  await platform.stop();
+  await Promise.all([platform, wideRenewalWindow?.platform, shortLived?.platform].map((p) => p?.stop()));
 });
 
 const SCOPES = ['unites_legales_etablissements', 'associations'];
+const sorted = (scopes: string[]) => [...scopes].sort();
 
-async function issuedToken() {
-  const habilitation = await grantHabilitation(platform, {
-    siret: SIRET.commune,
+/** An API Entreprise request of the commune, approved through the API, and the token it was issued. */
+async function issuedToken(on: Setting = { platform, manager, provider }) {
+  const { requestId, habilitationId, tokenId } = await approvedToken(on.platform, on.manager.client, {
     definition: 'api-entreprise',
     scopes: SCOPES,
   });
-  const [tokenId] = await issueCredentialsFor(platform, habilitation.id);
-  assert.ok(tokenId);
-  return { habilitation, tokenId };
+  return { habilitation: { id: habilitationId, requestId }, tokenId };
 }
 
 async function reveal(client: HttpClient, tokenId: string): Promise<string> {
@@ -48,8 +91,11 @@ async function reveal(client: HttpClient, tokenId: string): Promise<string> {
   return answer.json.token as string;
 }
 
-async function isActive(token: string): Promise<boolean> {
-  const answer = await introspect(platform, provider.basic, { token });
+async function isActive(
+  token: string,
+  on: { platform: TestPlatform; provider: Provider } = { platform, provider },
+) {
+  const answer = await introspect(on.platform, on.provider.basic, { token });
   assert.equal(answer.status, 200, answer.text);
   return answer.json.active as boolean;
 }
@@ -57,7 +103,8 @@ async function isActive(token: string): Promise<boolean> {
 describe('token issuance', () => {
   it('issues one token per habilitation, however often issuance runs, and tells the holders without the secret', async () => {
     const { habilitation, tokenId } = await issuedToken();
-    assert.deepEqual(await issueCredentialsFor(platform, habilitation.id, '-again'), [tokenId]);
+    // The approval issued it; the step retried finds it and issues nothing more.
+    assert.deepEqual(await retryIssuance(platform, habilitation.id), [tokenId]);
     const { rows } = await platform.services.db.query('SELECT id FROM tokens WHERE habilitation_id = $1', [
       habilitation.id,
     ]);
@@ -72,9 +119,11 @@ describe('token issuance', () => {
     const token = await reveal(manager.client, tokenId);
     assert.equal(checkTokenShape(token), 'valid');
     // The secret is nowhere but in the answer that showed it: not in Temporal, the logs or the outbox.
-    for (const workflowId of [tokenWorkflowId(tokenId), credentialIssuanceWorkflowId(habilitation.id)]) {
+    for (const workflowId of [requestWorkflowId(habilitation.requestId), tokenWorkflowId(tokenId)]) {
       const history = await platform.services.temporal.client.workflow.getHandle(workflowId).fetchHistory();
-      assert.ok(!JSON.stringify(history).includes(token), `not in the history of ${workflowId}`);
+      // historyText decodes the payloads: a search of the raw history would see bytes and find nothing.
+      assert.ok(!historyText(history).includes(token), `not in the history of ${workflowId}`);
+      assert.ok(!historyText(history).includes(token.slice(7)), `not even without its prefix: ${workflowId}`);
     }
     assert.ok(!platform.logs.text.includes(token), 'not in the logs');
     assert.ok(!platform.logs.text.includes(token.slice(7)), 'not even without its prefix');
@@ -88,12 +137,19 @@ describe('token issuance', () => {
   });
 
   it('issues nothing for a definition whose credentials are technical accounts', async () => {
-    const habilitation = await grantHabilitation(platform, {
-      siret: SIRET.commune,
-      definition: 'chorus-pro',
+    const { habilitationId } = await approvedTechnicalAccountRequest(platform, manager.client, {
       scopes: ['factures_depot'],
     });
-    assert.deepEqual(await issueCredentialsFor(platform, habilitation.id), []);
+    const view = await manager.client.get(`/api/v1/habilitations/${habilitationId}`);
+    assert.equal(view.status, 200, view.text);
+    assert.equal(view.json.status, 'active');
+    assert.deepEqual(view.json.tokens, []);
+    // The step retried issues nothing either.
+    assert.deepEqual(await retryIssuance(platform, habilitationId), []);
+    const { rows } = await platform.services.db.query('SELECT id FROM tokens WHERE habilitation_id = $1', [
+      habilitationId,
+    ]);
+    assert.equal(rows.length, 0);
   });
 });
 
@@ -109,7 +165,7 @@ describe('the holder’s dashboard', () => {
     const one = await manager.client.get(`/api/v1/habilitations/${habilitation.id}`);
     assert.equal(one.status, 200);
     assert.equal(one.json.canAct, true);
-    assert.deepEqual(one.json.scopes, SCOPES);
+    assert.deepEqual(sorted(one.json.scopes), sorted(SCOPES));
     const [token] = one.json.tokens;
     assert.equal(token.id, tokenId);
     assert.equal(token.status, 'active');
@@ -154,10 +210,13 @@ describe('the holder’s dashboard', () => {
       siret: SIRET.commune,
       email: newEmail('saint-exemple.fr', 'lecteur'),
     });
-    await platform.services.db.query(
-      `UPDATE memberships SET roles = '{lecteur}' WHERE user_id = (SELECT id FROM users WHERE email = $1)`,
-      [reader.email],
+    // The main manager makes them a reader, as the members page does.
+    const demoted = await manager.client.send(
+      'PATCH',
+      `/api/v1/organisations/${SIRET.commune}/members/${reader.activation.user.id}`,
+      { roles: ['lecteur'] },
     );
+    assert.equal(demoted.status, 200, demoted.text);
     const seen = await reader.client.get(`/api/v1/habilitations/${habilitation.id}`);
     assert.equal(seen.status, 200);
     assert.equal(seen.json.canAct, false);
@@ -266,32 +325,50 @@ describe('renewal', () => {
     assert.equal(early.json.error, 'renewal_not_open');
   });
 
-  it('extends a token close to expiry by the definition’s validity (18 months)', async () => {
-    const { habilitation, tokenId } = await issuedToken();
-    const soon = new Date(Date.now() + 10 * 86_400_000);
-    await platform.services.db.query('UPDATE tokens SET expires_at = $2 WHERE id = $1', [tokenId, soon]);
-    const listed = await manager.client.get(`/api/v1/habilitations/${habilitation.id}`);
+  it('extends a token within its renewal window by the definition’s validity (18 months)', async () => {
+    // TOKEN_RENEWAL_WINDOW is wider than the validity there: a token is renewable from its issuance.
+    const { manager: holder } = wideRenewalWindow;
+    const { habilitation, tokenId } = await issuedToken(wideRenewalWindow);
+    const listed = await holder.client.get(`/api/v1/habilitations/${habilitation.id}`);
     assert.equal(listed.json.tokens[0].status, 'expiring');
     assert.equal(listed.json.tokens[0].renewable, true);
-    const renewed = await manager.client.send('POST', `/api/v1/tokens/${tokenId}/renew`, {
+    const issuedUntil = new Date(listed.json.tokens[0].expiresAt);
+    // Issued for the definition's validity, counted from the approval.
+    const approvedAt = new Date(listed.json.createdAt);
+    assert.ok(
+      Math.abs(issuedUntil.getTime() - afterValidity('api-entreprise', approvedAt).getTime()) < 2 * 3_600_000,
+      `${issuedUntil.toISOString()}: the definition’s validity after ${approvedAt.toISOString()}`,
+    );
+    const renewed = await holder.client.send('POST', `/api/v1/tokens/${tokenId}/renew`, {
       confirmSamePurpose: true,
       confirmSameContacts: true,
     });
     assert.equal(renewed.status, 200, renewed.text);
-    const expected = new Date(soon);
-    expected.setUTCMonth(expected.getUTCMonth() + 18);
+    const expected = afterValidity('api-entreprise', issuedUntil);
     assert.ok(Math.abs(new Date(renewed.json.expiresAt).getTime() - expected.getTime()) < 3 * 86_400_000);
+    // Now twice the validity away, out of the window again.
+    const again = await holder.client.send('POST', `/api/v1/tokens/${tokenId}/renew`, {
+      confirmSamePurpose: true,
+      confirmSameContacts: true,
+    });
+    assert.equal(again.status, 409);
+    assert.equal(again.json.error, 'renewal_not_open');
   });
 
   it('expired tokens are refused by introspection and cannot be renewed', async () => {
-    const { tokenId } = await issuedToken();
-    const token = await reveal(manager.client, tokenId);
-    await platform.services.db.query(
-      `UPDATE tokens SET expires_at = now() - interval '1 second' WHERE id = $1`,
-      [tokenId],
+    // Issued as the tests started, valid a few seconds (TOKEN_VALIDITY_OVERRIDE): it expires by itself.
+    const { client } = shortLived.manager;
+    assert.equal(expiring.activeWhenIssued, true, 'it worked until it expired');
+    await eventually(
+      async () => {
+        const view = await client.get(`/api/v1/habilitations/${expiring.habilitationId}`);
+        return view.json.tokens[0].status === 'expired' ? true : undefined;
+      },
+      30_000,
+      'the token’s expiry',
     );
-    assert.equal(await isActive(token), false);
-    const renew = await manager.client.send('POST', `/api/v1/tokens/${tokenId}/renew`, {
+    assert.equal(await isActive(expiring.token, shortLived), false);
+    const renew = await client.send('POST', `/api/v1/tokens/${expiring.tokenId}/renew`, {
       confirmSamePurpose: true,
       confirmSameContacts: true,
     });
@@ -303,29 +380,38 @@ describe('a reopened request approved again', () => {
   it('keeps the previous token working for the superseded grace, then stops it', async () => {
     const { habilitation, tokenId } = await issuedToken();
     const old = await reveal(manager.client, tokenId);
-    const next = await grantHabilitation(platform, {
-      siret: SIRET.commune,
-      definition: 'api-entreprise',
-      scopes: SCOPES,
-      requestId: habilitation.requestId,
-    });
-    assert.equal(await isActive(old), true, 'superseded, within the default 24 h grace');
-    const [fresh] = await issueCredentialsFor(platform, next.id);
-    const { rows } = await platform.services.db.query('SELECT retires_at FROM tokens WHERE id = $1', [
-      tokenId,
-    ]);
-    const endsIn = (rows[0].retires_at as Date).getTime() - Date.now();
-    assert.ok(endsIn > 23 * 3_600_000 && endsIn <= 24 * 3_600_000, 'the end of the grace is recorded');
-    assert.equal(await isActive(await reveal(manager.client, fresh!)), true);
-    // Grace over (as if a day had passed): the old token stops.
-    await platform.services.db.query(
-      `UPDATE habilitations SET ended_at = now() - interval '25 hours' WHERE id = $1`,
-      [habilitation.id],
-    );
-    await platform.services.db.query(
-      `UPDATE tokens SET retires_at = now() - interval '1 hour' WHERE id = $1`,
+    // The holder reopens the request, saves it, submits it; the instructor approves it again.
+    const next = await reopenAndApprove(platform, manager.client, habilitation.requestId);
+    assert.notEqual(next, habilitation.id);
+    assert.equal(await isActive(old), true, 'superseded, within its grace');
+    const fresh = await issuedTokenOf(manager.client, next);
+    const previous = await manager.client.get(`/api/v1/habilitations/${habilitation.id}`);
+    assert.equal(previous.json.status, 'superseded');
+    // The new habilitation's issuance recorded the end of the grace, counted from the supersession.
+    const { rows } = await platform.services.db.query<{ retires_at: Date; ended_at: Date }>(
+      `SELECT t.retires_at, h.ended_at FROM tokens t JOIN habilitations h ON h.id = t.habilitation_id
+        WHERE t.id = $1`,
       [tokenId],
     );
-    assert.equal(await isActive(old), false);
+    const graceMs = platform.config.credentials.supersededTokenGraceMs;
+    assert.equal(
+      rows[0]!.retires_at.getTime() - rows[0]!.ended_at.getTime(),
+      graceMs,
+      'the end of the grace is recorded',
+    );
+    assert.equal(new Date(previous.json.tokens[0].endsAt).getTime(), rows[0]!.retires_at.getTime());
+    const freshSecret = await reveal(manager.client, fresh);
+    assert.equal(await isActive(freshSecret), true);
+    // The grace over, the old token stops by itself; the new one carries on.
+    const stoppedBy = await eventually(
+      async () => {
+        const askedAt = Date.now();
+        return (await isActive(old)) ? undefined : askedAt;
+      },
+      graceMs + 30_000,
+      'the end of the superseded grace',
+    );
+    assert.ok(stoppedBy >= rows[0]!.retires_at.getTime(), 'not before the end of its grace');
+    assert.equal(await isActive(freshSecret), true);
   });
 });

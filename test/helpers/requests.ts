@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { hashPassword } from '../../app/passwords';
 import type { StaffGrant } from '../../domain/roles';
 import { ensureStaffAccount } from '../../store/users';
@@ -6,9 +8,17 @@ import { newEmail, signUpAndActivate, SIRET } from './accounts';
 import type { HttpClient } from './http-client';
 import { DEMO_PASSWORD, type TestPlatform } from './platform';
 
-/** A complete API Entreprise form, as an applicant who filled every step would have saved it. */
-export function completeApiEntrepriseForm() {
-  const contact = (givenName: string, jobTitle: string) => ({
+/** The contacts a form asks for, by role: who fills each one at the fictional commune. */
+const CONTACTS: Record<string, { givenName: string; jobTitle: string }> = {
+  dataController: { givenName: 'Hélène', jobTitle: 'Directrice générale des services' },
+  dpo: { givenName: 'Marc', jobTitle: 'Délégué à la protection des données' },
+  business: { givenName: 'Inès', jobTitle: 'Responsable vie associative' },
+  technical: { givenName: 'Paul', jobTitle: 'Responsable informatique' },
+};
+
+function contact(role: string) {
+  const { givenName, jobTitle } = CONTACTS[role]!;
+  return {
     givenName,
     familyName: 'Lefèvre',
     email: `${givenName
@@ -17,7 +27,11 @@ export function completeApiEntrepriseForm() {
       .toLowerCase()}.lefevre@saint-exemple.fr`,
     phone: '01 23 45 67 89',
     jobTitle,
-  });
+  };
+}
+
+/** A complete API Entreprise form, as an applicant who filled every step would have saved it. */
+export function completeApiEntrepriseForm() {
   return {
     project: {
       title: 'Pré-remplissage des demandes de subvention',
@@ -35,13 +49,73 @@ export function completeApiEntrepriseForm() {
       retentionMonths: 24,
     },
     contacts: {
-      dataController: contact('Hélène', 'Directrice générale des services'),
-      dpo: contact('Marc', 'Délégué à la protection des données'),
-      business: contact('Inès', 'Responsable vie associative'),
-      technical: contact('Paul', 'Responsable informatique'),
+      dataController: contact('dataController'),
+      dpo: contact('dpo'),
+      business: contact('business'),
+      technical: contact('technical'),
     },
     terms: { cguAccepted: true, dpoInformed: true },
   };
+}
+
+/** What a definition file in definitions/ declares, as far as the tests read it. */
+export interface DefinitionFile {
+  slug: string;
+  name: string;
+  description: string;
+  credentialTypes: ('token' | 'technical_account')[];
+  validityMonths: number;
+  blocks: string[];
+  contacts?: string[];
+  useCases?: { id: string; label: string; description: string; scopes: string[] }[];
+  scopeGroups?: { label: string; scopes: { id: string }[] }[];
+}
+
+const DEFINITIONS_DIR = path.resolve(import.meta.dirname, '../../definitions');
+
+/** A definition as its file says, read by the test itself (not through the platform's loader). */
+export function definitionFile(slug: string): DefinitionFile {
+  return JSON.parse(readFileSync(path.join(DEFINITIONS_DIR, `${slug}.json`), 'utf8')) as DefinitionFile;
+}
+
+/**
+ * A complete form for any definition, built from its file: the blocks it has, the contacts it asks for, a use
+ * case when it offers some (the first one that covers `scopes`), and the scopes asked for (`scopes`, else the
+ * use case's, else every scope of the definition).
+ */
+export function completeForm(slug: string, options: { scopes?: string[] } = {}): Record<string, unknown> {
+  const definition = definitionFile(slug);
+  const has = (block: string) => definition.blocks.includes(block);
+  const known = (definition.scopeGroups ?? []).flatMap((group) => group.scopes.map((scope) => scope.id));
+  const useCases = definition.useCases ?? [];
+  const wanted = options.scopes;
+  const useCase =
+    (wanted && useCases.find((candidate) => wanted.every((scope) => candidate.scopes.includes(scope)))) ??
+    useCases[0];
+  const scopes = wanted ?? useCase?.scopes ?? known;
+  if (wanted && !has('scopes')) throw new Error(`${slug} has no scopes block`);
+  const unknown = scopes.filter((scope) => !known.includes(scope));
+  if (unknown.length > 0) throw new Error(`${slug} declares no scope ${unknown.join(', ')}`);
+  const contacts = definition.contacts ?? [];
+  const form: Record<string, unknown> = {
+    project: {
+      title: `Raccordement à ${definition.name}`,
+      description: useCase?.description ?? definition.description,
+      ...(useCase ? { useCase: useCase.id } : {}),
+      serviceUrl: 'https://www.saint-exemple.fr/demarches',
+    },
+    terms: { cguAccepted: true, ...(contacts.includes('dpo') ? { dpoInformed: true } : {}) },
+  };
+  if (has('scopes')) form.scopes = scopes;
+  if (has('legalBasis'))
+    form.legalBasis = {
+      nature: 'Délibération du conseil municipal n° 2026-42',
+      url: 'https://www.saint-exemple.fr/deliberations/2026-42',
+    };
+  if (has('personalData'))
+    form.personalData = { recipients: 'Agents des services de la commune', retentionMonths: 24 };
+  if (has('contacts')) form.contacts = Object.fromEntries(contacts.map((role) => [role, contact(role)]));
+  return form;
 }
 
 /** A staff account with the given roles, signed in. */
