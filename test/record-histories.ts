@@ -13,7 +13,8 @@ import { WORKFLOWS_PATH } from '../runtime/worker';
  * history in test/histories/, where test/workflow-replay.test.ts replays them against the current code.
  * Record again only for a new path; an old history must keep replaying after any change.
  */
-const OUTPUT = path.join(import.meta.dirname, 'histories');
+// SESAME_HISTORIES_DIR: record elsewhere, to try the recording without touching the kept histories.
+const OUTPUT = process.env.SESAME_HISTORIES_DIR || path.join(import.meta.dirname, 'histories');
 const work = path.join(os.tmpdir(), `sesame-histories-${process.pid}`);
 mkdirSync(work, { recursive: true });
 
@@ -152,64 +153,62 @@ async function recordRequest(
   }
 }
 
-const { grantHabilitation, issueCredentialsFor } = await import('./helpers/habilitations');
-const { retireToken } = await import('../store/tokens');
-const { insertTechnicalAccount } = await import('../store/technical-accounts');
-const { hashPassword } = await import('../app/passwords');
+const habilitations = await import('./helpers/habilitations');
+const { signUpAndActivate } = await import('./helpers/accounts');
 
-/** Credentials: an issuance, a token to its expiry, a token replaced (rotation), a technical account reminded. */
+/**
+ * Credentials, reached as people reach them (the JSON API and the request's workflow): a token to its expiry, a token replaced (rotation), a technical account reminded.
+ */
 async function recordCredentials() {
   const platform = await startTestPlatform({
-    http: false,
     env: {
       TOKEN_VALIDITY_OVERRIDE: '6s',
       TOKEN_REMINDER_OFFSETS: '4s,2s',
       SEALED_TOKEN_TTL: '3s',
+      ROTATION_GRACE_HOUR: '1s',
       TECH_ACCOUNT_PASSWORD_TTL: '4s',
       TECH_ACCOUNT_REMINDERS: '2s',
     },
   });
   const { client } = platform.services.temporal;
   try {
-    const { rows } = await platform.services.db.query<{ id: string }>(
-      `INSERT INTO organisations (siret, siren, name, legal_category, address, active, directory_checked_at)
-       VALUES ('21457956700014', '214579567', 'COMMUNE DE SAINT-EXEMPLE-SUR-LOIRE', '7210', '-', true, now())
-       RETURNING id`,
-    );
-    const grant = () =>
-      grantHabilitation(platform, {
-        siret: '21457956700014',
+    const siret = '21457956700014';
+    const { client: manager } = await signUpAndActivate(platform, {
+      siret,
+      email: 'historique.credentials@saint-exemple.fr',
+    });
+    const approved = () =>
+      habilitations.approvedToken(platform, manager, {
         definition: 'api-entreprise',
         scopes: ['unites_legales_etablissements'],
       });
-    const expiring = await grant();
-    const [expiringToken] = await issueCredentialsFor(platform, expiring.id);
+    const expiring = await approved();
+    await client.workflow.getHandle(`token-${expiring.tokenId}`).result();
     writeFileSync(
-      path.join(OUTPUT, 'credential-issuance.issued.json'),
-      historyJson(`credentials-${expiring.id}`),
+      path.join(OUTPUT, 'token-lifecycle.expired.json'),
+      historyJson(`token-${expiring.tokenId}`),
     );
-    await client.workflow.getHandle(`token-${expiringToken}`).result();
-    writeFileSync(path.join(OUTPUT, 'token-lifecycle.expired.json'), historyJson(`token-${expiringToken}`));
 
-    const replaced = await grant();
-    const [replacedToken] = await issueCredentialsFor(platform, replaced.id);
-    await retireToken(platform.services.db, replacedToken!, new Date(Date.now() + 1_000));
-    await platform.services.credentials.lifecycles.notifyToken(replacedToken!);
-    await client.workflow.getHandle(`token-${replacedToken}`).result();
-    writeFileSync(path.join(OUTPUT, 'token-lifecycle.replaced.json'), historyJson(`token-${replacedToken}`));
-
-    const account = await insertTechnicalAccount(platform.services.db, {
-      organisationId: rows[0]!.id,
-      loginFor: (number) => `TECH_21457956700014_${number}`,
-      passwordHash: await hashPassword('historique'),
-      passwordExpiresAt: new Date(Date.now() + 4_000),
-      createdBy: null as unknown as string,
+    const replaced = await approved();
+    // Rotated with one "hour" of grace (a second here): the old token's lifecycle ends with its grace.
+    const rotated = await manager.send('POST', `/api/v1/tokens/${replaced.tokenId}/rotate`, {
+      graceHours: 1,
     });
-    await platform.services.credentials.lifecycles.startTechnicalAccount(account.id);
-    await client.workflow.getHandle(`technical-account-${account.id}`).result();
+    if (rotated.status !== 201) throw new Error(`rotate: ${rotated.status} ${rotated.text}`);
+    await client.workflow.getHandle(`token-${replaced.tokenId}`).result();
+    writeFileSync(
+      path.join(OUTPUT, 'token-lifecycle.replaced.json'),
+      historyJson(`token-${replaced.tokenId}`),
+    );
+
+    await habilitations.approvedTechnicalAccountRequest(platform, manager, { scopes: ['factures_depot'] });
+    const created = await manager.send('POST', `/api/v1/organisations/${siret}/technical-accounts`);
+    if (created.status !== 201) throw new Error(`technical account: ${created.status} ${created.text}`);
+    const accountId = created.json.id as string;
+    await client.workflow.getHandle(`technical-account-${accountId}`).result();
     writeFileSync(
       path.join(OUTPUT, 'technical-account-lifecycle.reminded.json'),
-      historyJson(`technical-account-${account.id}`),
+      historyJson(`technical-account-${accountId}`),
     );
     console.log('recorded credentials');
   } finally {

@@ -24,7 +24,6 @@ describe('recorded workflow histories replay against the current code', () => {
       'housekeeping',
       'sign-up',
       'access-request',
-      'credential-issuance',
       'token-lifecycle',
       'technical-account-lifecycle',
     ]) {

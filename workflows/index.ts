@@ -4,4 +4,3 @@ export { signUp } from './sign-up';
 export { accessRequest } from './access-request';
 export { tokenLifecycle } from './token-lifecycle';
 export { technicalAccountLifecycle } from './technical-account-lifecycle';
-export { issueHabilitationCredentials } from './credential-issuance';
