@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { hashPassword } from '../app/passwords';
 import { createDirectoryClient } from '../directory/client';
 import { loadOrganisations } from '../directory/organisations';
+import { lockOrganisation } from '../store/organisations';
 
 /**
  * What the benchmark puts straight into the database, where going through the product would only make the
@@ -47,24 +48,9 @@ export async function seedPeople(
   for (const siret of sirets) {
     const facts = await directory.findEstablishment(siret);
     if (!facts) throw new Error(`the directory stand-in does not know ${siret}`);
-    const { rows } = await db.query<{ id: string; name: string }>(
-      `INSERT INTO organisations (siret, siren, name, legal_category, activity, address, active, is_administration,
-                                  directory_checked_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
-       ON CONFLICT (siret) DO UPDATE SET directory_checked_at = excluded.directory_checked_at
-       RETURNING id, name`,
-      [
-        facts.siret,
-        facts.siren,
-        facts.name,
-        facts.legalCategory,
-        facts.activity,
-        facts.address,
-        facts.active,
-        facts.isAdministration,
-      ],
-    );
-    organisations.set(siret, rows[0]!);
+    // Created as an activation creates it (the store's own function), from the directory's answer.
+    const { organisation } = await lockOrganisation(db, facts, new Date());
+    organisations.set(siret, { id: organisation.id, name: organisation.name });
   }
 
   // One hash for everybody: argon2 is deliberately slow.
