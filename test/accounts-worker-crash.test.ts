@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { signUpWorkflowId } from '../workflows/sign-up';
 import { activationTokenFor, newEmail, signUpBody, SIRET } from './helpers/accounts';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
-import { killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
+import { crashTestPlatform, killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
 
-let platform: TestPlatform;
-
-before(async () => {
-  platform = await startTestPlatform({
-    worker: false,
-    env: { ACTIVITY_TIMEOUT: '2s', TEMPORAL_CALL_TIMEOUT: '20s' },
-  });
-});
-after(async () => {
-  await platform.stop();
-});
+const setup = crashTestPlatform();
 
 describe('a worker killed while it attaches a new account to its organisation', () => {
   it('creates the membership exactly once, after a new worker takes over', needsPostgresServer, async () => {
+    const { platform } = setup;
     const body = signUpBody({ siret: SIRET.region, email: newEmail('val-de-fiction.fr') });
     let accountId = '';
     let token = '';

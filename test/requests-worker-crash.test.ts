@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
-import { killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
+import { describe, it } from 'node:test';
+import { crashTestPlatform, killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
 import { applicantWithDraft, fillAndSubmit, signInInstructor } from './helpers/requests';
 
-let platform: TestPlatform;
-
-before(async () => {
-  platform = await startTestPlatform({
-    worker: false,
-    env: { ACTIVITY_TIMEOUT: '2s', TEMPORAL_CALL_TIMEOUT: '30s' },
-  });
-});
-after(async () => {
-  await platform.stop();
-});
+const setup = crashTestPlatform();
 
 describe('a worker killed between an approval and the habilitation it creates', () => {
   it('creates exactly one habilitation after a new worker takes over', needsPostgresServer, async () => {
+    const { platform } = setup;
     let requestId = '';
     let organisationId = '';
     await killWorkerInsideTransaction(platform, {

@@ -1,30 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { tokenWorkflowId } from '../workflows/token-lifecycle';
 import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
 import { instructorOf, issuedTokenOf, submitRequest } from './helpers/habilitations';
 import type { HttpClient } from './helpers/http-client';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
-import { killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
+import { crashTestPlatform, killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
 
-let platform: TestPlatform;
-
-before(async () => {
-  platform = await startTestPlatform({
-    worker: false,
-    // The instructor's approval waits for the whole command, the worker's death and the take-over included.
-    env: { ACTIVITY_TIMEOUT: '2s', TEMPORAL_CALL_TIMEOUT: '60s' },
-  });
-});
-after(async () => {
-  await platform.stop();
-});
+const setup = crashTestPlatform();
 
 describe('a worker killed while it issues a token', () => {
   it(
     'issues exactly one token, emails once, after a new worker takes over',
     needsPostgresServer,
     async () => {
+      const { platform } = setup;
       let holder: HttpClient | undefined;
       let email = '';
       let requestId = '';

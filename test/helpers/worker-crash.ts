@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { eventually, type TestPlatform } from './platform';
+import { after, before } from 'node:test';
+import { eventually, startTestPlatform, type TestPlatform } from './platform';
 import { startScript } from './processes';
 
 type Worker = Awaited<ReturnType<typeof startScript>>;
@@ -87,3 +88,27 @@ export async function killWorkerInsideTransaction<T>(
 export const needsPostgresServer = {
   skip: process.env.DATABASE_URL === undefined && 'needs DATABASE_URL (a PostgreSQL server)',
 };
+
+/**
+ * The platform of a crash test file, started before its tests and stopped after them: no worker of its own
+ * (the test starts and kills worker processes), short activity attempts so a dead worker's task is retried
+ * soon, and a long deadline on Temporal calls so the HTTP caller waits through the take-over.
+ */
+export function crashTestPlatform(): { readonly platform: TestPlatform } {
+  let platform: TestPlatform | undefined;
+  before(async () => {
+    platform = await startTestPlatform({
+      worker: false,
+      env: { ACTIVITY_TIMEOUT: '2s', TEMPORAL_CALL_TIMEOUT: '60s' },
+    });
+  });
+  after(async () => {
+    await platform?.stop();
+  });
+  return {
+    get platform() {
+      if (!platform) throw new Error('the crash test platform starts in before()');
+      return platform;
+    },
+  };
+}
