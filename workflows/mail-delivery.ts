@@ -7,9 +7,9 @@ import {
   proxyActivities,
   proxyLocalActivities,
   sleep,
-  TemporalFailure,
 } from '@temporalio/workflow';
 import type { MailActivities } from '../activities/mail';
+import { firstAttemptLocal } from './first-attempt-local';
 
 export interface DeliverEmailInput {
   /** The outbox row: the email's content and recipient stay in Postgres, never in this workflow's history. */
@@ -47,28 +47,24 @@ export async function deliverEmail(input: DeliverEmailInput): Promise<DeliveryOu
   };
 
   // Since this patch the first attempt is a local activity: an email that goes out at once costs one workflow
-  // task instead of three. A refusal ends there; any other failure goes on to the activity and its retries.
-  if (patched('local-first-attempt')) {
-    const { sendEmail: sendOnce } = proxyLocalActivities<MailActivities>({
-      startToCloseTimeout: input.sendTimeoutMs,
-      retry: { maximumAttempts: 1 },
-    });
-    try {
-      await sendOnce(input.emailId);
-      return 'sent';
-    } catch (error) {
-      // A local activity's failure reaches the workflow unwrapped.
-      if (error instanceof ApplicationFailure && error.nonRetryable) return giveUp();
-      if (!(error instanceof TemporalFailure)) throw error;
-    }
-  }
-
+  // task instead of three.
+  const send = patched('local-first-attempt')
+    ? firstAttemptLocal(
+        proxyLocalActivities<MailActivities>({
+          startToCloseTimeout: input.sendTimeoutMs,
+          retry: { maximumAttempts: 1 },
+        }).sendEmail,
+        sendEmail,
+      )
+    : sendEmail;
   try {
-    await sendEmail(input.emailId);
+    await send(input.emailId);
     return 'sent';
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    return giveUp();
+    // The regular activity's failure (retries spent, or a refusal), or a refusal at the local first attempt.
+    if (error instanceof ActivityFailure || (error instanceof ApplicationFailure && error.nonRetryable))
+      return giveUp();
+    throw error;
   }
 }
 

@@ -1,5 +1,13 @@
-import { continueAsNew, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  defineSignal,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { CredentialActivities } from '../activities/credentials';
+import { firstAttemptLocal } from './first-attempt-local';
 import { followDeadlines } from './credential-deadlines';
 
 export interface TokenLifecycleInput {
@@ -20,11 +28,20 @@ export const tokenChangedSignal = defineSignal('tokenChanged');
  * asks an activity to do what is due and say when to wake next; a signal makes it look again at once.
  */
 export async function tokenLifecycle(input: TokenLifecycleInput): Promise<'ended' | 'abandoned'> {
-  const { advanceTokenLifecycle } = proxyActivities<CredentialActivities>({
+  const options = {
     startToCloseTimeout: input.activityTimeoutMs,
     // Retried for as long as it takes: a database outage must not end a credential's reminders.
     retry: { initialInterval: '1s', maximumInterval: '1 minute' },
-  });
+  };
+  const { advanceTokenLifecycle: durably } = proxyActivities<CredentialActivities>(options);
+  // Since this patch each turn's first attempt runs locally: one workflow task a turn instead of two.
+  const advanceTokenLifecycle = patched('local-first-attempt')
+    ? firstAttemptLocal(
+        proxyLocalActivities<CredentialActivities>({ ...options, retry: { maximumAttempts: 1 } })
+          .advanceTokenLifecycle,
+        durably,
+      )
+    : durably;
   const changes = { seen: false };
   setHandler(tokenChangedSignal, () => {
     changes.seen = true;
