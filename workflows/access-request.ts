@@ -15,7 +15,6 @@ import {
 import type { CredentialActivities } from '../activities/credentials';
 import type { OrganisationCheck, RequestActivities } from '../activities/requests';
 import type { RequestTimers } from '../domain/request-timers';
-import { firstAttemptLocal } from './first-attempt-local';
 import {
   FINAL_STATES,
   isEditable,
@@ -83,21 +82,12 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     startToCloseTimeout: input.activityTimeoutMs,
     retry: { ...retry, nonRetryableErrorTypes: ['UnknownHabilitation'] },
   });
-  // The directory check calls an outside service that may be slow or down for a while: a regular activity,
-  // whose first attempt (since a later patch) runs locally — most checks answer at once.
-  const checkOptions = {
+  // The directory check calls an outside service that may be slow or down for a while: a regular activity. (A
+  // local first attempt was measured slower: the workflow task that answers the submission would wait for it.)
+  const { checkOrganisation } = proxyActivities<RequestActivities>({
     startToCloseTimeout: input.activityTimeoutMs,
     retry: { ...retry, nonRetryableErrorTypes: ['RequestMissing'] },
-  };
-  const { checkOrganisation: checkDurably } = proxyActivities<RequestActivities>(checkOptions);
-  const checkOrganisation =
-    lean && patched('local-first-attempt')
-      ? firstAttemptLocal(
-          proxyLocalActivities<RequestActivities>({ ...checkOptions, retry: { maximumAttempts: 1 } })
-            .checkOrganisation,
-          checkDurably,
-        )
-      : checkDurably;
+  });
   // The request row commits just after this workflow is started: wait for it, soon again at first (the commit
   // is a moment away), but not for ever.
   const { loadRequestPosition } = proxy<RequestActivities>({
