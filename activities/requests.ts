@@ -350,12 +350,15 @@ export function createRequestActivities(deps: RequestActivityDeps) {
      * revision's habilitation.
      */
     async createHabilitation(
-      grant: { requestId: string; revision: number; scopes?: string[]; approvedBy?: string | null },
-      // Histories recorded before the transition returned its scopes pass the revision on its own.
-      legacyRevision?: number,
+      // A task scheduled by a worker of the previous version (during a deployment) passes the request id and
+      // the revision, and no scopes: the approval's are read back from its timeline event.
+      grant: { requestId: string; revision: number; scopes?: string[]; approvedBy?: string | null } | string,
+      previousVersionRevision?: number,
     ): Promise<{ habilitationId: string }> {
       const input =
-        typeof grant === 'string' ? { requestId: grant as string, revision: legacyRevision! } : grant;
+        typeof grant === 'string'
+          ? { requestId: grant, revision: previousVersionRevision!, scopes: undefined }
+          : grant;
       return withTransaction(db, async (tx) => {
         const request = await findRequest(tx, input.requestId, { forUpdate: true });
         if (!request) throw ApplicationFailure.nonRetryable('request missing', 'RequestMissing');
