@@ -1,4 +1,6 @@
-import { condition, sleep } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import type { CredentialActivities } from '../activities/credentials';
+import { firstAttemptLocal } from './first-attempt-local';
 
 const TURNS_BEFORE_CONTINUE_AS_NEW = 100;
 /** About 8 minutes of checks (1 s, 2 s, 4 s… then every 30 s) for a row that never appears. */
@@ -30,4 +32,25 @@ export async function followDeadlines(
     await condition(() => changes.seen, Math.max(1, next - Date.now()));
   }
   return 'continue';
+}
+
+/**
+ * The activity of one turn of a credential's lifecycle (`advanceTokenLifecycle`…), retried for as long as it
+ * takes: a database outage must not end a credential's reminders. Since the `local-first-attempt` patch, each
+ * turn's first attempt runs locally: one workflow task a turn instead of two. Call it before the first await.
+ */
+export function lifecycleTurn(
+  name: 'advanceTokenLifecycle' | 'advanceTechnicalAccountLifecycle',
+  activityTimeoutMs: number,
+): (id: string, reminderOffsetsMs: number[]) => Promise<number | null | 'missing'> {
+  const options = {
+    startToCloseTimeout: activityTimeoutMs,
+    retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+  };
+  const durably = proxyActivities<CredentialActivities>(options)[name];
+  if (!patched('local-first-attempt')) return durably;
+  const locally = proxyLocalActivities<CredentialActivities>({ ...options, retry: { maximumAttempts: 1 } })[
+    name
+  ];
+  return firstAttemptLocal(locally, durably);
 }

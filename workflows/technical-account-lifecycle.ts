@@ -1,14 +1,5 @@
-import {
-  continueAsNew,
-  defineSignal,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-} from '@temporalio/workflow';
-import type { CredentialActivities } from '../activities/credentials';
-import { firstAttemptLocal } from './first-attempt-local';
-import { followDeadlines } from './credential-deadlines';
+import { continueAsNew, defineSignal, setHandler } from '@temporalio/workflow';
+import { followDeadlines, lifecycleTurn } from './credential-deadlines';
 
 export interface TechnicalAccountLifecycleInput {
   accountId: string;
@@ -26,20 +17,10 @@ export const technicalAccountChangedSignal = defineSignal('technicalAccountChang
 export async function technicalAccountLifecycle(
   input: TechnicalAccountLifecycleInput,
 ): Promise<'ended' | 'abandoned'> {
-  const options = {
-    startToCloseTimeout: input.activityTimeoutMs,
-    // Retried for as long as it takes: a database outage must not end a credential's reminders.
-    retry: { initialInterval: '1s', maximumInterval: '1 minute' },
-  };
-  const { advanceTechnicalAccountLifecycle: durably } = proxyActivities<CredentialActivities>(options);
-  // Since this patch each turn's first attempt runs locally: one workflow task a turn instead of two.
-  const advanceTechnicalAccountLifecycle = patched('local-first-attempt')
-    ? firstAttemptLocal(
-        proxyLocalActivities<CredentialActivities>({ ...options, retry: { maximumAttempts: 1 } })
-          .advanceTechnicalAccountLifecycle,
-        durably,
-      )
-    : durably;
+  const advanceTechnicalAccountLifecycle = lifecycleTurn(
+    'advanceTechnicalAccountLifecycle',
+    input.activityTimeoutMs,
+  );
   const changes = { seen: false };
   setHandler(technicalAccountChangedSignal, () => {
     changes.seen = true;

@@ -1,14 +1,5 @@
-import {
-  continueAsNew,
-  defineSignal,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-} from '@temporalio/workflow';
-import type { CredentialActivities } from '../activities/credentials';
-import { firstAttemptLocal } from './first-attempt-local';
-import { followDeadlines } from './credential-deadlines';
+import { continueAsNew, defineSignal, setHandler } from '@temporalio/workflow';
+import { followDeadlines, lifecycleTurn } from './credential-deadlines';
 
 export interface TokenLifecycleInput {
   tokenId: string;
@@ -28,20 +19,7 @@ export const tokenChangedSignal = defineSignal('tokenChanged');
  * asks an activity to do what is due and say when to wake next; a signal makes it look again at once.
  */
 export async function tokenLifecycle(input: TokenLifecycleInput): Promise<'ended' | 'abandoned'> {
-  const options = {
-    startToCloseTimeout: input.activityTimeoutMs,
-    // Retried for as long as it takes: a database outage must not end a credential's reminders.
-    retry: { initialInterval: '1s', maximumInterval: '1 minute' },
-  };
-  const { advanceTokenLifecycle: durably } = proxyActivities<CredentialActivities>(options);
-  // Since this patch each turn's first attempt runs locally: one workflow task a turn instead of two.
-  const advanceTokenLifecycle = patched('local-first-attempt')
-    ? firstAttemptLocal(
-        proxyLocalActivities<CredentialActivities>({ ...options, retry: { maximumAttempts: 1 } })
-          .advanceTokenLifecycle,
-        durably,
-      )
-    : durably;
+  const advanceTokenLifecycle = lifecycleTurn('advanceTokenLifecycle', input.activityTimeoutMs);
   const changes = { seen: false };
   setHandler(tokenChangedSignal, () => {
     changes.seen = true;
