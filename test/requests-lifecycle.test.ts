@@ -101,6 +101,25 @@ describe('drafts', () => {
     );
   });
 
+  it('keeps every field when saves of different fields arrive at once (autosave from several tabs)', async () => {
+    const { client, requestId } = await applicantWithDraft(platform);
+    const fields = {
+      project: { title: 'Aides aux associations' },
+      legalBasis: { nature: 'Délibération n° 12' },
+      personalData: { recipients: 'Service des sports' },
+      contacts: { dpo: { givenName: 'Marc' } },
+      terms: { cguAccepted: true },
+    };
+    const answers = await Promise.all(
+      Object.entries(fields).flatMap(([block, value]) =>
+        [0, 1].map(() => client.send('PATCH', `/api/v1/requests/${requestId}`, { [block]: value })),
+      ),
+    );
+    for (const answer of answers) assert.equal(answer.status, 200, answer.text);
+    const saved = await client.get(`/api/v1/requests/${requestId}`);
+    assert.deepEqual(saved.json.data, fields, 'no save lost another');
+  });
+
   it('refuses scopes the definition does not have and blocks it does not use', async () => {
     const { client, requestId } = await applicantWithDraft(platform);
     const scopes = await client.send('PATCH', `/api/v1/requests/${requestId}`, {

@@ -195,7 +195,7 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     const entered = current().version;
     const moved = () => current().version !== entered;
     if (continueAsNewDue() && !organisationCheckDue) {
-      // A validated request lives for years: a fresh history, started from the row's position. Commands
+      // A validated request lives for years: a fresh history, from the position this run holds. Commands
       // already accepted finish first; new ones wait for the next run.
       await condition(() => !busy && allHandlersFinished());
       await continueAsNew<typeof accessRequest>({ ...input, continuedFrom: current() });
