@@ -1,15 +1,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { emailDomain } from '../domain/email-address';
-import { decideMembership, type MatchCase } from '../domain/organisation-matching';
-import { type Mailer, dispatchAll } from '../mail/mailer';
-import { newLinkToken } from '../security/link-tokens';
-import { queueMemberJoined, queueSupportNeeded } from '../mail/membership-notifications';
-import { findMembership, insertMembership, listActiveMembers, type Membership } from '../store/memberships';
-import { recordOrganisationEvent } from '../store/organisation-events';
-import { lockOrganisation } from '../store/organisations';
-import { withTransaction, type Db } from '../store/pool';
-import { findSignup, markSignupActivated, markSignupExpired, recordActivationLink } from '../store/signups';
-import { activateUser, deletePendingUser, findUserById, setCurrentOrganisation } from '../store/users';
+import { emailDomain } from '../domain/email-address.ts';
+import { decideMembership, type MatchCase } from '../domain/organisation-matching.ts';
+import { type Mailer, dispatchAll } from '../mail/mailer.ts';
+import { newLinkToken } from '../security/link-tokens.ts';
+import { queueMemberJoined, queueSupportNeeded } from '../mail/membership-notifications.ts';
+import { findMembership, insertMembership, listActiveMembers, type Membership } from '../store/memberships.ts';
+import { recordOrganisationEvent } from '../store/organisation-events.ts';
+import { lockOrganisation } from '../store/organisations.ts';
+import { withTransaction, type Db } from '../store/pool.ts';
+import { findSignup, markSignupActivated, markSignupExpired, recordActivationLink } from '../store/signups.ts';
+import { activateUser, deletePendingUser, findUserById, setCurrentOrganisation } from '../store/users.ts';
 
 export interface AccountActivityDeps {
   db: Db;

@@ -1,24 +1,24 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { pendingDeadlines, remindersSkippedBy, type Deadline } from '../domain/credential-deadlines';
-import type { CredentialDeps } from '../ports/credentials';
-import { retirementOf } from '../domain/token-status';
+import { pendingDeadlines, remindersSkippedBy, type Deadline } from '../domain/credential-deadlines.ts';
+import type { CredentialDeps } from '../ports/credentials.ts';
+import { retirementOf } from '../domain/token-status.ts';
 import {
   queueToCredentialHolders,
   queueToMainManager,
   tokenMailContext,
-} from '../mail/credential-notifications';
-import { dispatchAll, type Dispatch, type Mailer } from '../mail/mailer';
-import { mintToken } from '../security/token-secrets';
-import { findHabilitation } from '../store/habilitations';
-import { findOrganisationById } from '../store/organisations';
-import { recordCredentialEvent } from '../store/organisation-events';
-import { withTransaction, type Db, type Queryable } from '../store/pool';
+} from '../mail/credential-notifications.ts';
+import { dispatchAll, type Dispatch, type Mailer } from '../mail/mailer.ts';
+import { mintToken } from '../security/token-secrets.ts';
+import { findHabilitation } from '../store/habilitations.ts';
+import { findOrganisationById } from '../store/organisations.ts';
+import { recordCredentialEvent } from '../store/organisation-events.ts';
+import { withTransaction, type Db, type Queryable } from '../store/pool.ts';
 import {
   findTechnicalAccount,
   markTechnicalAccountReminderSent,
   type TechnicalAccount,
-} from '../store/technical-accounts';
+} from '../store/technical-accounts.ts';
 import {
   destroyStaleSealedSecret,
   findToken,
@@ -29,7 +29,7 @@ import {
   markReminderSent,
   retireTokensSupersededBy,
   type Token,
-} from '../store/tokens';
+} from '../store/tokens.ts';
 
 export interface CredentialActivityDeps {
   db: Db;

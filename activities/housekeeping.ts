@@ -1,6 +1,6 @@
-import type { Db } from '../store/pool';
-import { deleteSpentPasswordResets } from '../store/password-resets';
-import { deleteClosedWindows } from '../store/rate-limits';
+import type { Db } from '../store/pool.ts';
+import { deleteSpentPasswordResets } from '../store/password-resets.ts';
+import { deleteClosedWindows } from '../store/rate-limits.ts';
 
 export function createHousekeepingActivities(deps: { db: Db }) {
   return {

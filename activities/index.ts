@@ -1,8 +1,8 @@
-import { createAccountActivities, type AccountActivityDeps } from './accounts';
-import { createCredentialActivities, type CredentialActivityDeps } from './credentials';
-import { createHousekeepingActivities } from './housekeeping';
-import { createMailActivities, type MailActivityDeps } from './mail';
-import { createRequestActivities, type RequestActivityDeps } from './requests';
+import { createAccountActivities, type AccountActivityDeps } from './accounts.ts';
+import { createCredentialActivities, type CredentialActivityDeps } from './credentials.ts';
+import { createHousekeepingActivities } from './housekeeping.ts';
+import { createMailActivities, type MailActivityDeps } from './mail.ts';
+import { createRequestActivities, type RequestActivityDeps } from './requests.ts';
 
 export type ActivityDeps = MailActivityDeps &
   AccountActivityDeps &

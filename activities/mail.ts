@@ -1,20 +1,20 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { readableEmail, type Mailer } from '../mail/mailer';
+import { readableEmail, type Mailer } from '../mail/mailer.ts';
 import {
   isPermanentSmtpFailure,
   smtpFailureDetail,
   smtpFailureSummary,
   type MailTransport,
-} from '../mail/transport';
+} from '../mail/transport.ts';
 import {
   findEmail,
   findUndispatchedEmails,
   markSent,
   markUndeliverable,
   recordFailedAttempt,
-} from '../store/outbox';
-import type { Db } from '../store/pool';
+} from '../store/outbox.ts';
+import type { Db } from '../store/pool.ts';
 
 export interface MailActivityDeps {
   db: Db;

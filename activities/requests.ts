@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Directory } from '../directory/client';
-import type { CredentialDeps } from '../ports/credentials';
-import type { Definition, DefinitionCatalog } from '../domain/definitions';
-import { givenTitle, grantedScopes, submissionErrors } from '../domain/request-form';
+import type { Directory } from '../directory/client.ts';
+import type { CredentialDeps } from '../ports/credentials.ts';
+import type { Definition, DefinitionCatalog } from '../domain/definitions.ts';
+import { givenTitle, grantedScopes, submissionErrors } from '../domain/request-form.ts';
 import {
   canBeRevision,
   isEditable,
@@ -11,11 +11,11 @@ import {
   type RequestPosition,
   type RequestState,
   type SystemEvent,
-} from '../domain/request-states';
-import { ORGANISATION_CHECK_FAILURE_LABELS, type OrganisationCheck } from '../domain/organisation-check';
-import type { RequestDecision } from '../domain/organisation-events';
-import { type Dispatch, type Mailer, dispatchAll } from '../mail/mailer';
-import { recordOrganisationEvent } from '../store/organisation-events';
+} from '../domain/request-states.ts';
+import { ORGANISATION_CHECK_FAILURE_LABELS, type OrganisationCheck } from '../domain/organisation-check.ts';
+import type { RequestDecision } from '../domain/organisation-events.ts';
+import { type Dispatch, type Mailer, dispatchAll } from '../mail/mailer.ts';
+import { recordOrganisationEvent } from '../store/organisation-events.ts';
 import {
   organisationRecipients,
   queueDecision,
@@ -23,23 +23,23 @@ import {
   queueSubmitted,
   queueSupportNeeded,
   requestMailBase,
-} from '../mail/request-notifications';
+} from '../mail/request-notifications.ts';
 import {
   createHabilitationOnce,
   isReopenedRevision,
   revokeHabilitationOfRequest,
-} from '../store/habilitations';
-import { findMembership } from '../store/memberships';
-import { revokeCredentialsOfHabilitation } from '../store/tokens';
-import { withTransaction, type Db, type Queryable } from '../store/pool';
-import { listAttachments } from '../store/request-attachments';
+} from '../store/habilitations.ts';
+import { findMembership } from '../store/memberships.ts';
+import { revokeCredentialsOfHabilitation } from '../store/tokens.ts';
+import { withTransaction, type Db, type Queryable } from '../store/pool.ts';
+import { listAttachments } from '../store/request-attachments.ts';
 import {
   actionRecorded,
   findApprovalOfRevision,
   findRequestText,
   recordRequestEvent,
   transitionRecorded,
-} from '../store/request-events';
+} from '../store/request-events.ts';
 import {
   applyTransition,
   findRequest,
@@ -48,7 +48,7 @@ import {
   recordSubmission,
   requestIdleTime,
   type AccessRequest,
-} from '../store/requests';
+} from '../store/requests.ts';
 
 export interface RequestActivityDeps {
   db: Db;

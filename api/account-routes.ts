@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import { activateAccount, resendActivationLink } from '../app/activate-account';
-import { emailOnlySchema, signUpSchema } from '../app/account-schemas';
-import type { AppDeps } from '../app/deps';
+import { activateAccount, resendActivationLink } from '../app/activate-account.ts';
+import { emailOnlySchema, signUpSchema } from '../app/account-schemas.ts';
+import type { AppDeps } from '../app/deps.ts';
 import {
   completePasswordReset,
   completePasswordResetSchema,
   requestPasswordReset,
-} from '../app/password-reset';
-import { changePassword, changePasswordSchema, profileSchema, updateProfile } from '../app/profile';
-import { signUp } from '../app/sign-up';
-import { csrfToken } from '../http/csrf';
-import { startAuthenticatedSession } from '../http/session';
-import { defineRoute } from './route';
-import { errorSchema, membershipSchema, toUserResource, userSchema } from './schemas';
+} from '../app/password-reset.ts';
+import { changePassword, changePasswordSchema, profileSchema, updateProfile } from '../app/profile.ts';
+import { signUp } from '../app/sign-up.ts';
+import { csrfToken } from '../http/csrf.ts';
+import { startAuthenticatedSession } from '../http/session.ts';
+import { defineRoute } from './route.ts';
+import { errorSchema, membershipSchema, toUserResource, userSchema } from './schemas.ts';
 
 const activationSchema = z
   .object({

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { AppDeps } from '../app/deps';
-import { getMailOverview } from '../app/mail-overview';
-import { sendTestEmail } from '../app/send-test-email';
-import { emailAddressSchema } from '../domain/email-address';
-import { defineRoute } from './route';
-import { errorSchema } from './schemas';
+import type { AppDeps } from '../app/deps.ts';
+import { getMailOverview } from '../app/mail-overview.ts';
+import { sendTestEmail } from '../app/send-test-email.ts';
+import { emailAddressSchema } from '../domain/email-address.ts';
+import { defineRoute } from './route.ts';
+import { errorSchema } from './schemas.ts';
 
 const emailStatusSchema = z.enum(['pending', 'sent', 'failed']);
 

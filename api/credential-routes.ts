@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { AppDeps } from '../app/deps';
+import type { AppDeps } from '../app/deps.ts';
 import {
   createProviderCredentials,
   listProviderCredentials,
   providerCredentialSchema,
   revokeProviderCredentials,
-} from '../app/provider-credentials';
+} from '../app/provider-credentials.ts';
 import {
   createTechnicalAccount,
   deleteTechnicalAccount,
@@ -14,7 +14,7 @@ import {
   resetTechnicalAccountPassword,
   type IssuedPassword,
   type TechnicalAccountView,
-} from '../app/technical-accounts';
+} from '../app/technical-accounts.ts';
 import {
   listMyHabilitations,
   renewSchema,
@@ -26,9 +26,9 @@ import {
   viewHabilitation,
   type HabilitationView,
   type TokenView,
-} from '../app/tokens';
-import { defineRoute } from './route';
-import { errorSchema } from './schemas';
+} from '../app/tokens.ts';
+import { defineRoute } from './route.ts';
+import { errorSchema } from './schemas.ts';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 

@@ -1,9 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import type { Problem } from '../domain/errors';
-import { INVITATION_REFUSALS } from '../domain/invitation-codes';
-import { LINK_REFUSALS } from '../domain/link-refusals';
-import { problemOf } from '../app/problems';
+import type { Problem } from '../domain/errors.ts';
+import { INVITATION_REFUSALS } from '../domain/invitation-codes.ts';
+import { LINK_REFUSALS } from '../domain/link-refusals.ts';
+import { problemOf } from '../app/problems.ts';
 
 export interface ErrorBody {
   error: string;

@@ -1,19 +1,19 @@
 import express, { Router } from 'express';
-import type { AppDeps } from '../app/deps';
-import { accountRoutes } from './account-routes';
-import { adminRoutes } from './admin-routes';
-import { credentialRoutes } from './credential-routes';
-import { apiErrorHandler, apiNotFound } from './errors';
-import { documentIntrospection, introspectionDocumentation } from './introspection-routes';
-import { buildOpenApiDocument } from './openapi';
-import { invitationRoutes } from './invitation-routes';
-import { memberRoutes } from './member-routes';
-import { organisationEventRoutes } from './organisation-event-routes';
-import { organisationRoutes } from './organisation-routes';
-import { mountRoute, type AnyRoute } from './route';
-import { instructionRoutes } from './instruction-routes';
-import { requestRoutes } from './request-routes';
-import { sessionRoutes } from './session-routes';
+import type { AppDeps } from '../app/deps.ts';
+import { accountRoutes } from './account-routes.ts';
+import { adminRoutes } from './admin-routes.ts';
+import { credentialRoutes } from './credential-routes.ts';
+import { apiErrorHandler, apiNotFound } from './errors.ts';
+import { documentIntrospection, introspectionDocumentation } from './introspection-routes.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { invitationRoutes } from './invitation-routes.ts';
+import { memberRoutes } from './member-routes.ts';
+import { organisationEventRoutes } from './organisation-event-routes.ts';
+import { organisationRoutes } from './organisation-routes.ts';
+import { mountRoute, type AnyRoute } from './route.ts';
+import { instructionRoutes } from './instruction-routes.ts';
+import { requestRoutes } from './request-routes.ts';
+import { sessionRoutes } from './session-routes.ts';
 
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
   return [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppDeps } from '../app/deps';
+import type { AppDeps } from '../app/deps.ts';
 import {
   addNote,
   askOpinion,
@@ -17,11 +17,11 @@ import {
   postMessage,
   queueQuerySchema,
   submissionChanges,
-} from '../app/instruction';
-import type { RequestMessage } from '../store/request-messages';
-import { defineRoute } from './route';
-import { toRequestSummary } from './request-routes';
-import { errorSchema } from './schemas';
+} from '../app/instruction.ts';
+import type { RequestMessage } from '../store/request-messages.ts';
+import { defineRoute } from './route.ts';
+import { toRequestSummary } from './request-routes.ts';
+import { errorSchema } from './schemas.ts';
 
 const idParams = z.object({ id: z.uuid() });
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Introspection } from '../app/introspection';
-import { problemOf } from '../app/problems';
-import { defineRoute } from './route';
-import { errorSchema } from './schemas';
+import type { Introspection } from '../app/introspection.ts';
+import { problemOf } from '../app/problems.ts';
+import { defineRoute } from './route.ts';
+import { errorSchema } from './schemas.ts';
 
 export const INTROSPECTION_PATH = '/api/v1/introspect';
 const MAX_BODY_BYTES = 8 * 1024;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppDeps } from '../app/deps';
+import type { AppDeps } from '../app/deps.ts';
 import {
   createInvitationCodes,
   createInvitationsSchema,
@@ -9,13 +9,13 @@ import {
   redeemInvitationCode,
   redeemSchema,
   type InvitationCodeView,
-} from '../app/invitations';
-import { exportInvitationCodes } from '../app/organisation-exports';
-import { INVITATION_STATUSES } from '../domain/invitation-codes';
-import { GRANTABLE_ROLES } from '../domain/role-rules';
-import { defineRoute } from './route';
-import { errorSchema } from './schemas';
-import { csvAnswer, csvResponse, siretParams } from './organisation-params';
+} from '../app/invitations.ts';
+import { exportInvitationCodes } from '../app/organisation-exports.ts';
+import { INVITATION_STATUSES } from '../domain/invitation-codes.ts';
+import { GRANTABLE_ROLES } from '../domain/role-rules.ts';
+import { defineRoute } from './route.ts';
+import { errorSchema } from './schemas.ts';
+import { csvAnswer, csvResponse, siretParams } from './organisation-params.ts';
 
 const personSchema = z.object({ id: z.uuid(), name: z.string(), email: z.string() });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppDeps } from '../app/deps';
+import type { AppDeps } from '../app/deps.ts';
 import {
   changeMemberRoles,
   handOverMainManager,
@@ -7,12 +7,12 @@ import {
   listMembers,
   memberRolesSchema,
   removeMember,
-} from '../app/members';
-import { exportMembers } from '../app/organisation-exports';
-import { ORGANISATION_ROLES } from '../domain/organisation-roles';
-import { csvAnswer, csvResponse, siretParams } from './organisation-params';
-import { defineRoute } from './route';
-import { errorSchema } from './schemas';
+} from '../app/members.ts';
+import { exportMembers } from '../app/organisation-exports.ts';
+import { ORGANISATION_ROLES } from '../domain/organisation-roles.ts';
+import { csvAnswer, csvResponse, siretParams } from './organisation-params.ts';
+import { defineRoute } from './route.ts';
+import { errorSchema } from './schemas.ts';
 
 const rolesSchema = z.array(z.enum(ORGANISATION_ROLES));
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
-import { SESSION_COOKIE } from '../http/session';
-import type { AnyRoute } from './route';
-import { errorSchema } from './schemas';
+import { SESSION_COOKIE } from '../http/session.ts';
+import type { AnyRoute } from './route.ts';
+import { errorSchema } from './schemas.ts';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
 const zFile = () => z.string().meta({ format: 'binary', description: 'The file.' });

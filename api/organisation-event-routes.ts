@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { AppDeps } from '../app/deps';
-import { feedQuerySchema, viewOrganisationFeed } from '../app/organisation-feed';
-import { ORGANISATION_EVENT_TYPES } from '../domain/organisation-events';
-import { siretParams } from './organisation-params';
-import { defineRoute } from './route';
-import { errorSchema } from './schemas';
+import type { AppDeps } from '../app/deps.ts';
+import { feedQuerySchema, viewOrganisationFeed } from '../app/organisation-feed.ts';
+import { ORGANISATION_EVENT_TYPES } from '../domain/organisation-events.ts';
+import { siretParams } from './organisation-params.ts';
+import { defineRoute } from './route.ts';
+import { errorSchema } from './schemas.ts';
 
 const eventSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ExportFile } from '../app/organisation-exports';
-import type { ApiResult, ResponseSpec } from './route';
+import type { ExportFile } from '../app/organisation-exports.ts';
+import type { ApiResult, ResponseSpec } from './route.ts';
 
 /** The path parameter of every organisation route: a SIRET (anything else names nothing: 404). */
 export const siretParams = z.object({ siret: z.string().regex(/^\d{14}$/) });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { AppDeps } from '../app/deps';
-import { switchCurrentOrganisation, switchOrganisationSchema, viewOrganisation } from '../app/organisations';
-import { decideMembership, approveSchema, listSupportQueue, rejectSchema } from '../app/support';
-import { ORGANISATION_ROLES } from '../domain/organisation-roles';
-import { defineRoute } from './route';
-import { errorSchema } from './schemas';
+import type { AppDeps } from '../app/deps.ts';
+import { switchCurrentOrganisation, switchOrganisationSchema, viewOrganisation } from '../app/organisations.ts';
+import { decideMembership, approveSchema, listSupportQueue, rejectSchema } from '../app/support.ts';
+import { ORGANISATION_ROLES } from '../domain/organisation-roles.ts';
+import { defineRoute } from './route.ts';
+import { errorSchema } from './schemas.ts';
 
 const organisationSchema = z
   .object({

@@ -6,10 +6,10 @@ import {
   listRequestAttachments,
   MAX_ATTACHMENT_BYTES,
   removeAttachment,
-} from '../app/attachments';
-import { findDefinition, formJsonSchema, listDefinitions } from '../app/definitions';
-import type { AppDeps } from '../app/deps';
-import { commandsFor, type VisibleRequest } from '../app/request-access';
+} from '../app/attachments.ts';
+import { findDefinition, formJsonSchema, listDefinitions } from '../app/definitions.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { commandsFor, type VisibleRequest } from '../app/request-access.ts';
 import {
   commandSchemas,
   createRequest,
@@ -17,16 +17,16 @@ import {
   runCommand,
   updateDraft,
   viewRequest,
-} from '../app/requests';
-import { CREDENTIAL_TYPES, FORM_BLOCKS, type Definition } from '../domain/definitions';
-import { REQUEST_COMMANDS, REQUEST_STATES, type RequestCommand } from '../domain/request-states';
-import { givenTitle } from '../domain/request-form';
-import type { AttachmentInfo } from '../store/request-attachments';
-import type { RequestSummary } from '../store/requests';
-import { exportRequests } from '../app/organisation-exports';
-import { csvAnswer, csvResponse, siretParams } from './organisation-params';
-import { defineRoute } from './route';
-import { errorSchema } from './schemas';
+} from '../app/requests.ts';
+import { CREDENTIAL_TYPES, FORM_BLOCKS, type Definition } from '../domain/definitions.ts';
+import { REQUEST_COMMANDS, REQUEST_STATES, type RequestCommand } from '../domain/request-states.ts';
+import { givenTitle } from '../domain/request-form.ts';
+import type { AttachmentInfo } from '../store/request-attachments.ts';
+import type { RequestSummary } from '../store/requests.ts';
+import { exportRequests } from '../app/organisation-exports.ts';
+import { csvAnswer, csvResponse, siretParams } from './organisation-params.ts';
+import { defineRoute } from './route.ts';
+import { errorSchema } from './schemas.ts';
 
 const idParams = z.object({ id: z.uuid() });
 

@@ -1,11 +1,11 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
-import { AppError } from '../domain/errors';
-import type { UploadedFile } from '../domain/uploaded-file';
-import { isCsrfValid } from '../http/csrf';
-import { receiveFile } from '../http/uploads';
-import type { User } from '../store/users';
-import { zodIssuesToFieldErrors } from './errors';
+import { AppError } from '../domain/errors.ts';
+import type { UploadedFile } from '../domain/uploaded-file.ts';
+import { isCsrfValid } from '../http/csrf.ts';
+import { receiveFile } from '../http/uploads.ts';
+import type { User } from '../store/users.ts';
+import { zodIssuesToFieldErrors } from './errors.ts';
 
 /**
  * An API route is declared once, with the zod schemas of what it accepts and answers. The same declaration

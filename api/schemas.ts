@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ORGANISATION_ROLES } from '../domain/organisation-roles';
-import { STAFF_ROLES } from '../domain/roles';
-import type { UserMembership } from '../store/memberships';
-import type { User } from '../store/users';
+import { ORGANISATION_ROLES } from '../domain/organisation-roles.ts';
+import { STAFF_ROLES } from '../domain/roles.ts';
+import type { UserMembership } from '../store/memberships.ts';
+import type { User } from '../store/users.ts';
 
 export const fieldErrorSchema = z.object({ path: z.string(), message: z.string() });
 

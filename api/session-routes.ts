@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { AppDeps } from '../app/deps';
-import { listMyOrganisations } from '../app/organisations';
-import { signIn } from '../app/sign-in';
-import { emailAddressSchema } from '../domain/email-address';
-import { csrfToken } from '../http/csrf';
-import { endAuthenticatedSession, startAuthenticatedSession } from '../http/session';
-import { defineRoute } from './route';
-import { errorSchema, membershipSchema, toMembershipResource, toUserResource, userSchema } from './schemas';
+import type { AppDeps } from '../app/deps.ts';
+import { listMyOrganisations } from '../app/organisations.ts';
+import { signIn } from '../app/sign-in.ts';
+import { emailAddressSchema } from '../domain/email-address.ts';
+import { csrfToken } from '../http/csrf.ts';
+import { endAuthenticatedSession, startAuthenticatedSession } from '../http/session.ts';
+import { defineRoute } from './route.ts';
+import { errorSchema, membershipSchema, toMembershipResource, toUserResource, userSchema } from './schemas.ts';
 
 const sessionSchema = z
   .object({

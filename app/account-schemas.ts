@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { emailAddressSchema } from '../domain/email-address';
-import { passwordProblem } from '../domain/password-policy';
-import { checkSiret } from '../domain/siret';
+import { emailAddressSchema } from '../domain/email-address.ts';
+import { passwordProblem } from '../domain/password-policy.ts';
+import { checkSiret } from '../domain/siret.ts';
 
 /** The fields of the account forms, shared by the API (and its OpenAPI document) and the pages. */
 export const personNameSchema = (label: string) =>

@@ -1,18 +1,18 @@
-import type { ActivationOutcome } from '../activities/accounts';
-import { AppError } from '../domain/errors';
-import { hashLinkToken } from '../security/link-tokens';
-import type { MatchCase } from '../domain/organisation-matching';
-import type { MembershipStatus, OrganisationRole } from '../domain/organisation-roles';
-import { findMembershipById } from '../store/memberships';
-import { findOrganisationById } from '../store/organisations';
-import { findActivationLink, findPendingSignupOfUser, type ActivationLink } from '../store/signups';
-import { findAccountByEmail, findUserById, type User } from '../store/users';
-import { ACTIVATE_UPDATE_ID, activateUpdate, signUpWorkflowId } from '../workflows/sign-up';
-import { emailOnlySchema, linkTokenSchema } from './account-schemas';
-import type { AppDeps } from './deps';
-import { requestNewActivationLink } from './sign-up';
-import { withTemporalDeadline } from './temporal';
-import { parseInput } from './validation';
+import type { ActivationOutcome } from '../activities/accounts.ts';
+import { AppError } from '../domain/errors.ts';
+import { hashLinkToken } from '../security/link-tokens.ts';
+import type { MatchCase } from '../domain/organisation-matching.ts';
+import type { MembershipStatus, OrganisationRole } from '../domain/organisation-roles.ts';
+import { findMembershipById } from '../store/memberships.ts';
+import { findOrganisationById } from '../store/organisations.ts';
+import { findActivationLink, findPendingSignupOfUser, type ActivationLink } from '../store/signups.ts';
+import { findAccountByEmail, findUserById, type User } from '../store/users.ts';
+import { ACTIVATE_UPDATE_ID, activateUpdate, signUpWorkflowId } from '../workflows/sign-up.ts';
+import { emailOnlySchema, linkTokenSchema } from './account-schemas.ts';
+import type { AppDeps } from './deps.ts';
+import { requestNewActivationLink } from './sign-up.ts';
+import { withTemporalDeadline } from './temporal.ts';
+import { parseInput } from './validation.ts';
 
 export interface Activation {
   user: User;

@@ -1,22 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { hasBlock, type Definition } from '../domain/definitions';
-import { notFound, validationFailed } from '../domain/errors';
-import { looksLikePdf } from '../domain/pdf';
+import { hasBlock, type Definition } from '../domain/definitions.ts';
+import { notFound, validationFailed } from '../domain/errors.ts';
+import { looksLikePdf } from '../domain/pdf.ts';
 import {
   deleteAttachment,
   findAttachmentContent,
   insertAttachment,
   listAttachments,
   type AttachmentInfo,
-} from '../store/request-attachments';
-import type { User } from '../store/users';
-import type { UploadedFile } from '../domain/uploaded-file';
-import type { AppDeps } from './deps';
-import { recordDraftChange, writeDraft } from './draft-writes';
-import { loadVisibleRequest } from './request-access';
-import { parseInput } from './validation';
-import { withTransaction } from '../store/pool';
+} from '../store/request-attachments.ts';
+import type { User } from '../store/users.ts';
+import type { UploadedFile } from '../domain/uploaded-file.ts';
+import type { AppDeps } from './deps.ts';
+import { recordDraftChange, writeDraft } from './draft-writes.ts';
+import { loadVisibleRequest } from './request-access.ts';
+import { parseInput } from './validation.ts';
+import { withTransaction } from '../store/pool.ts';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 

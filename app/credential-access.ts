@@ -1,9 +1,9 @@
-import { canActOnCredentials } from '../domain/credential-access';
-import { hasStaffRole } from '../domain/roles';
-import type { Habilitation } from '../store/habilitations';
-import { findMembership } from '../store/memberships';
-import type { Queryable } from '../store/pool';
-import type { User } from '../store/users';
+import { canActOnCredentials } from '../domain/credential-access.ts';
+import { hasStaffRole } from '../domain/roles.ts';
+import type { Habilitation } from '../store/habilitations.ts';
+import { findMembership } from '../store/memberships.ts';
+import type { Queryable } from '../store/pool.ts';
+import type { User } from '../store/users.ts';
 
 /**
  * How a person relates to a habilitation's credentials: `act` for the organisation's members who manage them,

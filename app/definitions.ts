@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Definition } from '../domain/definitions';
-import { notFound } from '../domain/errors';
-import { draftSchema } from '../domain/request-form';
-import type { AppDeps } from './deps';
+import type { Definition } from '../domain/definitions.ts';
+import { notFound } from '../domain/errors.ts';
+import { draftSchema } from '../domain/request-form.ts';
+import type { AppDeps } from './deps.ts';
 
 /** The API definitions anyone may read: what can be asked for, and the shape of the form. */
 export function listDefinitions(deps: AppDeps): readonly Definition[] {

@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { Directory } from '../directory/client';
-import type { DefinitionCatalog } from '../domain/definitions';
-import type { RequestTimerOverrides } from '../domain/request-timers';
-import type { CredentialDeps } from '../ports/credentials';
-import type { Mailer } from '../mail/mailer';
-import type { Db } from '../store/pool';
-import type { Introspection } from './introspection';
+import type { Directory } from '../directory/client.ts';
+import type { DefinitionCatalog } from '../domain/definitions.ts';
+import type { RequestTimerOverrides } from '../domain/request-timers.ts';
+import type { CredentialDeps } from '../ports/credentials.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import type { Db } from '../store/pool.ts';
+import type { Introspection } from './introspection.ts';
 
 /** What the commands of app/ are given; built once per process by runtime/services.ts. */
 export interface AppDeps {

@@ -1,11 +1,11 @@
-import { notFound } from '../domain/errors';
-import { isEditable } from '../domain/request-states';
-import type { Queryable } from '../store/pool';
-import { recordRequestEvent, type NewRequestEvent } from '../store/request-events';
-import { touchEditableRequest } from '../store/requests';
-import type { User } from '../store/users';
-import type { AppDeps } from './deps';
-import { invalidTransition, loadVisibleRequest, type VisibleRequest } from './request-access';
+import { notFound } from '../domain/errors.ts';
+import { isEditable } from '../domain/request-states.ts';
+import type { Queryable } from '../store/pool.ts';
+import { recordRequestEvent, type NewRequestEvent } from '../store/request-events.ts';
+import { touchEditableRequest } from '../store/requests.ts';
+import type { User } from '../store/users.ts';
+import type { AppDeps } from './deps.ts';
+import { invalidTransition, loadVisibleRequest, type VisibleRequest } from './request-access.ts';
 
 /**
  * Every change of a request's form — a saved field, a file added or removed — goes through here: the person

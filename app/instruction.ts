@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { AppError, notFound, validationFailed } from '../domain/errors';
-import { diffForms, type FieldChange } from '../domain/request-form';
-import { REQUEST_STATES, type RequestState } from '../domain/request-states';
-import { definitionsOfStaff, hasStaffRole } from '../domain/roles';
-import { instructionAge } from '../domain/request-timers';
-import { requestMailBase } from '../mail/request-notifications';
-import { type Dispatch, dispatchAll } from '../mail/mailer';
-import { listActiveMembers } from '../store/memberships';
-import { withTransaction } from '../store/pool';
-import { listRequestEvents, recordRequestEvent, type RequestEvent } from '../store/request-events';
+import { AppError, notFound, validationFailed } from '../domain/errors.ts';
+import { diffForms, type FieldChange } from '../domain/request-form.ts';
+import { REQUEST_STATES, type RequestState } from '../domain/request-states.ts';
+import { definitionsOfStaff, hasStaffRole } from '../domain/roles.ts';
+import { instructionAge } from '../domain/request-timers.ts';
+import { requestMailBase } from '../mail/request-notifications.ts';
+import { type Dispatch, dispatchAll } from '../mail/mailer.ts';
+import { listActiveMembers } from '../store/memberships.ts';
+import { withTransaction } from '../store/pool.ts';
+import { listRequestEvents, recordRequestEvent, type RequestEvent } from '../store/request-events.ts';
 import {
   answerOpinion,
   insertOpinionRequest,
@@ -17,14 +17,14 @@ import {
   listRequestMessages,
   type Opinion,
   type RequestMessage,
-} from '../store/request-messages';
-import { listInstructionQueue, listSubmissions, setAssignee, type RequestSummary } from '../store/requests';
-import { findUserById, listStaffForDefinition, type User } from '../store/users';
-import type { AppDeps } from './deps';
-import { loadVisibleRequest, type VisibleRequest } from './request-access';
-import { listAttachments, type AttachmentInfo } from '../store/request-attachments';
-import { parseInput } from './validation';
-import { mayWriteRequests } from '../domain/organisation-roles';
+} from '../store/request-messages.ts';
+import { listInstructionQueue, listSubmissions, setAssignee, type RequestSummary } from '../store/requests.ts';
+import { findUserById, listStaffForDefinition, type User } from '../store/users.ts';
+import type { AppDeps } from './deps.ts';
+import { loadVisibleRequest, type VisibleRequest } from './request-access.ts';
+import { listAttachments, type AttachmentInfo } from '../store/request-attachments.ts';
+import { parseInput } from './validation.ts';
+import { mayWriteRequests } from '../domain/organisation-roles.ts';
 
 /** A text a person writes (message, question, opinion): required, at most 5 000 characters. */
 const writtenText = (whenEmpty: string, noun: string) =>

@@ -1,16 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CredentialSettings } from '../domain/credential-settings';
-import type { DefinitionCatalog } from '../domain/definitions';
-import { ExpiringCache } from '../domain/expiring-cache';
-import { checkTokenShape } from '../domain/token-format';
-import { isTokenUsable, retirementOf, type TokenRules } from '../domain/token-status';
-import { hashSecret } from '../security/token-secrets';
-import type { Db } from '../store/pool';
-import { findProviderCredential, type ProviderCredential } from '../store/provider-credentials';
-import { findAccountForIntrospection, recordTechnicalAccountUses } from '../store/technical-accounts';
-import { findTokensBySecretHashes, recordTokenUses, type IntrospectedToken } from '../store/tokens';
-import { verifyAgainstDecoy, verifyPassword } from './passwords';
+import type { CredentialSettings } from '../domain/credential-settings.ts';
+import type { DefinitionCatalog } from '../domain/definitions.ts';
+import { ExpiringCache } from '../domain/expiring-cache.ts';
+import { checkTokenShape } from '../domain/token-format.ts';
+import { isTokenUsable, retirementOf, type TokenRules } from '../domain/token-status.ts';
+import { hashSecret } from '../security/token-secrets.ts';
+import type { Db } from '../store/pool.ts';
+import { findProviderCredential, type ProviderCredential } from '../store/provider-credentials.ts';
+import { findAccountForIntrospection, recordTechnicalAccountUses } from '../store/technical-accounts.ts';
+import { findTokensBySecretHashes, recordTokenUses, type IntrospectedToken } from '../store/tokens.ts';
+import { verifyAgainstDecoy, verifyPassword } from './passwords.ts';
 
 /**
  * Token introspection for API providers (RFC 7662, spec §5): the hot path of the platform. Per call it reads

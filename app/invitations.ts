@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { dispatchAll } from '../mail/mailer';
-import { AppError, notFound } from '../domain/errors';
+import { dispatchAll } from '../mail/mailer.ts';
+import { AppError, notFound } from '../domain/errors.ts';
 import {
   INVITATION_CODE_PATTERN,
   INVITATION_LIMITS,
@@ -10,10 +10,10 @@ import {
   normaliseInvitationCode,
   type InvitationRefusal,
   type InvitationStatus,
-} from '../domain/invitation-codes';
-import { ORGANISATION_ROLE_LABELS } from '../domain/organisation-roles';
-import { exclusiveConflict, exclusiveConflictMessage, GRANTABLE_ROLES } from '../domain/role-rules';
-import { newInvitationCode, hashInvitationCode } from '../security/invitation-codes';
+} from '../domain/invitation-codes.ts';
+import { ORGANISATION_ROLE_LABELS } from '../domain/organisation-roles.ts';
+import { exclusiveConflict, exclusiveConflictMessage, GRANTABLE_ROLES } from '../domain/role-rules.ts';
+import { newInvitationCode, hashInvitationCode } from '../security/invitation-codes.ts';
 import {
   claimInvitationCode,
   deactivateInvitationCode as deactivateStoredCode,
@@ -22,17 +22,17 @@ import {
   insertInvitationCodes,
   listInvitationCodes as listStoredCodes,
   type InvitationCode,
-} from '../store/invitations';
-import { joinByInvitation } from '../store/organisation-members';
-import { recordOrganisationEvent } from '../store/organisation-events';
-import { findOrganisationById } from '../store/organisations';
-import { withTransaction } from '../store/pool';
-import { countHit } from '../store/rate-limits';
-import { refuseWhenLimited } from './rate-limiting';
-import { findUserById, setCurrentOrganisation, type User } from '../store/users';
-import { pageUrl, type AppDeps } from './deps';
-import { requireOrganisationAccess } from './organisation-access';
-import { parseInput } from './validation';
+} from '../store/invitations.ts';
+import { joinByInvitation } from '../store/organisation-members.ts';
+import { recordOrganisationEvent } from '../store/organisation-events.ts';
+import { findOrganisationById } from '../store/organisations.ts';
+import { withTransaction } from '../store/pool.ts';
+import { countHit } from '../store/rate-limits.ts';
+import { refuseWhenLimited } from './rate-limiting.ts';
+import { findUserById, setCurrentOrganisation, type User } from '../store/users.ts';
+import { pageUrl, type AppDeps } from './deps.ts';
+import { requireOrganisationAccess } from './organisation-access.ts';
+import { parseInput } from './validation.ts';
 
 const { minCount, maxCount, minValidityDays, maxValidityDays, defaultValidityDays } = INVITATION_LIMITS;
 const countMessage = `Indiquez un nombre de codes entre ${minCount} et ${maxCount}.`;

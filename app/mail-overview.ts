@@ -1,8 +1,8 @@
-import { readableEmail } from '../mail/mailer';
-import { countEmailsByStatus, findEmail, listRecentEmails, type OutboxEmail } from '../store/outbox';
-import type { User } from '../store/users';
-import { requireStaffRole } from './authorization';
-import type { AppDeps } from './deps';
+import { readableEmail } from '../mail/mailer.ts';
+import { countEmailsByStatus, findEmail, listRecentEmails, type OutboxEmail } from '../store/outbox.ts';
+import type { User } from '../store/users.ts';
+import { requireStaffRole } from './authorization.ts';
+import type { AppDeps } from './deps.ts';
 
 /** What an admin sees of email delivery: counts per status and the latest emails with their last error. */
 export async function getMailOverview(deps: AppDeps, actor: User, limit = 20) {

@@ -1,22 +1,22 @@
 import { z } from 'zod';
-import { AppError, notFound, validationFailed } from '../domain/errors';
-import { ORGANISATION_ROLES, type OrganisationRole } from '../domain/organisation-roles';
-import { exclusiveConflictMessage, handOverRoles, isMainManager, planRoleChange } from '../domain/role-rules';
-import { findMembership, type Membership } from '../store/memberships';
+import { AppError, notFound, validationFailed } from '../domain/errors.ts';
+import { ORGANISATION_ROLES, type OrganisationRole } from '../domain/organisation-roles.ts';
+import { exclusiveConflictMessage, handOverRoles, isMainManager, planRoleChange } from '../domain/role-rules.ts';
+import { findMembership, type Membership } from '../store/memberships.ts';
 import {
   deleteMembership,
   listOrganisationMembers,
   moveCurrentOrganisationAway,
   setMembershipRoles,
   type OrganisationMember,
-} from '../store/organisation-members';
-import { recordOrganisationEvent } from '../store/organisation-events';
-import type { Organisation } from '../store/organisations';
-import { withTransaction, type Queryable } from '../store/pool';
-import type { User } from '../store/users';
-import type { AppDeps } from './deps';
-import { requireOrganisationAccess } from './organisation-access';
-import { parseInput } from './validation';
+} from '../store/organisation-members.ts';
+import { recordOrganisationEvent } from '../store/organisation-events.ts';
+import type { Organisation } from '../store/organisations.ts';
+import { withTransaction, type Queryable } from '../store/pool.ts';
+import type { User } from '../store/users.ts';
+import type { AppDeps } from './deps.ts';
+import { requireOrganisationAccess } from './organisation-access.ts';
+import { parseInput } from './validation.ts';
 
 export interface MemberList {
   organisation: Organisation;

@@ -1,9 +1,9 @@
-import { AppError, notFound } from '../domain/errors';
-import { isMainManager, isOrganisationAdmin } from '../domain/role-rules';
-import { findMembership, type Membership } from '../store/memberships';
-import { findOrganisationBySiret, lockOrganisationById, type Organisation } from '../store/organisations';
-import type { Queryable } from '../store/pool';
-import type { User } from '../store/users';
+import { AppError, notFound } from '../domain/errors.ts';
+import { isMainManager, isOrganisationAdmin } from '../domain/role-rules.ts';
+import { findMembership, type Membership } from '../store/memberships.ts';
+import { findOrganisationBySiret, lockOrganisationById, type Organisation } from '../store/organisations.ts';
+import type { Queryable } from '../store/pool.ts';
+import type { User } from '../store/users.ts';
 
 /**
  * Who may see and do what in an organisation, checked on every call against the memberships as they are now

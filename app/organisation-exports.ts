@@ -1,19 +1,19 @@
-import { CSV_MEDIA_TYPE, encodeCsv } from '../domain/csv';
-import { INVITATION_STATUS_LABELS } from '../domain/invitation-codes';
+import { CSV_MEDIA_TYPE, encodeCsv } from '../domain/csv.ts';
+import { INVITATION_STATUS_LABELS } from '../domain/invitation-codes.ts';
 import {
   JOINED_VIA_LABELS,
   MEMBERSHIP_STATUS_LABELS,
   ORGANISATION_ROLE_LABELS,
   type OrganisationRole,
-} from '../domain/organisation-roles';
-import { REQUEST_STATE_LABELS } from '../domain/request-states';
-import { listRequestsOfOrganisation } from '../store/requests';
-import type { User } from '../store/users';
-import { requireOrganisationAccess } from './organisation-access';
-import type { AppDeps } from './deps';
-import { listInvitationCodes } from './invitations';
-import { listMembers } from './members';
-import { givenTitle } from '../domain/request-form';
+} from '../domain/organisation-roles.ts';
+import { REQUEST_STATE_LABELS } from '../domain/request-states.ts';
+import { listRequestsOfOrganisation } from '../store/requests.ts';
+import type { User } from '../store/users.ts';
+import { requireOrganisationAccess } from './organisation-access.ts';
+import type { AppDeps } from './deps.ts';
+import { listInvitationCodes } from './invitations.ts';
+import { listMembers } from './members.ts';
+import { givenTitle } from '../domain/request-form.ts';
 
 /** A file to download: its name, media type and content (CSV conventions in domain/csv.ts). */
 export interface ExportFile {

@@ -3,13 +3,13 @@ import {
   describeOrganisationEvent,
   ORGANISATION_EVENT_LABELS,
   type OrganisationEventInput,
-} from '../domain/organisation-events';
-import { listOrganisationEvents } from '../store/organisation-events';
-import type { Organisation } from '../store/organisations';
-import type { User } from '../store/users';
-import type { AppDeps } from './deps';
-import { requireOrganisationAccess } from './organisation-access';
-import { parseInput } from './validation';
+} from '../domain/organisation-events.ts';
+import { listOrganisationEvents } from '../store/organisation-events.ts';
+import type { Organisation } from '../store/organisations.ts';
+import type { User } from '../store/users.ts';
+import type { AppDeps } from './deps.ts';
+import { requireOrganisationAccess } from './organisation-access.ts';
+import { parseInput } from './validation.ts';
 
 export const FEED_PAGE_SIZE = 20;
 

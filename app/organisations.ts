@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { notFound } from '../domain/errors';
-import { eligibilityOf, legalCategoryLabel, type Eligibility } from '../domain/eligibility';
-import { siretSchema } from './account-schemas';
-import { findMembership, listUserMemberships, type UserMembership } from '../store/memberships';
-import { findOrganisationBySiret, type Organisation } from '../store/organisations';
-import { setCurrentOrganisation, type User } from '../store/users';
-import type { AppDeps } from './deps';
-import { parseInput } from './validation';
+import { notFound } from '../domain/errors.ts';
+import { eligibilityOf, legalCategoryLabel, type Eligibility } from '../domain/eligibility.ts';
+import { siretSchema } from './account-schemas.ts';
+import { findMembership, listUserMemberships, type UserMembership } from '../store/memberships.ts';
+import { findOrganisationBySiret, type Organisation } from '../store/organisations.ts';
+import { setCurrentOrganisation, type User } from '../store/users.ts';
+import type { AppDeps } from './deps.ts';
+import { parseInput } from './validation.ts';
 
 export interface MyOrganisations {
   memberships: (UserMembership & { current: boolean })[];

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { AppError } from '../domain/errors';
-import { hashLinkToken, newLinkToken } from '../security/link-tokens';
-import { consumePasswordReset, insertPasswordReset, resetLinkState } from '../store/password-resets';
-import { withTransaction } from '../store/pool';
-import { countHit, currentCount } from '../store/rate-limits';
-import { deleteSessionsOfUser, findAccountByEmail, setPasswordHash } from '../store/users';
-import { emailOnlySchema, linkTokenSchema, newPasswordSchema } from './account-schemas';
-import { pageUrl, type AppDeps } from './deps';
-import { hashPassword } from './passwords';
-import { parseInput } from './validation';
+import { AppError } from '../domain/errors.ts';
+import { hashLinkToken, newLinkToken } from '../security/link-tokens.ts';
+import { consumePasswordReset, insertPasswordReset, resetLinkState } from '../store/password-resets.ts';
+import { withTransaction } from '../store/pool.ts';
+import { countHit, currentCount } from '../store/rate-limits.ts';
+import { deleteSessionsOfUser, findAccountByEmail, setPasswordHash } from '../store/users.ts';
+import { emailOnlySchema, linkTokenSchema, newPasswordSchema } from './account-schemas.ts';
+import { pageUrl, type AppDeps } from './deps.ts';
+import { hashPassword } from './passwords.ts';
+import { parseInput } from './validation.ts';
 
 /** Reset requests tolerated per window, per address asked about and per client address. */
 export const RESET_LIMITS = { windowMs: 60 * 60_000, perAccount: 3, perIp: 20 } as const;

@@ -1,5 +1,5 @@
-import { AppError, type Problem } from '../domain/errors';
-import { isDatabaseUnavailable } from '../store/pool';
+import { AppError, type Problem } from '../domain/errors.ts';
+import { isDatabaseUnavailable } from '../store/pool.ts';
 
 /**
  * The typed problem behind an error that reached an edge: one of app/'s own, or a database that cannot be

@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { validationFailed } from '../domain/errors';
+import { validationFailed } from '../domain/errors.ts';
 import {
   deleteSessionsOfUser,
   findPasswordHash,
   setPasswordHash,
   updateUserNames,
   type User,
-} from '../store/users';
-import { newPasswordSchema, personNameSchema } from './account-schemas';
-import type { AppDeps } from './deps';
-import { hashPassword, verifyPassword } from './passwords';
-import { parseInput } from './validation';
+} from '../store/users.ts';
+import { newPasswordSchema, personNameSchema } from './account-schemas.ts';
+import type { AppDeps } from './deps.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { parseInput } from './validation.ts';
 
 export const profileSchema = z.object({
   givenName: personNameSchema('Le prénom'),

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { notFound } from '../domain/errors';
-import { hashSecret, randomSecret } from '../security/token-secrets';
+import { notFound } from '../domain/errors.ts';
+import { hashSecret, randomSecret } from '../security/token-secrets.ts';
 import {
   insertProviderCredential,
   listProviderCredentials as storeList,
   revokeProviderCredential,
   upsertProviderCredential,
   type ProviderCredential,
-} from '../store/provider-credentials';
-import type { User } from '../store/users';
-import { requireStaffRole } from './authorization';
-import type { AppDeps } from './deps';
-import { parseInput } from './validation';
+} from '../store/provider-credentials.ts';
+import type { User } from '../store/users.ts';
+import { requireStaffRole } from './authorization.ts';
+import type { AppDeps } from './deps.ts';
+import { parseInput } from './validation.ts';
 
 export const providerCredentialSchema = z.strictObject({
   label: z

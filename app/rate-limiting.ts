@@ -1,6 +1,6 @@
-import { AppError } from '../domain/errors';
-import { currentCount } from '../store/rate-limits';
-import type { Queryable } from '../store/pool';
+import { AppError } from '../domain/errors.ts';
+import { currentCount } from '../store/rate-limits.ts';
+import type { Queryable } from '../store/pool.ts';
 
 /**
  * Refuses with 429 while any of the counters has reached its limit, saying when the last of them reopens

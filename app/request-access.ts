@@ -1,18 +1,18 @@
-import type { Definition } from '../domain/definitions';
-import { AppError, notFound } from '../domain/errors';
+import type { Definition } from '../domain/definitions.ts';
+import { AppError, notFound } from '../domain/errors.ts';
 import {
   allowedCommands,
   COMMAND_ACTORS,
   REQUEST_STATE_LABELS,
   type RequestCommand,
   type RequestPosition,
-} from '../domain/request-states';
-import { mayWriteRequests } from '../domain/organisation-roles';
-import { canBeRevision } from '../domain/request-states';
-import { hasStaffRole } from '../domain/roles';
-import { findRequestForActor, type RequestForActor, type RequestSummary } from '../store/requests';
-import type { User } from '../store/users';
-import type { AppDeps } from './deps';
+} from '../domain/request-states.ts';
+import { mayWriteRequests } from '../domain/organisation-roles.ts';
+import { canBeRevision } from '../domain/request-states.ts';
+import { hasStaffRole } from '../domain/roles.ts';
+import { findRequestForActor, type RequestForActor, type RequestSummary } from '../store/requests.ts';
+import type { User } from '../store/users.ts';
+import type { AppDeps } from './deps.ts';
 
 /**
  * What a person may do with one request (spec §1): its organisation's members see it (and edit it, unless they

@@ -2,42 +2,42 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { notFound, validationFailed } from '../domain/errors';
-import { mayWriteRequests } from '../domain/organisation-roles';
-import { draftSchema, grantedScopes, mergeDraft, submissionErrors } from '../domain/request-form';
+import { notFound, validationFailed } from '../domain/errors.ts';
+import { mayWriteRequests } from '../domain/organisation-roles.ts';
+import { draftSchema, grantedScopes, mergeDraft, submissionErrors } from '../domain/request-form.ts';
 import {
   nextState,
   type RequestCommand,
   type RequestPosition,
   type RequestState,
-} from '../domain/request-states';
-import { requestTimers } from '../domain/request-timers';
-import { findMembership } from '../store/memberships';
-import { findOrganisationBySiret } from '../store/organisations';
-import { withTransaction } from '../store/pool';
-import { listAttachments } from '../store/request-attachments';
-import { insertRequestText } from '../store/request-events';
+} from '../domain/request-states.ts';
+import { requestTimers } from '../domain/request-timers.ts';
+import { findMembership } from '../store/memberships.ts';
+import { findOrganisationBySiret } from '../store/organisations.ts';
+import { withTransaction } from '../store/pool.ts';
+import { listAttachments } from '../store/request-attachments.ts';
+import { insertRequestText } from '../store/request-events.ts';
 import {
   findRequest,
   insertRequest,
   listRequestsOfMember,
   replaceRequestData,
   type RequestSummary,
-} from '../store/requests';
-import type { User } from '../store/users';
+} from '../store/requests.ts';
+import type { User } from '../store/users.ts';
 import {
   accessRequest,
   commandUpdate,
   INVALID_TRANSITION,
   requestWorkflowId,
   type CommandResult,
-} from '../workflows/access-request';
-import { siretSchema } from './account-schemas';
-import type { AppDeps } from './deps';
-import { writeDraft } from './draft-writes';
-import { invalidTransition, loadVisibleRequest, mayIssue, type VisibleRequest } from './request-access';
-import { withTemporalDeadline } from './temporal';
-import { parseInput } from './validation';
+} from '../workflows/access-request.ts';
+import { siretSchema } from './account-schemas.ts';
+import type { AppDeps } from './deps.ts';
+import { writeDraft } from './draft-writes.ts';
+import { invalidTransition, loadVisibleRequest, mayIssue, type VisibleRequest } from './request-access.ts';
+import { withTemporalDeadline } from './temporal.ts';
+import { parseInput } from './validation.ts';
 
 export const createRequestSchema = z.object({
   definition: z.string({ error: 'Indiquez l’API demandée.' }).trim().min(1, 'Indiquez l’API demandée.'),

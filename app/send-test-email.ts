@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { User } from '../store/users';
-import { requireStaffRole } from './authorization';
-import type { AppDeps } from './deps';
+import type { User } from '../store/users.ts';
+import { requireStaffRole } from './authorization.ts';
+import type { AppDeps } from './deps.ts';
 
 /** A platform admin checks that emails leave the platform (SMTP settings, spam filters…). */
 export async function sendTestEmail(

@@ -1,9 +1,9 @@
-import { AppError } from '../domain/errors';
-import { clearCount, countHit } from '../store/rate-limits';
-import { refuseWhenLimited } from './rate-limiting';
-import { findUserForSignIn, recordLogin, type User } from '../store/users';
-import type { AppDeps } from './deps';
-import { verifyAgainstDecoy, verifyPassword } from './passwords';
+import { AppError } from '../domain/errors.ts';
+import { clearCount, countHit } from '../store/rate-limits.ts';
+import { refuseWhenLimited } from './rate-limiting.ts';
+import { findUserForSignIn, recordLogin, type User } from '../store/users.ts';
+import type { AppDeps } from './deps.ts';
+import { verifyAgainstDecoy, verifyPassword } from './passwords.ts';
 
 /** Failed sign-ins tolerated per window before answering 429 even to the right password. */
 export const SIGN_IN_LIMITS = {

@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
-import { DirectoryUnavailableError, type Establishment } from '../directory/client';
-import { AppError, validationFailed } from '../domain/errors';
-import type { DirectoryFacts } from '../domain/directory-facts';
-import { withTransaction } from '../store/pool';
-import { findPendingSignupOfUser, insertSignup } from '../store/signups';
-import { insertPendingUser, lockUserByEmail } from '../store/users';
+import { DirectoryUnavailableError, type Establishment } from '../directory/client.ts';
+import { AppError, validationFailed } from '../domain/errors.ts';
+import type { DirectoryFacts } from '../domain/directory-facts.ts';
+import { withTransaction } from '../store/pool.ts';
+import { findPendingSignupOfUser, insertSignup } from '../store/signups.ts';
+import { insertPendingUser, lockUserByEmail } from '../store/users.ts';
 import {
   resendActivationLinkSignal,
   signUpWorkflowId,
   type signUp as signUpWorkflow,
-} from '../workflows/sign-up';
-import { signUpSchema } from './account-schemas';
-import { pageUrl, type AppDeps } from './deps';
-import { hashPassword } from './passwords';
-import { withTemporalDeadline } from './temporal';
-import { parseInput } from './validation';
+} from '../workflows/sign-up.ts';
+import { signUpSchema } from './account-schemas.ts';
+import { pageUrl, type AppDeps } from './deps.ts';
+import { hashPassword } from './passwords.ts';
+import { withTemporalDeadline } from './temporal.ts';
+import { parseInput } from './validation.ts';
 
 /** The establishment of a SIRET, which must exist in the Sirene directory and be active. */
 export async function lookUpActiveEstablishment(

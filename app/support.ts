@@ -1,22 +1,22 @@
 import { z } from 'zod';
-import { dispatchAll } from '../mail/mailer';
-import { AppError, notFound } from '../domain/errors';
-import { rolesOnSupportApproval } from '../domain/organisation-matching';
-import { hasStaffRole } from '../domain/roles';
-import { queueMemberJoined } from '../mail/membership-notifications';
+import { dispatchAll } from '../mail/mailer.ts';
+import { AppError, notFound } from '../domain/errors.ts';
+import { rolesOnSupportApproval } from '../domain/organisation-matching.ts';
+import { hasStaffRole } from '../domain/roles.ts';
+import { queueMemberJoined } from '../mail/membership-notifications.ts';
 import {
   decidePendingMembership,
   findMembershipById,
   listActiveMembers,
   listPendingSupport,
   type PendingMembership,
-} from '../store/memberships';
-import { recordOrganisationEvent } from '../store/organisation-events';
-import { lockOrganisationById } from '../store/organisations';
-import { withTransaction } from '../store/pool';
-import { findUserById, setCurrentOrganisation, type User } from '../store/users';
-import { pageUrl, type AppDeps } from './deps';
-import { parseInput } from './validation';
+} from '../store/memberships.ts';
+import { recordOrganisationEvent } from '../store/organisation-events.ts';
+import { lockOrganisationById } from '../store/organisations.ts';
+import { withTransaction } from '../store/pool.ts';
+import { findUserById, setCurrentOrganisation, type User } from '../store/users.ts';
+import { pageUrl, type AppDeps } from './deps.ts';
+import { parseInput } from './validation.ts';
 
 function requireSupport(actor: User): void {
   if (!hasStaffRole(actor.staffRoles, 'support') && !hasStaffRole(actor.staffRoles, 'admin')) {

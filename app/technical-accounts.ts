@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { dispatchAll } from '../mail/mailer';
-import { isMainManager } from '../domain/credential-access';
-import { AppError, notFound } from '../domain/errors';
-import { queueToMainManager } from '../mail/credential-notifications';
-import { seal, unseal } from '../security/sealing';
-import { randomSecret } from '../security/token-secrets';
-import { listHabilitationsOfOrganisation } from '../store/habilitations';
-import { findMembership } from '../store/memberships';
-import { findOrganisationBySiret, lockOrganisationById, type Organisation } from '../store/organisations';
-import { recordOrganisationEvent } from '../store/organisation-events';
-import { withTransaction, type Queryable } from '../store/pool';
+import { dispatchAll } from '../mail/mailer.ts';
+import { isMainManager } from '../domain/credential-access.ts';
+import { AppError, notFound } from '../domain/errors.ts';
+import { queueToMainManager } from '../mail/credential-notifications.ts';
+import { seal, unseal } from '../security/sealing.ts';
+import { randomSecret } from '../security/token-secrets.ts';
+import { listHabilitationsOfOrganisation } from '../store/habilitations.ts';
+import { findMembership } from '../store/memberships.ts';
+import { findOrganisationBySiret, lockOrganisationById, type Organisation } from '../store/organisations.ts';
+import { recordOrganisationEvent } from '../store/organisation-events.ts';
+import { withTransaction, type Queryable } from '../store/pool.ts';
 import {
   deleteTechnicalAccount as storeDeletion,
   findTechnicalAccount,
@@ -17,12 +17,12 @@ import {
   listTechnicalAccounts as storeList,
   replaceTechnicalAccountPassword,
   type TechnicalAccount,
-} from '../store/technical-accounts';
-import type { User } from '../store/users';
-import { pageUrl, type AppDeps } from './deps';
-import { hashPassword } from './passwords';
-import { withTemporalDeadline } from './temporal';
-import { parseInput } from './validation';
+} from '../store/technical-accounts.ts';
+import type { User } from '../store/users.ts';
+import { pageUrl, type AppDeps } from './deps.ts';
+import { hashPassword } from './passwords.ts';
+import { withTemporalDeadline } from './temporal.ts';
+import { parseInput } from './validation.ts';
 
 /**
  * Technical accounts (spec §5, seed 000): the main manager's alone. To anyone else, even another member of

@@ -1,6 +1,6 @@
 import { isGrpcServiceError } from '@temporalio/client';
-import { AppError } from '../domain/errors';
-import type { AppDeps } from './deps';
+import { AppError } from '../domain/errors.ts';
+import type { AppDeps } from './deps.ts';
 
 // gRPC status codes: CANCELLED, DEADLINE_EXCEEDED, UNAVAILABLE.
 const UNAVAILABLE = new Set<number>([1, 4, 14]);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { dispatchAll } from '../mail/mailer';
-import { canActOnCredentials } from '../domain/credential-access';
-import { addMonths } from '../domain/credential-settings';
-import { AppError, notFound } from '../domain/errors';
+import { dispatchAll } from '../mail/mailer.ts';
+import { canActOnCredentials } from '../domain/credential-access.ts';
+import { addMonths } from '../domain/credential-settings.ts';
+import { AppError, notFound } from '../domain/errors.ts';
 import {
   isTokenUsable,
   renewalRefusal,
@@ -10,14 +10,14 @@ import {
   tokenStatus,
   type TokenRules,
   type TokenStatus,
-} from '../domain/token-status';
-import { queueToCredentialHolders, tokenMailContext } from '../mail/credential-notifications';
-import { mintToken, unsealToken } from '../security/token-secrets';
-import { findHabilitation, listHabilitationsOfOrganisation, type Habilitation } from '../store/habilitations';
-import { listUserMemberships } from '../store/memberships';
-import { findOrganisationById } from '../store/organisations';
-import { recordCredentialEvent } from '../store/organisation-events';
-import { withTransaction, type Queryable } from '../store/pool';
+} from '../domain/token-status.ts';
+import { queueToCredentialHolders, tokenMailContext } from '../mail/credential-notifications.ts';
+import { mintToken, unsealToken } from '../security/token-secrets.ts';
+import { findHabilitation, listHabilitationsOfOrganisation, type Habilitation } from '../store/habilitations.ts';
+import { listUserMemberships } from '../store/memberships.ts';
+import { findOrganisationById } from '../store/organisations.ts';
+import { recordCredentialEvent } from '../store/organisation-events.ts';
+import { withTransaction, type Queryable } from '../store/pool.ts';
 import {
   findToken,
   insertTokenOnce,
@@ -27,12 +27,12 @@ import {
   revokeToken as storeRevocation,
   takeSealedSecret,
   type Token,
-} from '../store/tokens';
-import type { User } from '../store/users';
-import { credentialAccess, type CredentialAccess } from './credential-access';
-import type { AppDeps } from './deps';
-import { withTemporalDeadline } from './temporal';
-import { parseInput } from './validation';
+} from '../store/tokens.ts';
+import type { User } from '../store/users.ts';
+import { credentialAccess, type CredentialAccess } from './credential-access.ts';
+import type { AppDeps } from './deps.ts';
+import { withTemporalDeadline } from './temporal.ts';
+import { parseInput } from './validation.ts';
 
 /** A token as its holders see it: never the secret, only what identifies it and its state. */
 export interface TokenView {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError } from '../domain/errors';
+import { AppError } from '../domain/errors.ts';
 
 /** Parses input with a schema, or fails with every faulty field at once. */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { loadOrganisations, type Organisation } from '../directory/organisations';
-import { sesameVerify } from '../packages/sesame-verify/index';
+import { loadOrganisations, type Organisation } from '../directory/organisations.ts';
+import { sesameVerify } from '../packages/sesame-verify/index.ts';
 
 /**
  * A demo of an API provider (an "API Entreprise" look-alike) protected by @sesame/verify, started by

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { LA_POSTE_SIREN, checkSiren, checkSiret } from '../domain/siret';
-import { DirectoryUnavailableError, createDirectoryClient, type Directory } from './client';
-import { loadOrganisations } from './organisations';
-import { startDirectoryStandIn, type DirectoryStandIn } from './stand-in';
+import { LA_POSTE_SIREN, checkSiren, checkSiret } from '../domain/siret.ts';
+import { DirectoryUnavailableError, createDirectoryClient, type Directory } from './client.ts';
+import { loadOrganisations } from './organisations.ts';
+import { startDirectoryStandIn, type DirectoryStandIn } from './stand-in.ts';
 
 // SIRETs of the data set (directory/README.md).
 const COMMUNE = '21457956700014';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { DirectoryFacts } from '../domain/directory-facts';
-import { normalizeSiret } from '../domain/siret';
+import type { DirectoryFacts } from '../domain/directory-facts.ts';
+import { normalizeSiret } from '../domain/siret.ts';
 
 /**
  * The adapter for the public "recherche d'entreprises" API (the Sirene directory): one question, "what is

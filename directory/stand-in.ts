@@ -6,7 +6,7 @@ import {
   type DirectoryDataSet,
   type Organisation,
   type OrganisationEstablishment,
-} from './organisations';
+} from './organisations.ts';
 
 /**
  * A local server that answers `GET /search` like the public "recherche d'entreprises" API, from the project's

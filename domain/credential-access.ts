@@ -1,4 +1,4 @@
-import { mayWriteRequests, type OrganisationRole } from './organisation-roles';
+import { mayWriteRequests, type OrganisationRole } from './organisation-roles.ts';
 
 /**
  * Who may do what with an organisation's credentials (spec §1, §5): every active member sees them; readers

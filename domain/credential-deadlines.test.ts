@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pendingDeadlines, remindersSkippedBy, type ScheduleFacts } from './credential-deadlines';
+import { pendingDeadlines, remindersSkippedBy, type ScheduleFacts } from './credential-deadlines.ts';
 
 const DAY = 86_400_000;
 const OFFSETS = [90 * DAY, 30 * DAY, 7 * DAY, DAY];

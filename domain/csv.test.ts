@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCsv } from '../test/helpers/csv';
-import { csvCell, encodeCsv } from './csv';
+import { parseCsv } from '../test/helpers/csv.ts';
+import { csvCell, encodeCsv } from './csv.ts';
 
 describe('CSV exports for French spreadsheets', () => {
   it('starts with a BOM, separates with semicolons and ends lines with CRLF', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatDuration, parseDuration } from './duration';
+import { formatDuration, parseDuration } from './duration.ts';
 
 describe('durations written by operators', () => {
   it('reads seconds, minutes, hours and days', () => {

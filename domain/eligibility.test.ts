@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eligibilityOf, legalCategoryLabel } from './eligibility';
+import { eligibilityOf, legalCategoryLabel } from './eligibility.ts';
 
 describe('eligibility from the Sirene legal category', () => {
   it('admits public-law legal persons of every kind', () => {

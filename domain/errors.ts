@@ -1,4 +1,4 @@
-import type { InvitationRefusal } from './invitation-codes';
+import type { InvitationRefusal } from './invitation-codes.ts';
 
 /**
  * Failures the product explains to people. Each kind maps to one HTTP status at the API edge and one page

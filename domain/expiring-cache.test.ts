@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ExpiringCache } from './expiring-cache';
+import { ExpiringCache } from './expiring-cache.ts';
 
 describe('ExpiringCache', () => {
   it('answers until the entry’s time, then forgets it', () => {

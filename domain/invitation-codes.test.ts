@@ -6,7 +6,7 @@ import {
   invitationStatus,
   maskInvitationCode,
   normaliseInvitationCode,
-} from './invitation-codes';
+} from './invitation-codes.ts';
 
 describe('invitation codes', () => {
   const now = new Date('2026-03-10T12:00:00Z');

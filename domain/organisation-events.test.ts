@@ -6,7 +6,7 @@ import {
   ORGANISATION_EVENT_TYPES,
   peopleNamedBy,
   type OrganisationEventInput,
-} from './organisation-events';
+} from './organisation-events.ts';
 
 const names = {
   actor: 'Camille Martin',

@@ -3,7 +3,7 @@ import {
   ORGANISATION_ROLE_LABELS,
   type JoinedVia,
   type OrganisationRole,
-} from './organisation-roles';
+} from './organisation-roles.ts';
 
 /**
  * The organisation's event feed ("fil d'événements", spec §6): joins, role changes, codes, requests and

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideMembership, rolesOnSupportApproval } from './organisation-matching';
+import { decideMembership, rolesOnSupportApproval } from './organisation-matching.ts';
 
 describe('organisation matching by email domain', () => {
   it('makes the first person of a professional domain the main manager', () => {

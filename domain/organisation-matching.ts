@@ -1,5 +1,5 @@
-import { isFreeMailDomain } from './free-mail-domains';
-import type { MembershipStatus, OrganisationRole } from './organisation-roles';
+import { isFreeMailDomain } from './free-mail-domains.ts';
+import type { MembershipStatus, OrganisationRole } from './organisation-roles.ts';
 
 /**
  * Where a newly activated account lands in the organisation of its SIRET (spec §2), decided from its email

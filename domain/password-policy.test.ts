@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { passwordProblem } from './password-policy';
+import { passwordProblem } from './password-policy.ts';
 
 describe('password rules', () => {
   it('accept a long passphrase with no special characters', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffForms, mergeDraft } from './request-form';
+import { diffForms, mergeDraft } from './request-form.ts';
 
 test('a draft patch merges objects, replaces lists and values, and null removes', () => {
   const merged = mergeDraft(

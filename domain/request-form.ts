@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CONTACT_ROLES, definitionScopes, hasBlock, type ContactRole, type Definition } from './definitions';
-import type { FieldError } from './errors';
+import { CONTACT_ROLES, definitionScopes, hasBlock, type ContactRole, type Definition } from './definitions.ts';
+import type { FieldError } from './errors.ts';
 
 /**
  * The data of an access request's form, shared by the pages and the API (issue 4 §2). A block absent from

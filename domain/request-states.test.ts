@@ -6,7 +6,7 @@ import {
   REQUEST_COMMANDS,
   REQUEST_STATES,
   type RequestState,
-} from './request-states';
+} from './request-states.ts';
 
 // The table of spec §3, written out once more by hand: every (state, event) pair not listed is refused.
 const SPEC: Record<string, RequestState> = {

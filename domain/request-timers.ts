@@ -1,4 +1,4 @@
-import type { Definition } from './definitions';
+import type { Definition } from './definitions.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -7,7 +7,7 @@ import {
   isGrantableRole,
   isOrganisationAdmin,
   planRoleChange,
-} from './role-rules';
+} from './role-rules.ts';
 
 describe('organisation role rules', () => {
   it('lets administrators and readers be granted, never the main manager', () => {

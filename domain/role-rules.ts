@@ -1,4 +1,4 @@
-import { EXCLUSIVE_ROLES, ORGANISATION_ROLE_LABELS, type OrganisationRole } from './organisation-roles';
+import { EXCLUSIVE_ROLES, ORGANISATION_ROLE_LABELS, type OrganisationRole } from './organisation-roles.ts';
 
 /**
  * The rules about which organisation roles go together and who may hand them out (spec §1, §6; seed 001:

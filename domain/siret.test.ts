@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LA_POSTE_SIREN, checkSiren, checkSiret, normalizeSiret } from './siret';
+import { LA_POSTE_SIREN, checkSiren, checkSiret, normalizeSiret } from './siret.ts';
 
 // Numbers from the stand-in directory's data set (directory/README.md).
 const COMMUNE_HEAD_OFFICE = '21457956700014';

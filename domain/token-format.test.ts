@@ -9,7 +9,7 @@ import {
   tokenBodyFromRandom,
   tokenChecksum,
   visiblePart,
-} from './token-format';
+} from './token-format.ts';
 
 describe('token format', () => {
   it('computes the standard CRC-32', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isTokenUsable, renewalRefusal, tokenStatus, type TokenFacts } from './token-status';
+import { isTokenUsable, renewalRefusal, tokenStatus, type TokenFacts } from './token-status.ts';
 
 const DAY = 86_400_000;
 const now = new Date('2026-06-01T12:00:00Z');

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Db } from '../store/pool';
-import { findUserById, type User } from '../store/users';
+import type { Db } from '../store/pool.ts';
+import { findUserById, type User } from '../store/users.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
-import { isDatabaseReachable, type Db } from '../store/pool';
+import { isDatabaseReachable, type Db } from '../store/pool.ts';
 
 const PROBE_TIMEOUT_MS = 2_000;
 

@@ -1,8 +1,8 @@
 import connectPgSimple from 'connect-pg-simple';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
-import { ExpiringCache } from '../domain/expiring-cache';
-import type { Db } from '../store/pool';
+import { ExpiringCache } from '../domain/expiring-cache.ts';
+import type { Db } from '../store/pool.ts';
 
 declare module 'express-session' {
   interface SessionData {

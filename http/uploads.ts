@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import multer from 'multer';
-import { AppError } from '../domain/errors';
-import type { UploadedFile } from '../domain/uploaded-file';
+import { AppError } from '../domain/errors.ts';
+import type { UploadedFile } from '../domain/uploaded-file.ts';
 
 /**
  * Receives one file of a multipart/form-data body, held in memory (uploads are small and checked before they

@@ -1,10 +1,10 @@
-import { canActOnCredentials, isMainManager } from '../domain/credential-access';
-import type { DefinitionCatalog } from '../domain/definitions';
-import { listActiveMembers } from '../store/memberships';
-import { findOrganisationById } from '../store/organisations';
-import type { Queryable } from '../store/pool';
-import type { MailData } from './catalog';
-import type { Dispatch, Mailer } from './mailer';
+import { canActOnCredentials, isMainManager } from '../domain/credential-access.ts';
+import type { DefinitionCatalog } from '../domain/definitions.ts';
+import { listActiveMembers } from '../store/memberships.ts';
+import { findOrganisationById } from '../store/organisations.ts';
+import type { Queryable } from '../store/pool.ts';
+import type { MailData } from './catalog.ts';
+import type { Dispatch, Mailer } from './mailer.ts';
 
 /**
  * The emails about credentials (spec §4), queued in the caller's transaction; each function returns the

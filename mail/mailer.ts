@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { EmailDeliveries } from '../ports/email-deliveries';
-import { insertEmail, markDispatched, type OutboxEmail } from '../store/outbox';
-import { withTransaction, type Db, type Queryable } from '../store/pool';
-import type { MailData, MailSecrets, MailTemplate } from './catalog';
-import type { MailRenderer } from './renderer';
-import { prepareSecrets, revealSecrets } from './secrets';
+import type { EmailDeliveries } from '../ports/email-deliveries.ts';
+import { insertEmail, markDispatched, type OutboxEmail } from '../store/outbox.ts';
+import { withTransaction, type Db, type Queryable } from '../store/pool.ts';
+import type { MailData, MailSecrets, MailTemplate } from './catalog.ts';
+import type { MailRenderer } from './renderer.ts';
+import { prepareSecrets, revealSecrets } from './secrets.ts';
 
 export interface MailRequest<T extends MailTemplate> {
   to: string;

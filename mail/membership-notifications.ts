@@ -3,11 +3,11 @@ import {
   ORGANISATION_ROLE_LABELS,
   type JoinedVia,
   type OrganisationRole,
-} from '../domain/organisation-roles';
-import { listActiveMembers } from '../store/memberships';
-import type { Queryable } from '../store/pool';
-import { listStaffWithRole } from '../store/users';
-import type { Dispatch, Mailer } from './mailer';
+} from '../domain/organisation-roles.ts';
+import { listActiveMembers } from '../store/memberships.ts';
+import type { Queryable } from '../store/pool.ts';
+import { listStaffWithRole } from '../store/users.ts';
+import type { Dispatch, Mailer } from './mailer.ts';
 
 /**
  * The emails that follow a change of membership, queued in the caller's transaction. Each returns the

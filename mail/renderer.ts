@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { formatDate, formatDateTime } from '../domain/french-format';
-import { MAIL_TEMPLATES, type MailTemplate } from './catalog';
+import { formatDate, formatDateTime } from '../domain/french-format.ts';
+import { MAIL_TEMPLATES, type MailTemplate } from './catalog.ts';
 
 export interface RenderedEmail {
   subject: string;

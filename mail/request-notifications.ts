@@ -1,12 +1,12 @@
-import type { Definition } from '../domain/definitions';
-import { REQUEST_STATE_LABELS, type RequestState } from '../domain/request-states';
-import { listActiveMembers } from '../store/memberships';
-import type { Queryable } from '../store/pool';
-import type { RequestSummary } from '../store/requests';
-import { listStaffForDefinition, listStaffWithRole } from '../store/users';
-import type { RequestMailBase } from './catalog';
-import type { Dispatch, Mailer } from './mailer';
-import { requestTitle } from '../domain/request-form';
+import type { Definition } from '../domain/definitions.ts';
+import { REQUEST_STATE_LABELS, type RequestState } from '../domain/request-states.ts';
+import { listActiveMembers } from '../store/memberships.ts';
+import type { Queryable } from '../store/pool.ts';
+import type { RequestSummary } from '../store/requests.ts';
+import { listStaffForDefinition, listStaffWithRole } from '../store/users.ts';
+import type { RequestMailBase } from './catalog.ts';
+import type { Dispatch, Mailer } from './mailer.ts';
+import { requestTitle } from '../domain/request-form.ts';
 
 /**
  * The emails of an access request's life (spec §4), queued in the caller's transaction. Each function returns

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { seal, unseal } from '../security/sealing';
+import { seal, unseal } from '../security/sealing.ts';
 
 /**
  * A queued email that delivers a secret (an activation link…) stores its bodies with an unguessable marker in

@@ -1,5 +1,5 @@
-import type { CredentialSettings } from '../domain/credential-settings';
-import type { DefinitionCatalog } from '../domain/definitions';
+import type { CredentialSettings } from '../domain/credential-settings.ts';
+import type { DefinitionCatalog } from '../domain/definitions.ts';
 
 /** Starts and wakes the lifecycle workflows of credentials (runtime/credential-lifecycles.ts). */
 export interface CredentialLifecycles {

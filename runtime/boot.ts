@@ -1,14 +1,14 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { migrate } from '../store/migrate';
-import { ConfigError, loadConfig, PUBLIC_DIRECTORY_URL, type Config } from './config';
-import { startDirectoryStandIn } from '../directory/stand-in';
-import { DEFAULT_DEMO_PASSWORD, seedDemoAccounts } from './demo-data';
-import { createLogger } from './logger';
-import { handleShutdown, stopAll, type Stoppable } from './shutdown';
-import { startEmbeddedPostgres } from './embedded-postgres';
-import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
-import type { Services } from './services';
+import { migrate } from '../store/migrate.ts';
+import { ConfigError, loadConfig, PUBLIC_DIRECTORY_URL, type Config } from './config.ts';
+import { startDirectoryStandIn } from '../directory/stand-in.ts';
+import { DEFAULT_DEMO_PASSWORD, seedDemoAccounts } from './demo-data.ts';
+import { createLogger } from './logger.ts';
+import { handleShutdown, stopAll, type Stoppable } from './shutdown.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { startTemporalDevServer, type DevServer } from './temporal-dev-server.ts';
+import type { Services } from './services.ts';
 
 /** Reads the configuration, or explains what is wrong with it and exits. */
 export function loadConfigOrExit(check?: (config: Config) => void): Config {

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
-import type { CredentialSettings } from '../domain/credential-settings';
-import type { DefinitionCatalog } from '../domain/definitions';
-import type { RequestTimerOverrides } from '../domain/request-timers';
-import { formatDuration, parseDuration } from '../domain/duration';
-import { DEFAULT_DEFINITIONS_DIR, loadDefinitions } from './definitions';
+import type { CredentialSettings } from '../domain/credential-settings.ts';
+import type { DefinitionCatalog } from '../domain/definitions.ts';
+import type { RequestTimerOverrides } from '../domain/request-timers.ts';
+import { formatDuration, parseDuration } from '../domain/duration.ts';
+import { DEFAULT_DEFINITIONS_DIR, loadDefinitions } from './definitions.ts';
 
 /**
  * The whole configuration of a Sésame process, read once from the environment at start-up. Every value has a

@@ -1,13 +1,13 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
-import type { CredentialSettings } from '../domain/credential-settings';
-import type { CredentialLifecycles } from '../ports/credentials';
+import type { CredentialSettings } from '../domain/credential-settings.ts';
+import type { CredentialLifecycles } from '../ports/credentials.ts';
 import {
   technicalAccountChangedSignal,
   technicalAccountWorkflowId,
   type technicalAccountLifecycle,
-} from '../workflows/technical-account-lifecycle';
-import { tokenChangedSignal, tokenWorkflowId, type tokenLifecycle } from '../workflows/token-lifecycle';
+} from '../workflows/technical-account-lifecycle.ts';
+import { tokenChangedSignal, tokenWorkflowId, type tokenLifecycle } from '../workflows/token-lifecycle.ts';
 
 /**
  * Starting a lifecycle is idempotent (fixed workflow id, the running one is kept), so a retried issuance never

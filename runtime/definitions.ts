@@ -5,7 +5,7 @@ import {
   definitionSchema,
   type Definition,
   type DefinitionCatalog,
-} from '../domain/definitions';
+} from '../domain/definitions.ts';
 
 export const DEFAULT_DEFINITIONS_DIR = path.resolve(import.meta.dirname, '..', 'definitions');
 

@@ -1,7 +1,7 @@
-import { hashPassword, verifyPassword } from '../app/passwords';
-import type { StaffGrant } from '../domain/roles';
-import type { Db } from '../store/pool';
-import { ensureStaffAccount } from '../store/users';
+import { hashPassword, verifyPassword } from '../app/passwords.ts';
+import type { StaffGrant } from '../domain/roles.ts';
+import type { Db } from '../store/pool.ts';
+import { ensureStaffAccount } from '../store/users.ts';
 
 export const DEFAULT_DEMO_PASSWORD = 'sesame-demo-2026';
 

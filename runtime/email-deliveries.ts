@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { EmailDeliveries } from '../ports/email-deliveries';
-import type { deliverEmail, DeliverEmailInput } from '../workflows/mail-delivery';
-import type { Config } from './config';
+import type { EmailDeliveries } from '../ports/email-deliveries.ts';
+import type { deliverEmail, DeliverEmailInput } from '../workflows/mail-delivery.ts';
+import type { Config } from './config.ts';
 
 export const deliveryWorkflowId = (emailId: string) => `email-${emailId}`;
 

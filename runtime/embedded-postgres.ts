@@ -2,7 +2,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { servePGlite } from './pglite-wire-server';
+import { servePGlite } from './pglite-wire-server.ts';
 
 export interface EmbeddedPostgres {
   /** Connection string for `pg`, exactly as for a real server. */

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { introspectionHandler, isIntrospectionRequest } from '../api/introspection-routes';
-import { createApp } from '../http/app';
-import { createSessionMiddleware } from '../http/session';
-import type { Services } from './services';
-import { VERSION } from './version';
+import { introspectionHandler, isIntrospectionRequest } from '../api/introspection-routes.ts';
+import { createApp } from '../http/app.ts';
+import { createSessionMiddleware } from '../http/session.ts';
+import type { Services } from './services.ts';
+import { VERSION } from './version.ts';
 
 export interface RunningHttpServer {
   /** Where this process listens (the public address may differ, behind a proxy). */

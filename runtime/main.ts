@@ -1,4 +1,4 @@
-import { DEFAULT_DEMO_PASSWORD } from './demo-data';
+import { DEFAULT_DEMO_PASSWORD } from './demo-data.ts';
 import {
   boot,
   loadConfigOrExit,
@@ -7,12 +7,12 @@ import {
   provideDirectory,
   provideTemporal,
   seedDemoData,
-} from './boot';
-import { ensureDemoProviderCredentials } from '../app/provider-credentials';
-import { startDemoProvider } from '../demo-provider/server';
-import { startHttpServer } from './http-server';
-import { openServices } from './services';
-import { loadWorkflowBundle, startWorker } from './worker';
+} from './boot.ts';
+import { ensureDemoProviderCredentials } from '../app/provider-credentials.ts';
+import { startDemoProvider } from '../demo-provider/server.ts';
+import { startHttpServer } from './http-server.ts';
+import { openServices } from './services.ts';
+import { loadWorkflowBundle, startWorker } from './worker.ts';
 
 /**
  * `npm start`: the whole platform in one process tree, with embedded defaults for whatever is not configured

@@ -1,5 +1,5 @@
-import { boot, loadConfigOrExit, migrateDatabase, provideDatabase } from './boot';
-import { stopAll } from './shutdown';
+import { boot, loadConfigOrExit, migrateDatabase, provideDatabase } from './boot.ts';
+import { stopAll } from './shutdown.ts';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL, or to the embedded database under DATA_DIR. */
 const config = loadConfigOrExit();

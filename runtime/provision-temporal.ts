@@ -1,4 +1,4 @@
-import { startEphemeralDevServer } from './temporal-dev-server';
+import { startEphemeralDevServer } from './temporal-dev-server.ts';
 
 /**
  * `npm run temporal:provision`: makes sure this machine can run a Temporal dev server — an installed CLI, the

@@ -1,15 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../app/deps';
-import { createIntrospection } from '../app/introspection';
-import { createDirectoryClient } from '../directory/client';
-import { createMailer, type Mailer } from '../mail/mailer';
-import { createMailRenderer } from '../mail/renderer';
-import { deriveKeys, type Keys } from '../security/keys';
-import { createPool, type Db } from '../store/pool';
-import type { Config } from './config';
-import { createCredentialLifecycles } from './credential-lifecycles';
-import { createEmailDeliveries } from './email-deliveries';
+import type { AppDeps } from '../app/deps.ts';
+import { createIntrospection } from '../app/introspection.ts';
+import { createDirectoryClient } from '../directory/client.ts';
+import { createMailer, type Mailer } from '../mail/mailer.ts';
+import { createMailRenderer } from '../mail/renderer.ts';
+import { deriveKeys, type Keys } from '../security/keys.ts';
+import { createPool, type Db } from '../store/pool.ts';
+import type { Config } from './config.ts';
+import { createCredentialLifecycles } from './credential-lifecycles.ts';
+import { createEmailDeliveries } from './email-deliveries.ts';
 
 /** Everything a web or worker process shares, built from the configuration and the addresses in use. */
 export interface Services extends AppDeps {

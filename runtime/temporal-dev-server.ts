@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { findTemporalCli, findUsableGo, installTemporalCliWithGo } from './temporal-cli';
+import { findTemporalCli, findUsableGo, installTemporalCliWithGo } from './temporal-cli.ts';
 
 export interface DevServer {
   address: string;

@@ -1,7 +1,7 @@
-import { requireExternalServices } from './config';
-import { boot, loadConfigOrExit, migrateDatabase, provideDirectory, seedDemoData } from './boot';
-import { startHttpServer } from './http-server';
-import { openServices } from './services';
+import { requireExternalServices } from './config.ts';
+import { boot, loadConfigOrExit, migrateDatabase, provideDirectory, seedDemoData } from './boot.ts';
+import { startHttpServer } from './http-server.ts';
+import { openServices } from './services.ts';
 
 /** `npm run start:web`: a stateless web/API process; run as many as needed behind a load balancer. */
 const config = loadConfigOrExit(requireExternalServices);

@@ -1,7 +1,7 @@
-import { requireExternalServices } from './config';
-import { boot, loadConfigOrExit, migrateDatabase, provideDirectory } from './boot';
-import { openServices } from './services';
-import { loadWorkflowBundle, startWorker } from './worker';
+import { requireExternalServices } from './config.ts';
+import { boot, loadConfigOrExit, migrateDatabase, provideDirectory } from './boot.ts';
+import { openServices } from './services.ts';
+import { loadWorkflowBundle, startWorker } from './worker.ts';
 
 /** `npm run start:worker`: a stateless Temporal worker; run as many as needed on the same task queue. */
 const config = loadConfigOrExit(requireExternalServices);

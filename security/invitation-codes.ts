@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { VISIBLE_CODE_SUFFIX } from '../domain/invitation-codes';
+import { VISIBLE_CODE_SUFFIX } from '../domain/invitation-codes.ts';
 
 /**
  * A new invitation code: a UUID v4 from Node's CSPRNG (122 random bits), its SHA-256 — the only form stored —

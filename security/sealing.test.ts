@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deriveKey } from './keys';
-import { seal, unseal } from './sealing';
+import { deriveKey } from './keys.ts';
+import { seal, unseal } from './sealing.ts';
 
 const key = deriveKey('a'.repeat(40), 'sealed-secrets');
 

@@ -1,6 +1,6 @@
 import { hash, randomBytes, randomUUID } from 'node:crypto';
-import { formatToken, tokenBodyFromRandom, visiblePart } from '../domain/token-format';
-import { seal, unseal } from './sealing';
+import { formatToken, tokenBodyFromRandom, visiblePart } from '../domain/token-format.ts';
+import { seal, unseal } from './sealing.ts';
 
 /**
  * A new bearer token: its secret exists in clear only here, inside the activity or command that makes it, and

@@ -1,5 +1,5 @@
-import { canBeRevision, type RequestState } from '../domain/request-states';
-import type { Queryable } from './pool';
+import { canBeRevision, type RequestState } from '../domain/request-states.ts';
+import type { Queryable } from './pool.ts';
 
 export type HabilitationStatus = 'active' | 'superseded' | 'revoked';
 

@@ -1,5 +1,5 @@
-import type { GrantableRole } from '../domain/role-rules';
-import type { Queryable } from './pool';
+import type { GrantableRole } from '../domain/role-rules.ts';
+import type { Queryable } from './pool.ts';
 
 /** An invitation code as the list shows it: never the code, only its last characters. */
 export interface InvitationCode {

@@ -2,8 +2,8 @@ import {
   peopleNamedBy,
   type OrganisationEventInput,
   type OrganisationEventType,
-} from '../domain/organisation-events';
-import type { Queryable } from './pool';
+} from '../domain/organisation-events.ts';
+import type { Queryable } from './pool.ts';
 
 /**
  * Records an event of the organisation's feed. Call it with the transaction that makes the change, so that

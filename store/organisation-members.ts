@@ -1,5 +1,5 @@
-import type { JoinedVia, MembershipStatus, OrganisationRole } from '../domain/organisation-roles';
-import type { Queryable } from './pool';
+import type { JoinedVia, MembershipStatus, OrganisationRole } from '../domain/organisation-roles.ts';
+import type { Queryable } from './pool.ts';
 
 /**
  * The membership queries of organisation administration: the member list, role changes, removals and joins

@@ -1,5 +1,5 @@
-import type { DirectoryFacts } from '../domain/directory-facts';
-import type { Queryable } from './pool';
+import type { DirectoryFacts } from '../domain/directory-facts.ts';
+import type { Queryable } from './pool.ts';
 
 export interface Organisation extends DirectoryFacts {
   id: string;

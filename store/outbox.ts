@@ -1,4 +1,4 @@
-import type { Queryable } from './pool';
+import type { Queryable } from './pool.ts';
 
 export type EmailStatus = 'pending' | 'sent' | 'failed';
 

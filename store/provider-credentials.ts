@@ -1,4 +1,4 @@
-import type { Queryable } from './pool';
+import type { Queryable } from './pool.ts';
 
 /**
  * Client credentials of an API definition's provider. The client secret is 256 random bits made by the

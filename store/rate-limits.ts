@@ -1,4 +1,4 @@
-import type { Queryable } from './pool';
+import type { Queryable } from './pool.ts';
 
 /**
  * Fixed-window counters kept in Postgres so that every web process sees the same count: a limit enforced

@@ -1,5 +1,5 @@
-import type { Queryable } from './pool';
-import { EDITABLE_SQL } from './requests';
+import type { Queryable } from './pool.ts';
+import { EDITABLE_SQL } from './requests.ts';
 
 export interface AttachmentInfo {
   id: string;

@@ -1,4 +1,4 @@
-import type { Queryable } from './pool';
+import type { Queryable } from './pool.ts';
 
 /** One line of a request's timeline (spec §3: every transition and action, with actor, time and details). */
 export interface RequestEvent {

@@ -1,7 +1,7 @@
-import type { MembershipStatus, OrganisationRole } from '../domain/organisation-roles';
-import type { FormData } from '../domain/request-form';
-import { EDITABLE_STATES, type RequestState } from '../domain/request-states';
-import type { Queryable } from './pool';
+import type { MembershipStatus, OrganisationRole } from '../domain/organisation-roles.ts';
+import type { FormData } from '../domain/request-form.ts';
+import { EDITABLE_STATES, type RequestState } from '../domain/request-states.ts';
+import type { Queryable } from './pool.ts';
 
 /** The editable states as an SQL list, from the one rule in domain/. */
 export const EDITABLE_SQL = EDITABLE_STATES.map((state) => `'${state}'`).join(', ');

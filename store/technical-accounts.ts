@@ -1,4 +1,4 @@
-import type { Queryable } from './pool';
+import type { Queryable } from './pool.ts';
 
 /** A technical account: the HTTP Basic credentials of an organisation's software (spec §5). */
 export interface TechnicalAccount {

@@ -1,5 +1,5 @@
-import type { GrantStatus, TokenFacts } from '../domain/token-status';
-import type { Queryable } from './pool';
+import type { GrantStatus, TokenFacts } from '../domain/token-status.ts';
+import type { Queryable } from './pool.ts';
 
 export type RevocationReason = 'holder' | 'instructor' | 'habilitation_revoked';
 

@@ -1,5 +1,5 @@
-import type { StaffGrant } from '../domain/roles';
-import type { Queryable } from './pool';
+import type { StaffGrant } from '../domain/roles.ts';
+import type { Queryable } from './pool.ts';
 
 export type UserStatus = 'pending_activation' | 'active' | 'disabled';
 

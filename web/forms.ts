@@ -1,6 +1,6 @@
 import type { ZodError } from 'zod';
 import type { Request } from 'express';
-import { AppError } from '../domain/errors';
+import { AppError } from '../domain/errors.ts';
 
 /** The text fields of a submitted form, to show them back (never passwords). */
 export function formValues(req: Request, fields: string[]): Record<string, string> {

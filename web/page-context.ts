@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import { hasStaffRole } from '../domain/roles';
-import { csrfToken } from '../http/csrf';
-import { flash, takeFlashes } from './flash';
+import { hasStaffRole } from '../domain/roles.ts';
+import { csrfToken } from '../http/csrf.ts';
+import { flash, takeFlashes } from './flash.ts';
 
 /** What every page's layout needs: who is signed in, the CSRF token of their forms, pending messages. */
 export function pageContext(options: { devMailbox: boolean }) {

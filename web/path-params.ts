@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { notFound } from '../domain/errors';
+import { notFound } from '../domain/errors.ts';
 
 const SIRET = /^\d{14}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,11 +1,11 @@
-import type { Definition } from '../domain/definitions';
-import { definitionScopes } from '../domain/definitions';
-import { formatDate } from '../domain/french-format';
+import type { Definition } from '../domain/definitions.ts';
+import { definitionScopes } from '../domain/definitions.ts';
+import { formatDate } from '../domain/french-format.ts';
 import {
   ORGANISATION_CHECK_FAILURE_LABELS,
   type OrganisationCheckFailure,
-} from '../domain/organisation-check';
-import type { RequestEvent } from '../store/request-events';
+} from '../domain/organisation-check.ts';
+import type { RequestEvent } from '../store/request-events.ts';
 
 /**
  * One line of a request's timeline in French, after the name of its actor ("Sésame" for the platform's own

@@ -3,7 +3,7 @@ import {
   FORM_BLOCK_LABELS,
   type Definition,
   type FormBlock,
-} from '../domain/definitions';
+} from '../domain/definitions.ts';
 
 /**
  * The multi-step form of a request, one step per block of its definition plus a summary. Each step's HTML

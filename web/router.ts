@@ -1,21 +1,21 @@
 import express, { Router } from 'express';
-import type { AppDeps } from '../app/deps';
-import { AppError } from '../domain/errors';
-import { isCsrfValid } from '../http/csrf';
-import { webErrorHandler, webNotFound } from './errors';
-import { pageContext } from './page-context';
-import { accountPages } from './pages/account-pages';
-import { adminPages } from './pages/admin-pages';
-import { dashboardPage } from './pages/dashboard-page';
-import { devMailboxPages } from './pages/dev-mailbox-pages';
-import { instructionPages } from './pages/instruction-pages';
-import { invitationPages } from './pages/invitation-pages';
-import { memberPages } from './pages/member-pages';
-import { organisationPages } from './pages/organisation-pages';
-import { requestPages, requestUploadParser } from './pages/request-pages';
-import { sessionPages } from './pages/session-pages';
-import { technicalAccountPages } from './pages/technical-account-pages';
-import { tokenPages } from './pages/token-pages';
+import type { AppDeps } from '../app/deps.ts';
+import { AppError } from '../domain/errors.ts';
+import { isCsrfValid } from '../http/csrf.ts';
+import { webErrorHandler, webNotFound } from './errors.ts';
+import { pageContext } from './page-context.ts';
+import { accountPages } from './pages/account-pages.ts';
+import { adminPages } from './pages/admin-pages.ts';
+import { dashboardPage } from './pages/dashboard-page.ts';
+import { devMailboxPages } from './pages/dev-mailbox-pages.ts';
+import { instructionPages } from './pages/instruction-pages.ts';
+import { invitationPages } from './pages/invitation-pages.ts';
+import { memberPages } from './pages/member-pages.ts';
+import { organisationPages } from './pages/organisation-pages.ts';
+import { requestPages, requestUploadParser } from './pages/request-pages.ts';
+import { sessionPages } from './pages/session-pages.ts';
+import { technicalAccountPages } from './pages/technical-account-pages.ts';
+import { tokenPages } from './pages/token-pages.ts';
 
 export interface WebOptions {
   /** Mount /dev/mails: outside production, when emails are not sent by SMTP. */

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { create } from 'express-handlebars';
 import Handlebars from 'handlebars';
-import { formatDate, formatDateTime } from '../domain/french-format';
+import { formatDate, formatDateTime } from '../domain/french-format.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('./views', import.meta.url));
 

@@ -12,9 +12,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CredentialActivities } from '../activities/credentials';
-import type { OrganisationCheck, RequestActivities } from '../activities/requests';
-import type { RequestTimers } from '../domain/request-timers';
+import type { CredentialActivities } from '../activities/credentials.ts';
+import type { OrganisationCheck, RequestActivities } from '../activities/requests.ts';
+import type { RequestTimers } from '../domain/request-timers.ts';
 import {
   FINAL_STATES,
   isEditable,
@@ -23,7 +23,7 @@ import {
   type RequestPosition,
   type RequestState,
   type SystemEvent,
-} from '../domain/request-states';
+} from '../domain/request-states.ts';
 
 export interface AccessRequestInput {
   requestId: string;

@@ -1,6 +1,6 @@
 import { condition, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
-import type { CredentialActivities } from '../activities/credentials';
-import { firstAttemptLocal } from './first-attempt-local';
+import type { CredentialActivities } from '../activities/credentials.ts';
+import { firstAttemptLocal } from './first-attempt-local.ts';
 
 const TURNS_BEFORE_CONTINUE_AS_NEW = 100;
 /** About 8 minutes of checks (1 s, 2 s, 4 s… then every 30 s) for a row that never appears. */

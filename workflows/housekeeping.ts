@@ -1,5 +1,5 @@
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
-import type { HousekeepingActivities } from '../activities/housekeeping';
+import type { HousekeepingActivities } from '../activities/housekeeping.ts';
 
 export interface HousekeepingInput {
   intervalMs: number;

@@ -1,6 +1,6 @@
-export { deliverEmail, outboxRelay } from './mail-delivery';
-export { housekeeping } from './housekeeping';
-export { signUp } from './sign-up';
-export { accessRequest } from './access-request';
-export { tokenLifecycle } from './token-lifecycle';
-export { technicalAccountLifecycle } from './technical-account-lifecycle';
+export { deliverEmail, outboxRelay } from './mail-delivery.ts';
+export { housekeeping } from './housekeeping.ts';
+export { signUp } from './sign-up.ts';
+export { accessRequest } from './access-request.ts';
+export { tokenLifecycle } from './token-lifecycle.ts';
+export { technicalAccountLifecycle } from './technical-account-lifecycle.ts';

@@ -8,8 +8,8 @@ import {
   proxyLocalActivities,
   sleep,
 } from '@temporalio/workflow';
-import type { MailActivities } from '../activities/mail';
-import { firstAttemptLocal } from './first-attempt-local';
+import type { MailActivities } from '../activities/mail.ts';
+import { firstAttemptLocal } from './first-attempt-local.ts';
 
 export interface DeliverEmailInput {
   /** The outbox row: the email's content and recipient stay in Postgres, never in this workflow's history. */

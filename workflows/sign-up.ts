@@ -8,7 +8,7 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { AccountActivities, ActivationOutcome } from '../activities/accounts';
+import type { AccountActivities, ActivationOutcome } from '../activities/accounts.ts';
 
 export interface SignUpInput {
   signupId: string;

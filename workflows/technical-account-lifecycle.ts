@@ -1,5 +1,5 @@
 import { continueAsNew, defineSignal, setHandler } from '@temporalio/workflow';
-import { followDeadlines, lifecycleTurn } from './credential-deadlines';
+import { followDeadlines, lifecycleTurn } from './credential-deadlines.ts';
 
 export interface TechnicalAccountLifecycleInput {
   accountId: string;

@@ -1,18 +1,18 @@
 import { Router, type Request, type Response } from 'express';
-import { activateAccount, checkActivationLink, resendActivationLink } from '../../app/activate-account';
-import type { AppDeps } from '../../app/deps';
+import { activateAccount, checkActivationLink, resendActivationLink } from '../../app/activate-account.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import {
   checkPasswordResetLink,
   completePasswordReset,
   requestPasswordReset,
-} from '../../app/password-reset';
-import { signUp } from '../../app/sign-up';
-import { AppError } from '../../domain/errors';
-import { PASSWORD_MIN_LENGTH } from '../../domain/password-policy';
-import { csrfToken } from '../../http/csrf';
-import { startAuthenticatedSession } from '../../http/session';
-import { flash } from '../flash';
-import { fieldErrorsOf, formValues } from '../forms';
+} from '../../app/password-reset.ts';
+import { signUp } from '../../app/sign-up.ts';
+import { AppError } from '../../domain/errors.ts';
+import { PASSWORD_MIN_LENGTH } from '../../domain/password-policy.ts';
+import { csrfToken } from '../../http/csrf.ts';
+import { startAuthenticatedSession } from '../../http/session.ts';
+import { flash } from '../flash.ts';
+import { fieldErrorsOf, formValues } from '../forms.ts';
 
 const SIGN_UP_FIELDS = ['givenName', 'familyName', 'email', 'siret'];
 

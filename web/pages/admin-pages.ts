@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../../app/deps';
-import { getMailOverview } from '../../app/mail-overview';
-import { sendTestEmail } from '../../app/send-test-email';
-import { emailAddressSchema } from '../../domain/email-address';
-import { flash } from '../flash';
-import { formErrors } from '../forms';
-import { requireSignedIn } from '../page-context';
+import type { AppDeps } from '../../app/deps.ts';
+import { getMailOverview } from '../../app/mail-overview.ts';
+import { sendTestEmail } from '../../app/send-test-email.ts';
+import { emailAddressSchema } from '../../domain/email-address.ts';
+import { flash } from '../flash.ts';
+import { formErrors } from '../forms.ts';
+import { requireSignedIn } from '../page-context.ts';
 
 const testEmailForm = z.object({
   to: z

@@ -1,10 +1,10 @@
 import { Router } from 'express';
-import type { AppDeps } from '../../app/deps';
-import { listMyOrganisations, viewOrganisation } from '../../app/organisations';
-import { listSupportQueue } from '../../app/support';
-import { MEMBERSHIP_STATUS_LABELS, ORGANISATION_ROLE_LABELS } from '../../domain/organisation-roles';
-import { hasStaffRole, STAFF_ROLE_LABELS } from '../../domain/roles';
-import { requireSignedIn } from '../page-context';
+import type { AppDeps } from '../../app/deps.ts';
+import { listMyOrganisations, viewOrganisation } from '../../app/organisations.ts';
+import { listSupportQueue } from '../../app/support.ts';
+import { MEMBERSHIP_STATUS_LABELS, ORGANISATION_ROLE_LABELS } from '../../domain/organisation-roles.ts';
+import { hasStaffRole, STAFF_ROLE_LABELS } from '../../domain/roles.ts';
+import { requireSignedIn } from '../page-context.ts';
 
 export function dashboardPage(deps: AppDeps): Router {
   const router = Router();

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../../app/deps';
-import { listDevelopmentMailbox, readDevelopmentEmail } from '../../app/mail-overview';
-import { notFound } from '../../domain/errors';
+import type { AppDeps } from '../../app/deps.ts';
+import { listDevelopmentMailbox, readDevelopmentEmail } from '../../app/mail-overview.ts';
+import { notFound } from '../../domain/errors.ts';
 
 const emailId = z.uuid();
 

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import { ATTACHMENT_KIND_LABELS } from '../../app/attachments';
-import type { AppDeps } from '../../app/deps';
+import { ATTACHMENT_KIND_LABELS } from '../../app/attachments.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import {
   addNote,
   askOpinion,
@@ -10,10 +10,10 @@ import {
   postMessage,
   viewForInstruction,
   type QueuePage,
-} from '../../app/instruction';
-import { viewOrganisation } from '../../app/organisations';
-import { commandsFor } from '../../app/request-access';
-import { runCommand, viewRequest } from '../../app/requests';
+} from '../../app/instruction.ts';
+import { viewOrganisation } from '../../app/organisations.ts';
+import { commandsFor } from '../../app/request-access.ts';
+import { runCommand, viewRequest } from '../../app/requests.ts';
 import {
   CONTACT_ROLE_LABELS,
   CONTACT_ROLES,
@@ -22,23 +22,23 @@ import {
   hasBlock,
   type ContactRole,
   type Definition,
-} from '../../domain/definitions';
-import { AppError, notFound, type Problem } from '../../domain/errors';
-import type { FormData } from '../../domain/request-form';
+} from '../../domain/definitions.ts';
+import { AppError, notFound, type Problem } from '../../domain/errors.ts';
+import type { FormData } from '../../domain/request-form.ts';
 import {
   REQUEST_STATE_LABELS,
   REQUEST_STATES,
   type RequestCommand,
   type RequestState,
-} from '../../domain/request-states';
-import { definitionsOfStaff } from '../../domain/roles';
-import type { User } from '../../store/users';
-import { flash } from '../flash';
-import { fieldErrorsOf } from '../forms';
-import { instructionAge } from '../../domain/request-timers';
-import { requireSignedIn } from '../page-context';
-import { eventSentence } from '../request-events';
-import { requestTitle } from '../../domain/request-form';
+} from '../../domain/request-states.ts';
+import { definitionsOfStaff } from '../../domain/roles.ts';
+import type { User } from '../../store/users.ts';
+import { flash } from '../flash.ts';
+import { fieldErrorsOf } from '../forms.ts';
+import { instructionAge } from '../../domain/request-timers.ts';
+import { requireSignedIn } from '../page-context.ts';
+import { eventSentence } from '../request-events.ts';
+import { requestTitle } from '../../domain/request-form.ts';
 
 /**
  * The instruction side of access requests (spec §3): the queue of the definitions a person instructs or

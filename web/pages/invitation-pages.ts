@@ -1,14 +1,14 @@
 import { Router, type Response } from 'express';
-import type { AppDeps } from '../../app/deps';
-import { requireOrganisationAccess } from '../../app/organisation-access';
+import type { AppDeps } from '../../app/deps.ts';
+import { requireOrganisationAccess } from '../../app/organisation-access.ts';
 import {
   createInvitationCodes,
   deactivateInvitationCode,
   listInvitationCodes,
   redeemInvitationCode,
-} from '../../app/invitations';
-import { AppError } from '../../domain/errors';
-import { formatDateTime } from '../../domain/french-format';
+} from '../../app/invitations.ts';
+import { AppError } from '../../domain/errors.ts';
+import { formatDateTime } from '../../domain/french-format.ts';
 import {
   INVITATION_LIMITS,
   INVITATION_REFUSALS,
@@ -16,13 +16,13 @@ import {
   INVITATION_STATUSES,
   invitationCopyText,
   type InvitationStatus,
-} from '../../domain/invitation-codes';
-import { ORGANISATION_ROLE_LABELS, type OrganisationRole } from '../../domain/organisation-roles';
-import { GRANTABLE_ROLES } from '../../domain/role-rules';
-import { flash } from '../flash';
-import { fieldErrorsOf, formValues } from '../forms';
-import { requireSignedIn } from '../page-context';
-import { checkedValues, idParam, siretParam } from '../path-params';
+} from '../../domain/invitation-codes.ts';
+import { ORGANISATION_ROLE_LABELS, type OrganisationRole } from '../../domain/organisation-roles.ts';
+import { GRANTABLE_ROLES } from '../../domain/role-rules.ts';
+import { flash } from '../flash.ts';
+import { fieldErrorsOf, formValues } from '../forms.ts';
+import { requireSignedIn } from '../page-context.ts';
+import { checkedValues, idParam, siretParam } from '../path-params.ts';
 
 const STATUS_BADGES: Record<InvitationStatus, string> = {
   valid: 'success',

@@ -1,18 +1,18 @@
 import { Router, type Request } from 'express';
-import type { AppDeps } from '../../app/deps';
-import { changeMemberRoles, handOverMainManager, listMembers, removeMember } from '../../app/members';
-import { AppError } from '../../domain/errors';
+import type { AppDeps } from '../../app/deps.ts';
+import { changeMemberRoles, handOverMainManager, listMembers, removeMember } from '../../app/members.ts';
+import { AppError } from '../../domain/errors.ts';
 import {
   JOINED_VIA_LABELS,
   MEMBERSHIP_STATUS_LABELS,
   ORGANISATION_ROLE_LABELS,
-} from '../../domain/organisation-roles';
-import { GRANTABLE_ROLES, isMainManager } from '../../domain/role-rules';
-import { flash } from '../flash';
-import { fieldErrorsOf } from '../forms';
-import { requireSignedIn } from '../page-context';
-import { checkedValues, idParam, siretParam } from '../path-params';
-import { ROLE_HINTS } from './invitation-pages';
+} from '../../domain/organisation-roles.ts';
+import { GRANTABLE_ROLES, isMainManager } from '../../domain/role-rules.ts';
+import { flash } from '../flash.ts';
+import { fieldErrorsOf } from '../forms.ts';
+import { requireSignedIn } from '../page-context.ts';
+import { checkedValues, idParam, siretParam } from '../path-params.ts';
+import { ROLE_HINTS } from './invitation-pages.ts';
 
 const membersPath = (siret: string) => `/organisations/${siret}/membres`;
 

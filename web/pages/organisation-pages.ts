@@ -1,20 +1,20 @@
 import { Router } from 'express';
-import type { AppDeps } from '../../app/deps';
-import { viewOrganisationFeed, type OrganisationFeed } from '../../app/organisation-feed';
-import { listMyOrganisations, switchCurrentOrganisation, viewOrganisation } from '../../app/organisations';
-import { changePassword, updateProfile } from '../../app/profile';
-import { decideMembership, listSupportQueue } from '../../app/support';
-import { notFound } from '../../domain/errors';
+import type { AppDeps } from '../../app/deps.ts';
+import { viewOrganisationFeed, type OrganisationFeed } from '../../app/organisation-feed.ts';
+import { listMyOrganisations, switchCurrentOrganisation, viewOrganisation } from '../../app/organisations.ts';
+import { changePassword, updateProfile } from '../../app/profile.ts';
+import { decideMembership, listSupportQueue } from '../../app/support.ts';
+import { notFound } from '../../domain/errors.ts';
 import {
   JOINED_VIA_LABELS,
   MEMBERSHIP_STATUS_LABELS,
   ORGANISATION_ROLE_LABELS,
   type OrganisationRole,
-} from '../../domain/organisation-roles';
-import { isMainManager, isOrganisationAdmin } from '../../domain/role-rules';
-import { flash } from '../flash';
-import { fieldErrorsOf, formValues } from '../forms';
-import { requireSignedIn } from '../page-context';
+} from '../../domain/organisation-roles.ts';
+import { isMainManager, isOrganisationAdmin } from '../../domain/role-rules.ts';
+import { flash } from '../flash.ts';
+import { fieldErrorsOf, formValues } from '../forms.ts';
+import { requireSignedIn } from '../page-context.ts';
 
 const roleLabels = (roles: readonly string[]) =>
   roles

@@ -1,37 +1,37 @@
 import { Router, type Request, type Response } from 'express';
-import { receiveFile } from '../../http/uploads';
-import type { UploadedFile } from '../../domain/uploaded-file';
+import { receiveFile } from '../../http/uploads.ts';
+import type { UploadedFile } from '../../domain/uploaded-file.ts';
 import {
   addAttachment,
   ATTACHMENT_KIND_LABELS,
   listRequestAttachments,
   MAX_ATTACHMENT_BYTES,
   removeAttachment,
-} from '../../app/attachments';
-import type { AppDeps } from '../../app/deps';
-import { postMessage, viewForOrganisation } from '../../app/instruction';
-import { listMyOrganisations } from '../../app/organisations';
-import { commandsFor, type VisibleRequest } from '../../app/request-access';
-import { createRequest, listMyRequests, runCommand, updateDraft, viewRequest } from '../../app/requests';
+} from '../../app/attachments.ts';
+import type { AppDeps } from '../../app/deps.ts';
+import { postMessage, viewForOrganisation } from '../../app/instruction.ts';
+import { listMyOrganisations } from '../../app/organisations.ts';
+import { commandsFor, type VisibleRequest } from '../../app/request-access.ts';
+import { createRequest, listMyRequests, runCommand, updateDraft, viewRequest } from '../../app/requests.ts';
 import {
   CREDENTIAL_TYPE_LABELS,
   definitionScopes,
   hasBlock,
   type Definition,
   type FormBlock,
-} from '../../domain/definitions';
-import { AppError, notFound } from '../../domain/errors';
-import { submissionErrors } from '../../domain/request-form';
+} from '../../domain/definitions.ts';
+import { AppError, notFound } from '../../domain/errors.ts';
+import { submissionErrors } from '../../domain/request-form.ts';
 import {
   isEditable,
   REQUEST_COMMAND_LABELS,
   REQUEST_STATE_LABELS,
   type RequestCommand,
-} from '../../domain/request-states';
-import { flash } from '../flash';
-import { fieldErrorsOf } from '../forms';
-import { requireSignedIn } from '../page-context';
-import { eventActor, eventSentence } from '../request-events';
+} from '../../domain/request-states.ts';
+import { flash } from '../flash.ts';
+import { fieldErrorsOf } from '../forms.ts';
+import { requireSignedIn } from '../page-context.ts';
+import { eventActor, eventSentence } from '../request-events.ts';
 import {
   CONTACT_FIELDS,
   CONTACT_ROLE_LABELS,
@@ -39,9 +39,9 @@ import {
   stepOfPath,
   stepPatch,
   SUMMARY_STEP,
-} from '../request-form-steps';
-import { requestTitle } from '../../domain/request-form';
-import { mayWriteRequests } from '../../domain/organisation-roles';
+} from '../request-form-steps.ts';
+import { requestTitle } from '../../domain/request-form.ts';
+import { mayWriteRequests } from '../../domain/organisation-roles.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

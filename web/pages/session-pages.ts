@@ -1,14 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../../app/deps';
-import { signIn } from '../../app/sign-in';
-import { emailAddressSchema } from '../../domain/email-address';
-import { AppError } from '../../domain/errors';
-import { csrfToken } from '../../http/csrf';
-import { endAuthenticatedSession, startAuthenticatedSession } from '../../http/session';
-import { flash } from '../flash';
-import { formErrors } from '../forms';
-import { safeReturnPath } from '../page-context';
+import type { AppDeps } from '../../app/deps.ts';
+import { signIn } from '../../app/sign-in.ts';
+import { emailAddressSchema } from '../../domain/email-address.ts';
+import { AppError } from '../../domain/errors.ts';
+import { csrfToken } from '../../http/csrf.ts';
+import { endAuthenticatedSession, startAuthenticatedSession } from '../../http/session.ts';
+import { flash } from '../flash.ts';
+import { formErrors } from '../forms.ts';
+import { safeReturnPath } from '../page-context.ts';
 
 const signInForm = z.object({
   email: z

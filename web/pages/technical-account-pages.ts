@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../../app/deps';
+import type { AppDeps } from '../../app/deps.ts';
 import {
   connectionInfoFor,
   createTechnicalAccount,
@@ -7,12 +7,12 @@ import {
   listTechnicalAccounts,
   resetTechnicalAccountPassword,
   type IssuedPassword,
-} from '../../app/technical-accounts';
-import { AppError, notFound } from '../../domain/errors';
-import { flash } from '../flash';
-import { fieldErrorsOf } from '../forms';
-import { requireSignedIn } from '../page-context';
-import { connectionInfoPdf } from '../pdf/connection-info-pdf';
+} from '../../app/technical-accounts.ts';
+import { AppError, notFound } from '../../domain/errors.ts';
+import { flash } from '../flash.ts';
+import { fieldErrorsOf } from '../forms.ts';
+import { requireSignedIn } from '../page-context.ts';
+import { connectionInfoPdf } from '../pdf/connection-info-pdf.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import type { AppDeps } from '../../app/deps';
+import type { AppDeps } from '../../app/deps.ts';
 import {
   listMyHabilitations,
   renewToken,
@@ -9,13 +9,13 @@ import {
   viewHabilitation,
   type HabilitationView,
   type TokenView,
-} from '../../app/tokens';
-import { notFound } from '../../domain/errors';
-import { formatDateTime } from '../../domain/french-format';
-import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status';
-import { flash } from '../flash';
-import { fieldErrorsOf } from '../forms';
-import { requireSignedIn } from '../page-context';
+} from '../../app/tokens.ts';
+import { notFound } from '../../domain/errors.ts';
+import { formatDateTime } from '../../domain/french-format.ts';
+import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status.ts';
+import { flash } from '../flash.ts';
+import { fieldErrorsOf } from '../forms.ts';
+import { requireSignedIn } from '../page-context.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

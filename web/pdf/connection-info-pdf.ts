@@ -1,5 +1,5 @@
 import { PDFDocument, rgb, StandardFonts, type PDFFont, type PDFPage } from 'pdf-lib';
-import { formatDateTime } from '../../domain/french-format';
+import { formatDateTime } from '../../domain/french-format.ts';
 
 /**
  * The "informations de connexion" of a technical account as a PDF (seed 000: Chorus Pro's export), made in
