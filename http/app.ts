@@ -1,18 +1,20 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { createApiRouter } from '../api';
-import { apiErrorHandler } from '../api/errors';
-import type { AppDeps } from '../app/deps';
-import { configureViews } from '../web/views';
-import { webErrorHandler } from '../web/errors';
-import { createWebRouter } from '../web/router';
-import { loadCurrentUser } from './current-user';
-import { healthRouter } from './health';
-import { requestLogging } from './request-logging';
-import { saveSessionBeforeRedirect, type SessionMiddleware } from './session';
+import { createApiRouter } from '../api/index.ts';
+import { apiErrorHandler } from '../api/errors.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { configureViews } from '../web/views.ts';
+import { webErrorHandler } from '../web/errors.ts';
+import { createWebRouter } from '../web/router.ts';
+import { loadCurrentUser } from './current-user.ts';
+import { healthRouter } from './health.ts';
+import { requestLogging } from './request-logging.ts';
+import { saveSessionBeforeRedirect, type SessionMiddleware } from './session.ts';
 
 // Validation messages reach people through the API and the forms: in French, like the rest of the product.
 z.config(z.locales.fr());
@@ -28,7 +30,11 @@ export interface HttpDeps extends AppDeps {
   smtp: boolean;
 }
 
-const DSFR_DIST = fileURLToPath(new URL('../node_modules/@gouvfr/dsfr/dist', import.meta.url));
+// Resolved like an import, so it holds from the sources, from dist/ and in the image alike.
+const DSFR_DIST = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@gouvfr/dsfr/package.json')),
+  'dist',
+);
 const PUBLIC_DIR = fileURLToPath(new URL('../web/public', import.meta.url));
 
 function parseTrustProxy(value: string): boolean | number | string {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import {
@@ -9,13 +10,19 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { createActivities } from '../activities';
-import { createMailTransport } from '../mail/transport';
-import type { housekeeping } from '../workflows/housekeeping';
-import type { outboxRelay } from '../workflows/mail-delivery';
-import { temporalConnectionOptions, type Services } from './services';
+import { createActivities } from '../activities/index.ts';
+import { createMailTransport } from '../mail/transport.ts';
+import type { housekeeping } from '../workflows/housekeeping.ts';
+import type { outboxRelay } from '../workflows/mail-delivery.ts';
+import { temporalConnectionOptions, type Services } from './services.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * Where `npm run build` writes the workflow bundle: beside this module once compiled (dist/workflows/), so the
+ * compiled worker finds it without a setting. Run from the sources, there is none and the worker bundles.
+ */
+export const PREBUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('../workflows/bundle.js', import.meta.url));
 
 let runtimeInstalled = false;
 
@@ -32,11 +39,12 @@ function installRuntimeLogging(logger: Logger): void {
 }
 
 /**
- * Workflow code runs in Temporal's sandbox from one webpack bundle, built once per process (a few seconds),
- * or read from WORKFLOW_BUNDLE_PATH when a deployment prebuilt it with `npm run build:workflows`.
+ * Workflow code runs in Temporal's sandbox from one webpack bundle: WORKFLOW_BUNDLE_PATH when set, the one
+ * `npm run build` prebuilt when running compiled, otherwise built once per process (a few seconds).
  */
 export async function loadWorkflowBundle(bundlePath: string | undefined): Promise<WorkflowBundleOption> {
   if (bundlePath !== undefined) return { codePath: bundlePath };
+  if (existsSync(PREBUILT_WORKFLOW_BUNDLE)) return { codePath: PREBUILT_WORKFLOW_BUNDLE };
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
 }
 
