@@ -22,7 +22,8 @@ export class ApiClient {
   private readonly cookies = new Map<string, string>();
   private csrfToken: string | undefined;
 
-  constructor(private readonly baseUrl: string) {}
+  /** `baseUrl` as a function: a client that spreads its calls over several web processes, as a load balancer. */
+  constructor(private readonly baseUrl: string | (() => string)) {}
 
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -30,7 +31,8 @@ export class ApiClient {
     if (method !== 'GET' && this.csrfToken !== undefined) headers['x-csrf-token'] = this.csrfToken;
     if (this.cookies.size > 0)
       headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const response = await fetch(new URL(path, this.baseUrl), {
+    const base = typeof this.baseUrl === 'string' ? this.baseUrl : this.baseUrl();
+    const response = await fetch(new URL(path, base), {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

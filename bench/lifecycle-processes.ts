@@ -48,29 +48,34 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function forwardLines(stream: Readable, name: string, tail: string[]): void {
+function forwardLines(stream: Readable, name: string, tail: string[], quiet: boolean): void {
   createInterface({ input: stream }).on('line', (line) => {
     tail.push(line);
     if (tail.length > 40) tail.shift();
-    process.stderr.write(`[${name}] ${line}\n`);
+    if (!quiet) process.stderr.write(`[${name}] ${line}\n`);
   });
 }
 
 export async function startPlatformProcess(options: {
   name: string;
-  nodeArgs: string[];
+  /** What to run: `node` (this process's own binary) unless another program is named. */
+  command?: string;
+  args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Keeps its output for `tail()` without echoing it (a chatty server). */
+  quiet?: boolean;
 }): Promise<PlatformProcess> {
-  const child = spawn('/bin/sh', ['-c', SUPERVISOR, process.execPath, ...options.nodeArgs], {
+  const command = options.command ?? process.execPath;
+  const child = spawn('/bin/sh', ['-c', SUPERVISOR, command, ...options.args], {
     cwd: options.cwd,
     env: options.env,
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     detached: true,
   });
   const tail: string[] = [];
-  forwardLines(child.stdout!, options.name, tail);
-  forwardLines(child.stderr!, options.name, tail);
+  forwardLines(child.stdout!, options.name, tail, options.quiet ?? false);
+  forwardLines(child.stderr!, options.name, tail, options.quiet ?? false);
   let running = true;
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,7 @@ import { phaseWorkflowCosts, type PhaseWorkflowCosts } from './lifecycle-tempora
 
 /**
  * `npm run bench:lifecycle`: the life of an access request through the JSON API, on the platform as production
- * runs it — the web process (`runtime/web-main.ts`) and the worker process (`runtime/worker-main.ts`) as
+ * runs it — the compiled web process (`dist/runtime/web-main.js`) and worker process (`dist/runtime/worker-main.js`) as
  * separate child processes — with a Temporal dev server (in memory, no UI), the Sirene directory stand-in and a
  * fresh PostgreSQL database (`sesame_bench_lc_<pid>` on the server of DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres, dropped afterwards), all started and stopped by the benchmark.
@@ -161,17 +161,14 @@ async function createDatabase(serverUrl: string): Promise<string> {
   return url.toString();
 }
 
-/** `npm run build:workflows <file>` in a child process: webpack never runs in the benchmark's own process. */
-async function buildWorkflowBundle(): Promise<string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sesame-bench-lc-'));
-  stack.push({ name: 'workflow bundle', stop: async () => rmSync(dir, { recursive: true, force: true }) });
-  const file = path.join(dir, 'workflow-bundle.js');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/build-workflows.ts', file], {
+/** `npm run build` in a child process: the benchmark measures the compiled build that production runs. */
+async function buildPlatform(): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/build.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   helperChildren.add(child);
-  // webpack's report is long: shown only when the build fails.
+  // tsc's and webpack's reports are long: shown only when the build fails.
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-5_000));
   child.stdout!.on('data', keep);
@@ -181,9 +178,8 @@ async function buildWorkflowBundle(): Promise<string> {
     child.once('close', resolve);
   });
   helperChildren.delete(child);
-  if (code !== 0) throw new Error(`building the workflow bundle failed (exit ${code}):\n${output}`);
-  progress(`workflow bundle built: ${file}`);
-  return file;
+  if (code !== 0) throw new Error(`npm run build failed (exit ${code}):\n${output}`);
+  progress('compiled build ready in dist/');
 }
 
 async function waitForWeb(url: string, web: PlatformProcess, timeoutMs = 180_000): Promise<void> {
@@ -616,7 +612,7 @@ async function main() {
   const devServer = await timed('temporalDevServer', () => startEphemeralDevServer(progress));
   stack.push({ name: 'Temporal dev server', stop: () => devServer.stop() });
   progress(`Temporal dev server on ${devServer.address} (${devServer.origin})`);
-  const bundle = await timed('workflowBundle', buildWorkflowBundle);
+  await timed('build', buildPlatform);
   const directory = await startDirectoryStandIn({ ratePerSecond: 1_000 });
   stack.push({ name: 'directory stand-in', stop: () => directory.stop() });
 
@@ -660,21 +656,19 @@ async function main() {
     DATABASE_POOL_SIZE: String(settings.poolSize),
     TEMPORAL_ADDRESS: devServer.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    WORKFLOW_BUNDLE_PATH: bundle,
     DIRECTORY_URL: directory.url,
     DEMO_PASSWORD: demoPassword,
   };
   if (settings.profileDir !== undefined) mkdirSync(settings.profileDir, { recursive: true });
   const nodeArgs = (entry: string) => [
     ...(settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : []),
-    '--import',
-    'tsx',
+    '--enable-source-maps',
     entry,
   ];
   const start = async (name: Side, entry: string) => {
     const child = await startPlatformProcess({
       name,
-      nodeArgs: nodeArgs(entry),
+      args: nodeArgs(entry),
       cwd: ROOT,
       env: { ...common, DATABASE_URL: proxies[name].urlFor(databaseUrl) },
     });
@@ -685,8 +679,8 @@ async function main() {
 
   progress('starting the web and worker processes');
   const processesStart = performance.now();
-  const web = await start('web', 'runtime/web-main.ts');
-  const worker = await start('worker', 'runtime/worker-main.ts');
+  const web = await start('web', 'dist/runtime/web-main.js');
+  const worker = await start('worker', 'dist/runtime/worker-main.js');
   await waitForWeb(webUrl, web);
   setupMs.webReady = Math.round(performance.now() - processesStart);
   await waitForWorker(temporal, taskQueue, worker);

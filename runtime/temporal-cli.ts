@@ -10,7 +10,7 @@ import path from 'node:path';
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const MINIMUM_GO = [1, 25] as const;
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
@@ -19,7 +19,7 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function goBinDirectories(): string[] {
+export function goBinDirectories(): string[] {
   const dirs = [];
   if (process.env.GOBIN) dirs.push(process.env.GOBIN);
   if (process.env.GOPATH)
@@ -51,7 +51,7 @@ function findGo(): string | undefined {
   return dirs.map((dir) => path.join(dir, 'go')).find(isExecutable);
 }
 
-function run(command: string, args: string[]): Promise<string> {
+export function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -76,23 +76,29 @@ export async function findUsableGo(): Promise<{ go: string; version: string } | 
 }
 
 /**
- * Builds the CLI with `go install` (several minutes the first time: it compiles a whole Temporal server),
- * printing the packages as they compile and the elapsed time, so that nobody takes it for a hang.
+ * `go install` of `modules` (several minutes the first time: a Temporal server is a large program), printing
+ * the downloads, a count of the packages as they compile and the elapsed time, so that nobody takes it for a
+ * hang. `gobin` sends the binaries elsewhere than Go's own folder.
  */
-export async function installTemporalCliWithGo(
+export async function goInstall(
   go: string,
+  options: { what: string; modules: string[]; gobin?: string },
   progress: (line: string) => void,
-): Promise<string> {
-  progress(`Building the Temporal CLI with Go: go install ${TEMPORAL_CLI_MODULE} (a few minutes, once)`);
+): Promise<void> {
+  progress(`Building ${options.what} with Go: go install ${options.modules.join(' ')} (a few minutes, once)`);
   const started = Date.now();
   const ticker = setInterval(() => {
-    progress(`… still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)`);
+    progress(`… still building ${options.what} (${Math.round((Date.now() - started) / 1000)} s)`);
   }, 15_000);
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(go, ['install', '-v', TEMPORAL_CLI_MODULE], {
+      const child = spawn(go, ['install', '-v', ...options.modules], {
         stdio: ['ignore', 'inherit', 'pipe'],
-        env: { ...process.env, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
+        env: {
+          ...process.env,
+          CGO_ENABLED: process.env.CGO_ENABLED ?? '0',
+          ...(options.gobin === undefined ? {} : { GOBIN: options.gobin }),
+        },
       });
       let lastLines: string[] = [];
       let compiled = 0;
@@ -114,9 +120,18 @@ export async function installTemporalCliWithGo(
   } finally {
     clearInterval(ticker);
   }
+  progress(`${options.what} built in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** Builds the CLI into Go's binaries folder. */
+export async function installTemporalCliWithGo(
+  go: string,
+  progress: (line: string) => void,
+): Promise<string> {
+  await goInstall(go, { what: 'the Temporal CLI', modules: [TEMPORAL_CLI_MODULE] }, progress);
   const gobin = (await run(go, ['env', 'GOBIN'])) || path.join(await run(go, ['env', 'GOPATH']), 'bin');
   const cli = path.join(gobin, 'temporal');
   if (!isExecutable(cli)) throw new Error(`go install finished but ${cli} is missing`);
-  progress(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)} s: ${cli}`);
+  progress(`Temporal CLI: ${cli}`);
   return cli;
 }
