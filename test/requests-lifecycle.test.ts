@@ -331,17 +331,41 @@ describe('instruction decisions', () => {
     const { client, requestId } = await applicantWithDraft(platform);
     await fillAndSubmit(client, requestId);
     const instructor = await signInInstructor(platform);
-    await instructor.send('POST', `/api/v1/requests/${requestId}/approve`);
-    await client.send('POST', `/api/v1/requests/${requestId}/reopen`);
-    await client.send('POST', `/api/v1/requests/${requestId}/submit`);
+    const approved = await instructor.send('POST', `/api/v1/requests/${requestId}/approve`);
+    assert.equal(approved.status, 200, approved.text);
+    const habilitationId = approved.json.habilitationId as string;
+    const reopened = await client.send('POST', `/api/v1/requests/${requestId}/reopen`);
+    assert.equal(reopened.status, 200, reopened.text);
+    assert.deepEqual(reopened.json, { state: 'draft' });
+    const resubmitted = await client.send('POST', `/api/v1/requests/${requestId}/submit`);
+    assert.equal(resubmitted.status, 200, resubmitted.text);
+    assert.deepEqual(resubmitted.json, { state: 'submitted' });
+
     const refused = await instructor.send('POST', `/api/v1/requests/${requestId}/refuse`, {
       reason: 'Pas justifié.',
     });
-    assert.equal(refused.json.state, 'validated');
+    // A refusal the workflow turned down would answer 409 with a `state` too: the status tells them apart.
+    assert.equal(refused.status, 200, refused.text);
+    assert.deepEqual(refused.json, { state: 'validated' });
+
+    const request = await client.get(`/api/v1/requests/${requestId}`);
+    assert.equal(request.json.state, 'validated');
+    assert.equal(request.json.reopened, false, 'the revision is over');
+    assert.equal(request.json.habilitationId, habilitationId, 'the habilitation carries on');
+    assert.ok(request.json.allowedCommands.includes('reopen'), 'and can be revised again');
     assert.deepEqual(
-      (await habilitationsOf(requestId)).map((h) => h.status),
-      ['active'],
+      (await habilitationsOf(requestId)).map((h) => [h.id, h.revision, h.status]),
+      [[habilitationId, 1, 'active']],
+      'the refused revision made no habilitation and ended none',
     );
+    const events = (await client.get(`/api/v1/requests/${requestId}/events`)).json as {
+      type: string;
+      toState: string | null;
+      text?: string;
+    }[];
+    const refusal = events.find((event) => event.type === 'refuse');
+    assert.equal(refusal?.toState, 'validated');
+    assert.equal(refusal?.text, 'Pas justifié.');
   });
 
   it('revokes a validated request with a reason, ending its habilitation', async () => {
