@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Introspection } from '../app/introspection.ts';
+import type { Introspection, IntrospectionCacheUse, IntrospectionOutcome } from '../app/introspection.ts';
 import { problemOf } from '../app/problems.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
@@ -51,11 +51,34 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-export function introspectionHandler(deps: { introspection: Introspection; logger: Logger }) {
+/** Introspection's outcomes in the metrics: what the application answered, or why nothing was. */
+export type IntrospectionMetricOutcome = IntrospectionOutcome | 'unavailable' | 'error';
+
+/** Where each call's figures go (http/metrics.ts): Express's request metrics never see this route. */
+export interface IntrospectionMetrics {
+  observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
+  observeIntrospection(outcome: IntrospectionMetricOutcome, cache: IntrospectionCacheUse): void;
+}
+
+export function introspectionHandler(deps: {
+  introspection: Introspection;
+  logger: Logger;
+  metrics: IntrospectionMetrics;
+}) {
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const started = process.hrtime.bigint();
+    const answered = (status: number, outcome: IntrospectionMetricOutcome, cache: IntrospectionCacheUse) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      deps.metrics.observeRequest(
+        { method: req.method ?? 'GET', route: INTROSPECTION_PATH, status },
+        seconds,
+      );
+      deps.metrics.observeIntrospection(outcome, cache);
+    };
     void (async () => {
       if (req.method !== 'POST') {
         send(res, 405, { error: 'method_not_allowed', message: 'Utilisez POST.' }, { Allow: 'POST' });
+        answered(405, 'invalid_request', 'none');
         return;
       }
       const declared = Number(req.headers['content-length'] ?? 0);
@@ -65,6 +88,7 @@ export function introspectionHandler(deps: { introspection: Introspection; logge
           error: 'payload_too_large',
           message: 'Le corps de la requête est trop volumineux.',
         });
+        answered(413, 'invalid_request', 'none');
         return;
       }
       const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
@@ -76,9 +100,11 @@ export function introspectionHandler(deps: { introspection: Introspection; logge
         tokenTypeHint: form.get('token_type_hint') ?? undefined,
       });
       send(res, answer.status, answer.body, answer.headers);
+      answered(answer.status, answer.outcome, answer.cache);
     })().catch((error: unknown) => {
       const unavailable = problemOf(error)?.kind === 'Unavailable';
       deps.logger[unavailable ? 'warn' : 'error']({ err: error }, 'introspection failed');
+      answered(unavailable ? 503 : 500, unavailable ? 'unavailable' : 'error', 'none');
       if (res.headersSent) return void res.destroy();
       send(
         res,

@@ -25,14 +25,25 @@ export interface IntrospectionRequest {
   tokenTypeHint: unknown;
 }
 
+/** What an answer said, for the metrics; 'invalid_request': no token to look at. */
+export type IntrospectionOutcome = 'active' | 'inactive' | 'unauthorised_client' | 'invalid_request';
+
+/**
+ * For the metrics: whether the caches a call consulted (the provider's client credentials; for a technical
+ * account, its verified password) all answered ('hit'), or one sent it to Postgres or to argon2 ('miss');
+ * 'none' when it stopped before any (malformed client credentials).
+ */
+export type IntrospectionCacheUse = 'hit' | 'miss' | 'none';
+
 export interface IntrospectionAnswer {
   status: number;
   body: Record<string, unknown>;
   headers?: Record<string, string>;
+  outcome: IntrospectionOutcome;
 }
 
 export interface Introspection {
-  introspect(request: IntrospectionRequest): Promise<IntrospectionAnswer>;
+  introspect(request: IntrospectionRequest): Promise<IntrospectionAnswer & { cache: IntrospectionCacheUse }>;
   /** Writes the last-use times collected so far. */
   flush(): Promise<void>;
   /** Stops the periodic flush and writes what is left. */
@@ -46,9 +57,10 @@ const CACHE_MAX_ENTRIES = 10_000;
 /** Lookups arriving in the same turn of the event loop go to the database together, this many at most. */
 const LOOKUP_BATCH = 100;
 
-const INACTIVE: IntrospectionAnswer = { status: 200, body: { active: false } };
+const INACTIVE: IntrospectionAnswer = { status: 200, body: { active: false }, outcome: 'inactive' };
 const UNAUTHORIZED: IntrospectionAnswer = {
   status: 401,
+  outcome: 'unauthorised_client',
   body: { error: 'invalid_client', message: 'Identifiants du fournisseur absents ou invalides.' },
   headers: { 'WWW-Authenticate': 'Basic realm="sesame-introspection", charset="UTF-8"' },
 };
@@ -109,6 +121,14 @@ const sameHash = (a: string, b: string) =>
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
+/** One call's use of the caches: a single miss makes it a miss. */
+class CacheUse {
+  value: IntrospectionCacheUse = 'none';
+  consulted(hit: boolean): void {
+    this.value = hit && this.value !== 'miss' ? 'hit' : 'miss';
+  }
+}
+
 export function createIntrospection(deps: {
   db: Db;
   definitions: DefinitionCatalog;
@@ -126,11 +146,15 @@ export function createIntrospection(deps: {
   let tokenUses = new Map<string, Date>();
   let accountUses = new Map<string, Date>();
 
-  async function authenticateProvider(header: string | undefined): Promise<ProviderCredential | undefined> {
+  async function authenticateProvider(
+    header: string | undefined,
+    cache: CacheUse,
+  ): Promise<ProviderCredential | undefined> {
     const credentials = parseBasic(header);
     if (!credentials || credentials.id.length > 200) return undefined;
     const now = Date.now();
     let provider = providers.get(credentials.id, now);
+    cache.consulted(provider !== undefined);
     if (provider === undefined) {
       provider = (await findProviderCredential(db, credentials.id)) ?? null;
       providers.set(
@@ -155,6 +179,7 @@ export function createIntrospection(deps: {
     const end = retirement && retirement < found.expiresAt ? retirement : found.expiresAt;
     return {
       status: 200,
+      outcome: 'active',
       body: {
         active: true,
         scope: found.scope,
@@ -167,7 +192,11 @@ export function createIntrospection(deps: {
     };
   }
 
-  async function introspectBasic(token: string, provider: ProviderCredential): Promise<IntrospectionAnswer> {
+  async function introspectBasic(
+    token: string,
+    provider: ProviderCredential,
+    cache: CacheUse,
+  ): Promise<IntrospectionAnswer> {
     if (token.length > 1_000 || !/^[A-Za-z0-9+/]+={0,2}$/.test(token)) return INACTIVE;
     const credentials = splitCredentials(Buffer.from(token, 'base64').toString('utf8'));
     if (!credentials || credentials.id.length > 200) return INACTIVE;
@@ -184,10 +213,10 @@ export function createIntrospection(deps: {
       .update(`${credentials.id}\u0000${credentials.secret}`)
       .digest('hex');
     const cached = verifiedBasic.get(cacheKey, now.getTime());
-    const verified =
-      cached?.accountId === account.id && cached.passwordSetAt === account.passwordSetAt.getTime()
-        ? true
-        : await verifyPassword(account.passwordHash, credentials.secret);
+    const cacheAnswers =
+      cached?.accountId === account.id && cached.passwordSetAt === account.passwordSetAt.getTime();
+    cache.consulted(cacheAnswers);
+    const verified = cacheAnswers || (await verifyPassword(account.passwordHash, credentials.secret));
     if (!verified) return INACTIVE;
     if (!cached)
       verifiedBasic.set(
@@ -199,6 +228,7 @@ export function createIntrospection(deps: {
     accountUses.set(account.id, now);
     return {
       status: 200,
+      outcome: 'active',
       body: {
         active: true,
         scope: [...new Set(account.habilitations.flatMap((habilitation) => habilitation.scopes))].join(' '),
@@ -231,18 +261,24 @@ export function createIntrospection(deps: {
   const timer = setInterval(() => void flush(), settings.lastUsedFlushIntervalMs);
   timer.unref();
 
+  async function answer(request: IntrospectionRequest, cache: CacheUse): Promise<IntrospectionAnswer> {
+    const provider = await authenticateProvider(request.authorization, cache);
+    if (!provider) return UNAUTHORIZED;
+    if (typeof request.token !== 'string' || request.token === '')
+      return {
+        status: 400,
+        outcome: 'invalid_request',
+        body: { error: 'invalid_request', message: 'Le paramètre « token » est obligatoire.' },
+      };
+    return request.tokenTypeHint === 'basic_credentials'
+      ? introspectBasic(request.token, provider, cache)
+      : introspectToken(request.token, provider);
+  }
+
   return {
     async introspect(request) {
-      const provider = await authenticateProvider(request.authorization);
-      if (!provider) return UNAUTHORIZED;
-      if (typeof request.token !== 'string' || request.token === '')
-        return {
-          status: 400,
-          body: { error: 'invalid_request', message: 'Le paramètre « token » est obligatoire.' },
-        };
-      return request.tokenTypeHint === 'basic_credentials'
-        ? introspectBasic(request.token, provider)
-        : introspectToken(request.token, provider);
+      const cache = new CacheUse();
+      return { ...(await answer(request, cache)), cache: cache.value };
     },
     flush,
     async stop() {

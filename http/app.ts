@@ -13,6 +13,7 @@ import { webErrorHandler } from '../web/errors.ts';
 import { createWebRouter } from '../web/router.ts';
 import { loadCurrentUser } from './current-user.ts';
 import { healthRouter } from './health.ts';
+import { metricsHandler, nameRoute, type WebMetrics } from './metrics.ts';
 import { requestLogging } from './request-logging.ts';
 import { saveSessionBeforeRedirect, type SessionMiddleware } from './session.ts';
 
@@ -28,6 +29,9 @@ export interface HttpDeps extends AppDeps {
   /** Outside production and without SMTP: the development mailbox is mounted. */
   devMailbox: boolean;
   smtp: boolean;
+  metrics: WebMetrics;
+  /** Set: /metrics is served on this app's port, with this text (outside production, or METRICS_PUBLIC). */
+  publicMetrics: (() => Promise<string>) | undefined;
 }
 
 // Resolved like an import, so it holds from the sources, from dist/ and in the image alike.
@@ -52,6 +56,9 @@ export function createApp(deps: HttpDeps): Express {
   app.set('trust proxy', parseTrustProxy(deps.trustProxy));
   configureViews(app);
 
+  app.use(deps.metrics.http);
+  // Ahead of the request log: a scrape every few seconds is not worth a line each.
+  if (deps.publicMetrics) app.get('/metrics', metricsHandler(deps.publicMetrics, deps.logger));
   app.use(requestLogging(deps.logger));
   app.use(
     helmet({
@@ -72,8 +79,8 @@ export function createApp(deps: HttpDeps): Express {
   );
 
   app.use(healthRouter(deps));
-  app.use('/dsfr', express.static(DSFR_DIST, { index: false, maxAge: '7d' }));
-  app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
+  app.use('/dsfr', nameRoute('/dsfr/*'), express.static(DSFR_DIST, { index: false, maxAge: '7d' }));
+  app.use('/static', nameRoute('/static/*'), express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
 
   app.use(deps.session.middleware);
   app.use(saveSessionBeforeRedirect);

@@ -16,11 +16,11 @@ type Env = Record<string, string | undefined>;
 
 const quoted = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
 
-function integer(min: number, max: number, fallback: number) {
+function integer<T extends number | undefined>(min: number, max: number, fallback: T) {
   return z
     .string()
     .optional()
-    .transform((raw, ctx) => {
+    .transform((raw, ctx): number | T => {
       if (raw === undefined) return fallback;
       const value = Number(raw);
       if (!/^\d+$/.test(raw) || value < min || value > max) {
@@ -104,11 +104,12 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallba
     });
 }
 
-function booleanFlag(fallback: boolean) {
+/** An undefined fallback leaves the default to loadConfig, where it can depend on other settings. */
+function booleanFlag<T extends boolean | undefined>(fallback: T) {
   return z
     .string()
     .optional()
-    .transform((raw, ctx) => {
+    .transform((raw, ctx): boolean | T => {
       if (raw === undefined) return fallback;
       if (['true', '1', 'yes'].includes(raw)) return true;
       if (['false', '0', 'no'].includes(raw)) return false;
@@ -232,6 +233,11 @@ const envSchema = z
     TECH_ACCOUNT_REMINDERS: durationList('30d,7d,1d'),
     LAST_USED_FLUSH_INTERVAL: duration('10s'),
     DEMO_PROVIDER_PORT: integer(0, 65535, 3001),
+
+    // Prometheus metrics: off the public port in production, on a listener of their own when METRICS_PORT is set.
+    METRICS_PORT: integer(1, 65535, undefined),
+    METRICS_HOST: text(),
+    METRICS_PUBLIC: booleanFlag(undefined),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -262,6 +268,13 @@ const envSchema = z
     }
     if (env.DEMO_PASSWORD !== undefined && env.DEMO_PASSWORD.length < 12) {
       ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: 'expected at least 12 characters' });
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_PORT'],
+        message: `expected a port other than PORT (${env.PORT}); METRICS_PUBLIC=true serves /metrics on PORT`,
+      });
     }
     if (env.MAIL_RETRY_INITIAL_INTERVAL > env.MAIL_RETRY_MAX_INTERVAL) {
       ctx.addIssue({
@@ -319,6 +332,13 @@ export interface Config {
   credentials: CredentialSettings;
   /** Port of the demo provider API that `npm start` runs beside the platform (0: any free port). */
   demoProviderPort: number;
+  metrics: {
+    /** Set: a listener of its own serves /metrics, for the web process and the worker alike. */
+    port: number | undefined;
+    host: string;
+    /** /metrics on the public port too: for development; in production only when METRICS_PUBLIC says so. */
+    public: boolean;
+  };
 }
 
 /** The public "recherche d'entreprises" API, used when DIRECTORY_URL is not set outside `npm start`. */
@@ -346,10 +366,11 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   const production = e.NODE_ENV === 'production';
   const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
+  const defaultHost = production ? '0.0.0.0' : '127.0.0.1';
   return {
     env: e.NODE_ENV,
     http: {
-      host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+      host: e.HOST ?? defaultHost,
       port: e.PORT,
       publicUrl,
       trustProxy: e.TRUST_PROXY ?? 'loopback',
@@ -403,6 +424,11 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       lastUsedFlushIntervalMs: e.LAST_USED_FLUSH_INTERVAL,
     },
     demoProviderPort: e.DEMO_PROVIDER_PORT,
+    metrics: {
+      port: e.METRICS_PORT,
+      host: e.METRICS_HOST ?? defaultHost,
+      public: e.METRICS_PUBLIC ?? !production,
+    },
   };
 }
 

@@ -20,6 +20,13 @@ await boot(config, 'sesame-web', async (logger, started) => {
   await seedDemoData(services);
   const http = await startHttpServer(services);
   started.push({ name: 'http', stop: http.stop });
-  logger.info({ url: http.url, publicUrl: config.http.publicUrl.toString() }, 'web process ready');
+  logger.info(
+    {
+      url: http.url,
+      publicUrl: config.http.publicUrl.toString(),
+      metrics: http.metricsUrl ? `${http.metricsUrl}/metrics` : config.metrics.public ? 'on PORT' : 'off',
+    },
+    'web process ready',
+  );
   return {};
 });

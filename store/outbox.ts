@@ -180,3 +180,26 @@ export async function markUndeliverable(db: Queryable, id: string): Promise<void
     [id],
   );
 }
+
+export interface OutboxBacklog {
+  pending: number;
+  /** 0 when nothing is pending; measured by the database's clock, as `created_at` was. */
+  oldestPendingAgeSeconds: number;
+  failed: number;
+}
+
+/** For the metrics, at every scrape: three reads of the partial indexes on pending and failed rows. */
+export async function outboxBacklog(db: Queryable): Promise<OutboxBacklog> {
+  const { rows } = await db.query<{ pending: number; oldest_pending_age_seconds: number; failed: number }>(
+    `SELECT (SELECT count(*) FROM outbox_emails WHERE status = 'pending')::int AS pending,
+            coalesce((SELECT extract(epoch FROM now() - min(created_at)) FROM outbox_emails WHERE status = 'pending'),
+                     0)::float8 AS oldest_pending_age_seconds,
+            (SELECT count(*) FROM outbox_emails WHERE status = 'failed')::int AS failed`,
+  );
+  const row = rows[0]!;
+  return {
+    pending: row.pending,
+    oldestPendingAgeSeconds: row.oldest_pending_age_seconds,
+    failed: row.failed,
+  };
+}
