@@ -12,7 +12,7 @@ import { ensureDemoProviderCredentials } from '../app/provider-credentials.ts';
 import { startDemoProvider } from '../demo-provider/server.ts';
 import { startHttpServer } from './http-server.ts';
 import { openServices } from './services.ts';
-import { loadWorkflowBundle, startWorker } from './worker.ts';
+import { installTemporalRuntime, loadWorkflowBundle, startWorker } from './worker.ts';
 
 /**
  * `npm start`: the whole platform in one process tree, with embedded defaults for whatever is not configured
@@ -36,9 +36,14 @@ await boot(config, 'sesame', async (logger, started) => {
   started.push({ name: 'services', stop: services.close });
   const demo = await seedDemoData(services);
 
+  // One process, one scrape: the worker's Temporal SDK metrics join the web app's wherever /metrics is served.
+  const temporalMetrics =
+    config.metrics.public || config.metrics.port !== undefined
+      ? await installTemporalRuntime(logger, { metrics: true })
+      : undefined;
   const worker = await startWorker(services, await loadWorkflowBundle(config.temporal.workflowBundlePath));
   started.push({ name: 'worker', stop: worker.stop });
-  const http = await startHttpServer(services);
+  const http = await startHttpServer(services, { metricsSources: temporalMetrics ? [temporalMetrics] : [] });
   started.push({ name: 'http', stop: http.stop });
   // The demo provider API checks tokens through this platform's introspection, with credentials of its own.
   const demoProvider =
@@ -57,6 +62,8 @@ await boot(config, 'sesame', async (logger, started) => {
     `  Sésame is running: ${config.http.publicUrl.toString()}`,
     `  (listening on ${http.url})`,
   ];
+  if (config.metrics.public || http.metricsUrl)
+    lines.push(`  Metrics: ${new URL('/metrics', http.metricsUrl ?? http.url).toString()}`);
   if (temporal.devServer?.uiUrl) lines.push(`  Temporal UI: ${temporal.devServer.uiUrl}`);
   if (demoProvider)
     lines.push(

@@ -11,10 +11,12 @@ import {
 } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.ts';
+import type { MetricsSource } from '../http/metrics.ts';
 import { createMailTransport } from '../mail/transport.ts';
 import type { housekeeping } from '../workflows/housekeeping.ts';
 import type { outboxRelay } from '../workflows/mail-delivery.ts';
 import { temporalConnectionOptions, type Services } from './services.ts';
+import { freePort } from './temporal-dev-server.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -24,18 +26,61 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
  */
 export const PREBUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('../workflows/bundle.js', import.meta.url));
 
-let runtimeInstalled = false;
+/** Where the SDK's Prometheus exporter listens, once the runtime is installed (undefined: no exporter). */
+let runtimeInstallation: Promise<string | undefined> | undefined;
 
-/** The SDK's own logs (worker state, retries) go through pino, once per process. */
-function installRuntimeLogging(logger: Logger): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({
-    logger: new DefaultLogger('WARN', (entry) => {
-      const level = entry.level === 'ERROR' ? 'error' : 'warn';
-      logger[level]({ ...entry.meta, component: 'temporal-sdk' }, entry.message);
-    }),
-  });
+/**
+ * The SDK's runtime, once per process (it is a singleton): its own logs (worker state, retries) through pino,
+ * and with `metrics` its Prometheus exporter. The exporter needs a port of its own: it gets a loopback one, and
+ * the process's metrics listener (METRICS_PORT) reads it at each scrape and serves its text after Node's, so
+ * that Prometheus scrapes one endpoint per process. Returns that text's source, or undefined without metrics
+ * (also when an earlier call installed the runtime without them: tests run several workers in one process).
+ */
+export async function installTemporalRuntime(
+  logger: Logger,
+  options: { metrics: boolean },
+): Promise<MetricsSource | undefined> {
+  runtimeInstallation ??= (async () => {
+    const address = options.metrics ? `127.0.0.1:${await freePort()}` : undefined;
+    Runtime.install({
+      logger: new DefaultLogger('WARN', (entry) => {
+        const level = entry.level === 'ERROR' ? 'error' : 'warn';
+        logger[level]({ ...entry.meta, component: 'temporal-sdk' }, entry.message);
+      }),
+      // Prometheus's conventions (seconds, unit suffixes, _total), like the rest of the scrape.
+      telemetryOptions: address
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: address,
+                useSecondsForDurations: true,
+                unitSuffix: true,
+                countersTotalSuffix: true,
+              },
+            },
+          }
+        : undefined,
+    });
+    return address;
+  })();
+  const address = await runtimeInstallation;
+  if (options.metrics && address === undefined)
+    logger.warn(
+      'the Temporal runtime was installed without metrics earlier in this process: they are left out',
+    );
+  return address === undefined ? undefined : () => temporalMetricsText(address, logger);
+}
+
+async function temporalMetricsText(address: string, logger: Logger): Promise<string> {
+  try {
+    const response = await fetch(`http://${address}/metrics`, { signal: AbortSignal.timeout(2_000) });
+    if (!response.ok) throw new Error(`the SDK's exporter answered ${response.status}`);
+    return await response.text();
+  } catch (error) {
+    // The rest of the scrape still describes the process; the SDK's series go missing, which alerts on them see.
+    logger.warn({ err: error }, 'metrics: the Temporal SDK exporter did not answer, left out of this scrape');
+    return '';
+  }
 }
 
 /**
@@ -85,7 +130,7 @@ export interface RunningWorker {
 
 export async function startWorker(services: Services, bundle: WorkflowBundleOption): Promise<RunningWorker> {
   const logger = services.logger.child({ component: 'worker' });
-  installRuntimeLogging(logger);
+  await installTemporalRuntime(logger, { metrics: false });
   const { config } = services;
   const connection = await connectWorker(services, logger);
   const transport = createMailTransport({

@@ -7,6 +7,7 @@ import { insertEmail, markUndeliverable } from '../store/outbox';
 import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
 import { approvedToken, introspect, providerCredentials } from './helpers/habilitations';
 import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { startScript } from './helpers/processes';
 import { TcpProxy } from './helpers/tcp-proxy';
 
 /** The samples of Prometheus text as [name, labels, value]. */
@@ -258,5 +259,42 @@ describe('METRICS_PUBLIC=true in production', () => {
   it('serves /metrics on the public port', async () => {
     const text = await scrape(`${platform.url}/metrics`);
     assert.notEqual(valueOf(text, 'sesame_email_outbox_pending'), undefined);
+  });
+});
+
+describe('metrics of a worker process', () => {
+  let platform: TestPlatform;
+  before(async () => {
+    platform = await startTestPlatform({ worker: false, http: false });
+  });
+  after(async () => {
+    await platform?.stop();
+  });
+
+  it('METRICS_PORT serves the Temporal SDK’s metrics and Node’s, until the worker stops', async () => {
+    const metrics = await localMetrics();
+    const worker = await startScript(
+      'runtime/worker-main.ts',
+      { ...platform.env, ...metrics.env },
+      /metrics served/,
+    );
+    try {
+      // The SDK's gauges appear once its pollers have started.
+      const slots = { worker_type: 'WorkflowWorker', task_queue: platform.config.temporal.taskQueue };
+      const text = await eventually(async () => {
+        const scraped = await scrape(metrics.url);
+        return valueOf(scraped, 'temporal_worker_task_slots_available', slots) === undefined
+          ? undefined
+          : scraped;
+      });
+      assert.ok(valueOf(text, 'temporal_worker_task_slots_available', slots)! > 0);
+      assert.notEqual(valueOf(text, 'temporal_num_pollers', { poller_type: 'workflow_task' }), undefined);
+      assert.notEqual(valueOf(text, 'nodejs_eventloop_lag_seconds'), undefined);
+      assert.notEqual(valueOf(text, 'process_resident_memory_bytes'), undefined);
+    } finally {
+      worker.child.kill('SIGTERM');
+      assert.equal(await worker.exited, 0, worker.output());
+    }
+    await assert.rejects(fetch(metrics.url), 'the listener is closed');
   });
 });
