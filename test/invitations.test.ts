@@ -150,9 +150,11 @@ describe('creating invitation codes', () => {
     const [code] = await createCodes({ count: 1, roles: ['demandeur'] });
     const codeId = (await admin.client.get(invitations)).json[0].id;
     const applicant = await createPerson(platform, {
-      memberOf: { siret: SIRET.commune, roles: ['demandeur'] },
+      invitedBy: { admin: admin.client, siret: SIRET.commune, roles: ['demandeur'] },
     });
-    const reader = await createPerson(platform, { memberOf: { siret: SIRET.commune, roles: ['lecteur'] } });
+    const reader = await createPerson(platform, {
+      invitedBy: { admin: admin.client, siret: SIRET.commune, roles: ['lecteur'] },
+    });
     const outsider = await createPerson(platform);
     for (const person of [applicant, reader, outsider]) {
       assert.equal(

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { insertMembership } from '../store/memberships';
-import { findOrganisationBySiret } from '../store/organisations';
 import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
 import { csrfTokenOf } from './helpers/http-client';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
@@ -17,22 +15,25 @@ after(async () => {
 
 describe('a person in several organisations', () => {
   it('lists them with roles and status, and switches the one they act for', async () => {
-    await signUpAndActivate(platform, { siret: SIRET.company, email: newEmail('fictivia.fr') });
-    const { client, activation } = await signUpAndActivate(platform, {
+    const companyManager = await signUpAndActivate(platform, {
+      siret: SIRET.company,
+      email: newEmail('fictivia.fr'),
+    });
+    const { client } = await signUpAndActivate(platform, {
       siret: SIRET.commune,
       email: newEmail('saint-exemple.fr'),
     });
-    const userId = activation.user.id;
-    // A second organisation, as an invitation (a later feature) would give it.
-    const company = (await findOrganisationBySiret(platform.services.db, SIRET.company))!;
-    await insertMembership(platform.services.db, {
-      organisationId: company.id,
-      userId,
-      roles: ['lecteur'],
-      status: 'active',
-      joinedVia: 'invitation',
-      supportReason: null,
+    // A second organisation, through an invitation code of the company's main manager.
+    const invitation = await companyManager.client.send(
+      'POST',
+      `/api/v1/organisations/${SIRET.company}/invitations`,
+      { count: 1, roles: ['lecteur'] },
+    );
+    assert.equal(invitation.status, 201, invitation.text);
+    const redeemed = await client.send('POST', '/api/v1/invitations/redeem', {
+      code: invitation.json.codes[0].code,
     });
+    assert.equal(redeemed.status, 200, redeemed.text);
 
     const me = await client.get('/api/v1/me');
     assert.deepEqual(

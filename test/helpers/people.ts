@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { hashPassword } from '../../app/passwords';
 import type { OrganisationRole } from '../../domain/organisation-roles';
-import { insertMembership } from '../../store/memberships';
-import { findOrganisationBySiret } from '../../store/organisations';
 import { GOOD_PASSWORD, newEmail } from './accounts';
 import type { HttpClient } from './http-client';
 import type { TestPlatform } from './platform';
@@ -18,7 +16,8 @@ export interface Person {
 
 /**
  * An active account made directly in the database (when a test needs many people and their sign-up is not
- * what it checks), optionally already a member of an organisation, signed in through the API from `ip`.
+ * what it checks), signed in through the API from `ip`; `invitedBy` makes it a member of an organisation the way
+ * people become one: that organisation's administrator creates an invitation code, the person redeems it.
  */
 export async function createPerson(
   platform: TestPlatform,
@@ -27,7 +26,7 @@ export async function createPerson(
     familyName?: string;
     domain?: string;
     ip?: string;
-    memberOf?: { siret: string; roles: OrganisationRole[] };
+    invitedBy?: { admin: HttpClient; siret: string; roles: OrganisationRole[] };
   } = {},
 ): Promise<Person> {
   passwordHash ??= hashPassword(GOOD_PASSWORD);
@@ -40,20 +39,20 @@ export async function createPerson(
     [email, givenName, familyName, await passwordHash],
   );
   const userId = rows[0]!.id;
-  if (options.memberOf) {
-    const organisation = await findOrganisationBySiret(platform.services.db, options.memberOf.siret);
-    assert.ok(organisation, `organisation ${options.memberOf.siret} exists`);
-    await insertMembership(platform.services.db, {
-      organisationId: organisation.id,
-      userId,
-      roles: options.memberOf.roles,
-      status: 'active',
-      joinedVia: 'invitation',
-      supportReason: null,
-    });
-  }
   const client = platform.client(options.ip ? { ip: options.ip } : {});
   const signedIn = await client.signIn(email, GOOD_PASSWORD);
   assert.equal(signedIn.status, 200, signedIn.text);
+  if (options.invitedBy) {
+    const { admin, siret, roles } = options.invitedBy;
+    const created = await admin.send('POST', `/api/v1/organisations/${siret}/invitations`, {
+      count: 1,
+      roles,
+    });
+    assert.equal(created.status, 201, created.text);
+    const redeemed = await client.send('POST', '/api/v1/invitations/redeem', {
+      code: created.json.codes[0].code,
+    });
+    assert.equal(redeemed.status, 200, redeemed.text);
+  }
   return { client, userId, email, name: `${givenName} ${familyName}` };
 }
