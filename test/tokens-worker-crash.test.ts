@@ -4,6 +4,7 @@ import { tokenWorkflowId } from '../workflows/token-lifecycle';
 import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
 import { instructorOf, issuedTokenOf, submitRequest } from './helpers/habilitations';
 import type { HttpClient } from './helpers/http-client';
+import { eventually } from './helpers/platform';
 import { crashTestPlatform, killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
 
 const setup = crashTestPlatform();
@@ -67,14 +68,31 @@ describe('a worker killed while it issues a token', () => {
             .getHandle(tokenWorkflowId(tokenId))
             .describe();
           assert.equal(lifecycle.status.name, 'RUNNING');
-          await emailsTo(platform, email, { subject: /est disponible/ });
-          // Negative check: a duplicate would be queued by now.
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
-          const { rows: emails } = await platform.services.db.query(
-            `SELECT id FROM outbox_emails WHERE template = 'credential-available' AND recipient = $1`,
-            [email],
+          // The email is delivered (to the development mailbox) once the new worker has sent it.
+          const queued = async () =>
+            (
+              await platform.services.db.query<{ status: string }>(
+                `SELECT status FROM outbox_emails WHERE template = 'credential-available' AND recipient = $1`,
+                [email],
+              )
+            ).rows;
+          const delivered = await eventually(
+            async () => {
+              const rows = await queued();
+              return rows.some((row) => row.status === 'sent') ? rows : undefined;
+            },
+            60_000,
+            'the credential-available email delivered',
           );
-          assert.equal(emails.length, 1, 'one email');
+          assert.equal(delivered.length, 1, 'one email');
+          // Only an attempt of the issuance writes this email, and an attempt lasts at most ACTIVITY_TIMEOUT
+          // before Temporal gives it up: past that (and a margin), no stray attempt can still add a second one.
+          const confirmUntil = Date.now() + platform.config.activityTimeoutMs + 1_000;
+          while (Date.now() < confirmUntil) {
+            assert.equal((await queued()).length, 1, 'still one email');
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+          assert.equal((await emailsTo(platform, email, { subject: /est disponible/ })).length, 1);
         },
       });
     },
