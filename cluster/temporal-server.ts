@@ -22,8 +22,6 @@ const BINARIES = {
 export interface TemporalServerTools {
   server: string;
   sqlTool: string;
-  /** `schema/postgresql/v12` of the server module: the versioned schemas temporal-sql-tool applies. */
-  schemaDir: string;
 }
 
 async function versionOf(binary: string): Promise<string> {
@@ -36,11 +34,6 @@ async function versionOf(binary: string): Promise<string> {
  * is an error: this check is never skipped.
  */
 export async function provideTemporalServer(progress: (line: string) => void): Promise<TemporalServerTools> {
-  const found = await findUsableGo();
-  if (!found)
-    throw new Error(
-      'Go ≥ 1.25 is needed to build the Temporal server (looked on PATH and /usr/local/go/bin)',
-    );
   const binDir = goBinDirectories().at(-1)!;
   const paths = {
     server: path.join(binDir, `${BINARIES.server.name}-${TEMPORAL_SERVER_VERSION}`),
@@ -51,35 +44,35 @@ export async function provideTemporalServer(progress: (line: string) => void): P
     isExecutable(paths.sqlTool) &&
     (await versionOf(paths.server)).includes(TEMPORAL_SERVER_VERSION) &&
     (await versionOf(paths.sqlTool)).includes(TEMPORAL_SERVER_VERSION);
-  if (!(await current())) {
-    // Both binaries are called `server` and `sql` by Go: built aside, then given names that say what they are.
-    const gobin = mkdtempSync(path.join(os.tmpdir(), 'sesame-temporal-server-'));
-    try {
-      await goInstall(
-        found.go,
-        {
-          what: `the Temporal server ${TEMPORAL_SERVER_VERSION}`,
-          modules: Object.values(BINARIES).map(
-            (binary) => `${SERVER_MODULE}/${binary.package}@v${TEMPORAL_SERVER_VERSION}`,
-          ),
-          gobin,
-        },
-        progress,
-      );
-      mkdirSync(binDir, { recursive: true });
-      renameSync(path.join(gobin, 'server'), paths.server);
-      renameSync(path.join(gobin, 'sql'), paths.sqlTool);
-    } finally {
-      rmSync(gobin, { recursive: true, force: true });
-    }
-    if (!(await current())) throw new Error(`the Temporal server built in ${binDir} does not run`);
+  if (await current()) return paths;
+  const found = await findUsableGo();
+  if (!found)
+    throw new Error(
+      `the Temporal server ${TEMPORAL_SERVER_VERSION} is not in ${binDir}, and building it needs Go ≥ 1.25 ` +
+        '(looked on PATH and in /usr/local/go/bin)',
+    );
+  // Both binaries are called `server` and `sql` by Go: built aside, then given names that say what they are.
+  const gobin = mkdtempSync(path.join(os.tmpdir(), 'sesame-temporal-server-'));
+  try {
+    await goInstall(
+      found.go,
+      {
+        what: `the Temporal server ${TEMPORAL_SERVER_VERSION}`,
+        modules: Object.values(BINARIES).map(
+          (binary) => `${SERVER_MODULE}/${binary.package}@v${TEMPORAL_SERVER_VERSION}`,
+        ),
+        gobin,
+      },
+      progress,
+    );
+    mkdirSync(binDir, { recursive: true });
+    renameSync(path.join(gobin, 'server'), paths.server);
+    renameSync(path.join(gobin, 'sql'), paths.sqlTool);
+  } finally {
+    rmSync(gobin, { recursive: true, force: true });
   }
-  // The schemas ship in the module's source, which the build downloaded (and `go mod download` finds again).
-  const module = JSON.parse(
-    await run(found.go, ['mod', 'download', '-json', `${SERVER_MODULE}@v${TEMPORAL_SERVER_VERSION}`]),
-  ) as { Dir?: string };
-  if (!module.Dir) throw new Error(`go mod download did not give the source of ${SERVER_MODULE}`);
-  return { ...paths, schemaDir: path.join(module.Dir, 'schema', 'postgresql', 'v12') };
+  if (!(await current())) throw new Error(`the Temporal server built in ${binDir} does not run`);
+  return paths;
 }
 
 export interface RunningTemporalServer {
@@ -235,11 +228,8 @@ export async function startTemporalServer(
     ] as const) {
       await sqlTool(tools, target, database, ['create-database']);
       await sqlTool(tools, target, database, ['setup-schema', '--version', '0.0']);
-      await sqlTool(tools, target, database, [
-        'update-schema',
-        '--schema-dir',
-        path.join(tools.schemaDir, kind, 'versioned'),
-      ]);
+      // The versioned schemas are embedded in the tool (its help lists only MySQL's; PostgreSQL's are there).
+      await sqlTool(tools, target, database, ['update-schema', '--schema-name', `postgresql/v12/${kind}`]);
     }
     options.progress(
       `Temporal schemas created in ${Object.values(databases).join(', ')} (${Date.now() - started} ms)`,
