@@ -12,12 +12,14 @@ import {
 } from './helpers/requests';
 
 let platform: TestPlatform;
+const REMINDER_AFTER_MS = 2_000;
+const ARCHIVE_AFTER_MS = 2_000;
 
 before(async () => {
   platform = await startTestPlatform({
     env: {
-      REQUEST_DRAFT_REMINDER_AFTER: '2s',
-      REQUEST_DRAFT_ARCHIVE_AFTER: '2s',
+      REQUEST_DRAFT_REMINDER_AFTER: `${REMINDER_AFTER_MS / 1000}s`,
+      REQUEST_DRAFT_ARCHIVE_AFTER: `${ARCHIVE_AFTER_MS / 1000}s`,
       REQUEST_INSTRUCTION_SLA: '2s',
     },
   });
@@ -49,9 +51,31 @@ describe('request timers', () => {
   it('an edit after the reminder starts the count again', async () => {
     const { client, email, requestId } = await applicantWithDraft(platform);
     await emailsTo(platform, email, { subject: /attend d’être complété/ });
-    await client.send('PATCH', `/api/v1/requests/${requestId}`, { project: { title: 'Repris' } });
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    assert.equal(await stateOf(client, requestId), 'draft', 'the edit gave the draft a new delay');
+    const edited = await client.send('PATCH', `/api/v1/requests/${requestId}`, {
+      project: { title: 'Repris' },
+    });
+    assert.equal(edited.status, 200, edited.text);
+    const editedAt = Date.parse((await client.get(`/api/v1/requests/${requestId}`)).json.editedAt);
+    await eventually(
+      async () => ((await stateOf(client, requestId)) === 'archived' ? true : undefined),
+      30_000,
+      'archived after the second count',
+    );
+    // Times from the request's own timeline, so a slow machine can only make them later, never earlier.
+    const events = (await client.get(`/api/v1/requests/${requestId}/events`)).json as {
+      type: string;
+      occurredAt: string;
+    }[];
+    const at = (type: string) =>
+      events.filter((event) => event.type === type).map((event) => Date.parse(event.occurredAt));
+    const reminders = at('draft_reminder');
+    assert.equal(reminders.length, 2, 'reminded again after the edit');
+    assert.ok(reminders[1]! >= editedAt + REMINDER_AFTER_MS, 'the second reminder counts from the edit');
+    const [archived] = at('inactivity_archive');
+    assert.ok(
+      archived! >= editedAt + REMINDER_AFTER_MS + ARCHIVE_AFTER_MS,
+      'the archive counts from the edit too, not from the first reminder',
+    );
     await emailsTo(platform, email, { subject: /attend d’être complété/, count: 2 });
   });
 
