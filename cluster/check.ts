@@ -8,6 +8,7 @@ import pg from 'pg';
 import { ApiClient, type ApiAnswer } from '../bench/lifecycle-client.ts';
 import {
   installExitHooks,
+  residentMemory,
   startPlatformProcess,
   type PlatformProcess,
 } from '../bench/lifecycle-processes.ts';
@@ -544,6 +545,11 @@ async function main() {
 
   const report = await verify(pool, lifecycles, smtp.received, temporal, violations);
 
+  // Peak and current resident memory of each process (a restarted one since its last start).
+  const memoryMb = Object.fromEntries(
+    replicas.map((replica) => [replica.name, residentMemory(replica.current!.pid) ?? null]),
+  );
+
   // A graceful stop of each process, as a deployment's rolling update does.
   const stops: Record<string, number> = {};
   for (const replica of replicas) {
@@ -583,6 +589,7 @@ async function main() {
       ),
     },
     verified: report,
+    memoryMb,
     stopMs: stops,
     violations,
   };
