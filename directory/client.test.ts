@@ -7,6 +7,15 @@ import { DirectoryUnavailableError, createDirectoryClient, type Directory } from
 import { loadOrganisations } from './organisations.ts';
 import { startDirectoryStandIn, type DirectoryStandIn } from './stand-in.ts';
 
+/** Polls a condition on the stand-in, failing after a deadline generous for a loaded machine. */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 // SIRETs of the data set (directory/README.md).
 const COMMUNE = '21457956700014';
 const COMMUNE_CLOSED_HOLIDAY_CAMP = '21457956700030';
@@ -131,9 +140,8 @@ describe('the directory client, against the stand-in', () => {
     const hold = standIn.holdRequests();
     let settled = false;
     const lookup = directory.findEstablishment(COMMUNE).finally(() => (settled = true));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(settled, false);
-    assert.equal(standIn.requestCount, 1);
+    await until(() => standIn.requestCount === 1, 'the lookup to reach the directory');
+    assert.equal(settled, false, 'no answer while the directory holds it');
     hold.release();
     assert.equal((await lookup)?.siret, COMMUNE);
   });
@@ -302,18 +310,26 @@ describe('the stand-in speaks the real API’s format', () => {
 
   it('limits each client to 7 requests per second by default', async () => {
     const limited = await startDirectoryStandIn();
+    const ask = async () => {
+      const response = await fetch(`${limited.url}/search?q=${COMMUNE}`);
+      await response.arrayBuffer();
+      return { status: response.status, retryAfter: response.headers.get('retry-after') };
+    };
     try {
-      const statuses = await Promise.all(
-        Array.from({ length: 10 }, async () => {
-          const response = await fetch(`${limited.url}/search?q=${COMMUNE}`);
-          await response.arrayBuffer();
-          return { status: response.status, retryAfter: response.headers.get('retry-after') };
-        }),
-      );
+      // Held until all ten have arrived, then judged together: however slowly they were sent, they fall within
+      // one second of each other.
+      const hold = limited.holdRequests();
+      const answers = Array.from({ length: 10 }, ask);
+      await until(() => limited.requestCount === 10, 'the ten requests to arrive');
+      hold.release();
+      const statuses = await Promise.all(answers);
       assert.equal(statuses.filter(({ status }) => status === 200).length, 7);
       const refused = statuses.filter(({ status }) => status === 429);
       assert.equal(refused.length, 3);
       assert.ok(refused.every(({ retryAfter }) => retryAfter === '1'));
+      // The second after, the allowance is back.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.equal((await ask()).status, 200);
     } finally {
       await limited.stop();
     }
