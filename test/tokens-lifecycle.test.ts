@@ -20,9 +20,10 @@ let manager: { client: HttpClient; email: string };
 before(async () => {
   platform = await startTestPlatform({
     env: {
-      TOKEN_VALIDITY_OVERRIDE: '9s',
-      TOKEN_REMINDER_OFFSETS: '6s,3s',
-      SEALED_TOKEN_TTL: '4s',
+      // Each step below has at least 4 s before the deadline it races (first reminder, sealed copy, expiry).
+      TOKEN_VALIDITY_OVERRIDE: '12s',
+      TOKEN_REMINDER_OFFSETS: '8s,4s',
+      SEALED_TOKEN_TTL: '6s',
       TECH_ACCOUNT_PASSWORD_TTL: '6s',
       TECH_ACCOUNT_REMINDERS: '3s',
     },
@@ -40,20 +41,31 @@ describe('a token’s life, on durable timers', () => {
   it('reminds before expiry, destroys the unrevealed copy, expires, and says so; never reminds about a revoked token', async () => {
     const provider = await providerCredentials(platform, 'api-entreprise');
     const scopes = ['unites_legales_etablissements'];
-    // Three requests of the commune, submitted through the API. Each approval issues its token at once, and the
-    // token lives seconds: what the test does with a token follows its approval straight away.
-    const [revokedRequest, keptRequest, unrevealedRequest] = await Promise.all(
+    // Three requests of the commune, submitted through the API, then approved together: each approval issues its
+    // token at once, the three within moments of each other, and a token lives seconds. What the test does with a
+    // token follows straight away.
+    const requests = await Promise.all(
       [1, 2, 3].map(() => submitRequest(manager.client, { definition: 'api-entreprise', scopes })),
     );
-    const revoked = { id: await approve(platform, revokedRequest!) };
-    const revokedId = await issuedTokenOf(manager.client, revoked.id);
-    assert.equal((await manager.client.send('POST', `/api/v1/tokens/${revokedId}/revoke`)).status, 204);
-    const kept = { id: await approve(platform, keptRequest!) };
-    const keptId = await issuedTokenOf(manager.client, kept.id);
-    const token = (await manager.client.send('POST', `/api/v1/tokens/${keptId}/reveal`)).json.token as string;
-    assert.ok(token, 'revealed before its sealed copy is destroyed');
-    const unrevealed = { id: await approve(platform, unrevealedRequest!) };
-    const unrevealedId = await issuedTokenOf(manager.client, unrevealed.id);
+    const issued = async (requestId: string) => {
+      const id = await approve(platform, requestId);
+      return { id, tokenId: await issuedTokenOf(manager.client, id) };
+    };
+    const [revoked, kept, unrevealed] = await Promise.all([
+      issued(requests[0]!).then(async (revoking) => {
+        const answer = await manager.client.send('POST', `/api/v1/tokens/${revoking.tokenId}/revoke`);
+        assert.equal(answer.status, 204, answer.text);
+        return revoking;
+      }),
+      issued(requests[1]!).then(async (revealing) => {
+        const answer = await manager.client.send('POST', `/api/v1/tokens/${revealing.tokenId}/reveal`);
+        assert.equal(answer.status, 200, 'revealed before its sealed copy is destroyed');
+        return { ...revealing, token: answer.json.token as string };
+      }),
+      issued(requests[2]!),
+    ]);
+    const { token, tokenId: keptId } = kept;
+    const unrevealedId = unrevealed.tokenId;
     const prefixOf = async (habilitationId: string) =>
       (await manager.client.get(`/api/v1/habilitations/${habilitationId}`)).json.tokens[0].prefix as string;
     const keptPrefix = await prefixOf(kept.id);
@@ -67,16 +79,26 @@ describe('a token’s life, on durable timers', () => {
         ]);
         return rows[0].sealed_secret === null ? true : undefined;
       },
-      10_000,
+      30_000,
       'the sealed copy destroyed',
     );
     const late = await manager.client.send('POST', `/api/v1/tokens/${unrevealedId}/reveal`);
     assert.equal(late.status, 410);
     assert.match(late.json.message, /copie a été détruite/);
 
-    const reminders = await emailsTo(platform, manager.email, { subject: /expire le/, count: 4 });
-    assert.equal(mentioning(reminders, keptPrefix).length, 2, 'D-6s and D-3s for the kept token');
+    // Its second reminder sent, the kept token still has 4 s to live.
+    await eventually(
+      async () => {
+        const all = (await platform.client().get('/dev/mails.json')).json as MailboxEmail[];
+        const reminded = mentioning(all, keptPrefix).filter((email) => /expire le/.test(email.subject));
+        return reminded.length >= 2 ? reminded : undefined;
+      },
+      30_000,
+      'the kept token’s two reminders',
+    );
     assert.equal((await introspect(platform, provider.basic, { token })).json.active, true);
+    const reminders = await emailsTo(platform, manager.email, { subject: /expire le/, count: 4 });
+    assert.equal(mentioning(reminders, keptPrefix).length, 2, 'D-8s and D-4s for the kept token');
     const expired = await emailsTo(platform, manager.email, { subject: /a expiré/, count: 2 });
     assert.equal(mentioning(expired, keptPrefix).length, 1);
     assert.equal((await introspect(platform, provider.basic, { token })).json.active, false);
@@ -110,7 +132,7 @@ describe('a token’s life, on durable timers', () => {
         status: string;
       }[];
       return accounts[0]?.status === 'password_expired' ? accounts : undefined;
-    }, 10_000);
+    }, 30_000);
     assert.equal(listed.length, 1);
   });
 });
