@@ -30,7 +30,8 @@ let shortLived: {
 
 async function startShortLived(): Promise<typeof shortLived> {
   const short = await startTestPlatform({
-    env: { LAST_USED_FLUSH_INTERVAL: '1h', TECH_ACCOUNT_PASSWORD_TTL: '4s' },
+    // Long enough for the account to be checked right after its creation on a loaded machine.
+    env: { LAST_USED_FLUSH_INTERVAL: '1h', TECH_ACCOUNT_PASSWORD_TTL: '10s' },
   });
   const shortManager = await signUpAndActivate(short, {
     siret: SIRET.commune,
@@ -84,6 +85,20 @@ async function create(): Promise<{ id: string; login: string; password: string; 
   return answer.json;
 }
 
+/** After the answer that showed it, the password is nowhere the main manager can look: list, pages, API. */
+async function assertNotShownAgain(accountId: string, password: string) {
+  const pages = `/organisations/${SIRET.commune}/comptes-techniques`;
+  for (const [where, answer] of [
+    ['the list', await manager.client.get(base)],
+    ['the page', await manager.client.get(pages)],
+    ['the reset page', await manager.client.get(`${pages}/${accountId}/reinitialisation`)],
+  ] as const) {
+    assert.equal(answer.status, 200, `${where}: ${answer.text}`);
+    assert.ok(answer.text.includes(accountId), `${where} is about the account`);
+    assert.ok(!answer.text.includes(password), `${where} does not show the password again`);
+  }
+}
+
 async function check(login: string, password: string, provider = chorus) {
   const answer = await introspect(platform, provider.basic, {
     token: basic(login, password),
@@ -98,6 +113,7 @@ describe('technical accounts', () => {
     const account = await create();
     assert.match(account.login, new RegExp(`^TECH_${SIRET.commune}_\\d+$`));
     assert.ok(account.password.length >= 22, '≥ 128 bits');
+    await assertNotShownAgain(account.id, account.password);
     assert.ok(new Date(account.passwordExpiresAt).getTime() > Date.now() + 300 * 86_400_000);
     const [email] = await emailsTo(platform, manager.email, {
       subject: new RegExp(`Compte technique ${account.login} créé`),
@@ -167,7 +183,7 @@ describe('technical accounts', () => {
           ? true
           : undefined;
       },
-      30_000,
+      60_000,
       'the password’s expiry',
     );
     const refused = await introspect(shortLived.platform, shortLived.chorus.basic, {
@@ -202,6 +218,7 @@ describe('technical accounts', () => {
       'the old password is dead',
     );
     assert.equal((await check(account.login, reset.json.password)).active, true);
+    await assertNotShownAgain(account.id, reset.json.password);
     const [email] = await emailsTo(platform, manager.email, { subject: /réinitialisé/ });
     assert.ok(!email!.text.includes(reset.json.password));
   });
