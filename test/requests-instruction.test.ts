@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { emailsTo } from './helpers/accounts';
+import { submitRequest } from './helpers/habilitations';
 import { startTestPlatform, type TestPlatform } from './helpers/platform';
 import {
   applicantWithDraft,
   completeApiEntrepriseForm,
+  completeForm,
   fillAndSubmit,
   samplePdf,
   signInInstructor,
@@ -237,6 +239,7 @@ describe('the instruction side', () => {
     const queue = await instructor.get('/api/v1/instruction/requests');
     assert.equal(queue.status, 200, queue.text);
     const ids = queue.json.items.map((item: { request: { id: string } }) => item.request.id);
+    assert.ok(ids.includes(first.requestId) && ids.includes(second.requestId), 'both are in the queue');
     assert.ok(ids.indexOf(first.requestId) < ids.indexOf(second.requestId), 'oldest first');
     assert.equal(queue.json.items[0].slaDays, 10);
     assert.equal(queue.json.items[0].overdue, false);
@@ -274,10 +277,54 @@ describe('the instruction side', () => {
     const authorName = `${secondRequest.author.givenName} ${secondRequest.author.familyName}`;
     assert.ok((await ofQueue(authorName)).includes(second.requestId), 'by applicant name');
     assert.deepEqual(await ofQueue('aucune-demande-ne-porte-ce-nom'), []);
-    const drafts = await instructor.get(
-      '/api/v1/instruction/requests?state=draft&definition=api-particulier',
+
+    // Filters, each on a result that holds something: requests of this test only (their titles share a word), in
+    // two states and of two definitions.
+    const titled = (title: string) => ({
+      ...completeApiEntrepriseForm(),
+      project: { ...completeApiEntrepriseForm().project, title },
+    });
+    const entreprise = await applicantWithDraft(platform);
+    await fillAndSubmit(entreprise.client, entreprise.requestId, titled('Filtre Tlaloc soumis'));
+    const sentBack = await applicantWithDraft(platform);
+    await fillAndSubmit(sentBack.client, sentBack.requestId, titled('Filtre Tlaloc à compléter'));
+    const changes = await instructor.send('POST', `/api/v1/requests/${sentBack.requestId}/request-changes`, {
+      reason: 'Précisez le cadre juridique.',
+    });
+    assert.equal(changes.status, 200, changes.text);
+    const particulierForm = completeForm('api-particulier') as { project: Record<string, unknown> };
+    const particulier = await submitRequest(entreprise.client, {
+      definition: 'api-particulier',
+      form: {
+        ...particulierForm,
+        project: { ...particulierForm.project, title: 'Filtre Tlaloc particulier' },
+      },
+    });
+    const filtered = async (filters: string) => {
+      const answer = await instructor.get(`/api/v1/instruction/requests?q=tlaloc&${filters}`);
+      assert.equal(answer.status, 200, answer.text);
+      return (answer.json.items as { request: { id: string; state: string; definition: string } }[]).map(
+        (item) => item.request,
+      );
+    };
+    const idsOf = (requests: { id: string }[]) => requests.map((request) => request.id).sort();
+    assert.deepEqual(
+      idsOf(await filtered('')),
+      [entreprise.requestId, particulier].sort(),
+      'by default, the submitted ones',
     );
-    assert.deepEqual(drafts.json.items, []);
+    assert.deepEqual(idsOf(await filtered('state=changes_requested')), [sentBack.requestId]);
+    assert.deepEqual(idsOf(await filtered('definition=api-particulier')), [particulier]);
+    assert.deepEqual(idsOf(await filtered('state=submitted&definition=api-entreprise')), [
+      entreprise.requestId,
+    ]);
+    assert.deepEqual(await filtered('state=changes_requested&definition=api-particulier'), []);
+    // Without the search too, every item answers the filter.
+    const sentBackQueue = await instructor.get('/api/v1/instruction/requests?state=changes_requested');
+    const sentBackItems = sentBackQueue.json.items as { request: { id: string; state: string } }[];
+    assert.ok(sentBackItems.some((item) => item.request.id === sentBack.requestId));
+    assert.ok(sentBackItems.every((item) => item.request.state === 'changes_requested'));
+
     const bad = await instructor.get('/api/v1/instruction/requests?state=perdu&page=0');
     assert.equal(bad.status, 422);
     assert.deepEqual(
