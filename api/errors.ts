@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import type { Problem } from '../domain/errors.ts';
 import { INVITATION_REFUSALS } from '../domain/invitation-codes.ts';
 import { LINK_REFUSALS } from '../domain/link-refusals.ts';
+import { UNREADABLE_REQUESTS } from '../domain/unreadable-requests.ts';
 import { problemOf } from '../app/problems.ts';
 
 export interface ErrorBody {
@@ -88,6 +89,10 @@ export function problemToHttp(problem: Problem): {
       const { status, error, message } = INVITATION_REFUSALS[problem.reason];
       return { status, body: { error, message } };
     }
+    case 'UnreadableRequest': {
+      const { status, error, message } = UNREADABLE_REQUESTS[problem.reason];
+      return { status, body: { error, message } };
+    }
     case 'Unavailable':
       return {
         status: 503,
@@ -110,31 +115,6 @@ export function zodIssuesToFieldErrors(error: ZodError): { path: string; message
   }));
 }
 
-/** Errors thrown by body parsers carry a `type`; each gets a precise 4xx rather than a 500. */
-const BODY_PARSER_ERRORS: Record<string, { status: number; error: string; message: string }> = {
-  'entity.parse.failed': {
-    status: 400,
-    error: 'malformed_json',
-    message: 'Le corps de la requête n’est pas un JSON valide.',
-  },
-  'entity.too.large': {
-    status: 413,
-    error: 'payload_too_large',
-    message: 'Le corps de la requête est trop volumineux.',
-  },
-  'encoding.unsupported': {
-    status: 415,
-    error: 'unsupported_encoding',
-    message: 'Encodage du corps non pris en charge.',
-  },
-  'charset.unsupported': {
-    status: 415,
-    error: 'unsupported_charset',
-    message: 'Jeu de caractères non pris en charge.',
-  },
-  'request.aborted': { status: 400, error: 'request_aborted', message: 'La requête a été interrompue.' },
-};
-
 export const apiNotFound: RequestHandler = (_req, res) => {
   res.status(404).json({ error: 'not_found', message: 'Aucune route ne correspond à cette adresse.' });
 };
@@ -153,11 +133,6 @@ export const apiErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _
   if (error instanceof ZodError) {
     const answer = problemToHttp({ kind: 'ValidationFailed', errors: zodIssuesToFieldErrors(error) });
     res.status(answer.status).json(answer.body);
-    return;
-  }
-  const parserError = BODY_PARSER_ERRORS[(error as { type?: string } | undefined)?.type ?? ''];
-  if (parserError) {
-    res.status(parserError.status).json({ error: parserError.error, message: parserError.message });
     return;
   }
   req.log.error({ err: error }, 'unhandled error in API route');

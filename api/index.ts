@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { AppDeps } from '../app/deps.ts';
 import { accountRoutes } from './account-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
@@ -14,6 +14,7 @@ import { mountRoute, type AnyRoute } from './route.ts';
 import { instructionRoutes } from './instruction-routes.ts';
 import { requestRoutes } from './request-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { jsonBody } from '../http/json-body.ts';
 
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
   return [
@@ -41,7 +42,7 @@ export function createApiRouter(deps: AppDeps, options: { version: string; publi
   documentIntrospection(document as unknown as Record<string, unknown>);
 
   const v1 = Router();
-  v1.use(express.json({ limit: '1mb' }));
+  v1.use(jsonBody());
   v1.get('/openapi.json', (_req, res) => {
     res.json(document);
   });

@@ -1,4 +1,5 @@
 import type { InvitationRefusal } from './invitation-codes.ts';
+import type { UnreadableReason } from './unreadable-requests.ts';
 
 /**
  * Failures the product explains to people. Each kind maps to one HTTP status at the API edge and one page
@@ -28,7 +29,9 @@ export type Problem =
       reason: 'unknown' | 'expired' | 'used' | 'replaced';
     }
   | { kind: 'Unavailable'; service: 'temporal' | 'postgres' | 'directory' }
-  | { kind: 'InvitationRefused'; reason: InvitationRefusal };
+  | { kind: 'InvitationRefused'; reason: InvitationRefusal }
+  /** The body or the address could not be read (bad JSON, bad encoding, too large, a malformed %-escape). */
+  | { kind: 'UnreadableRequest'; reason: UnreadableReason };
 
 export class AppError extends Error {
   constructor(readonly problem: Problem) {

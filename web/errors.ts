@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, type Problem } from '../domain/errors.ts';
 import { INVITATION_REFUSALS } from '../domain/invitation-codes.ts';
 import { LINK_REFUSALS } from '../domain/link-refusals.ts';
+import { UNREADABLE_REQUESTS } from '../domain/unreadable-requests.ts';
 import { problemOf } from '../app/problems.ts';
 
 interface ErrorPage {
@@ -70,6 +71,10 @@ function problemPage(problem: Problem): ErrorPage {
       const { status, message } = INVITATION_REFUSALS[problem.reason];
       return { status, heading: 'Code d’invitation inutilisable', message };
     }
+    case 'UnreadableRequest': {
+      const { status, heading, message } = UNREADABLE_REQUESTS[problem.reason];
+      return { status, heading, message };
+    }
     case 'Gone':
       return { status: 410, heading: 'Plus disponible', message: problem.message };
     case 'ValidationFailed':
@@ -83,34 +88,6 @@ function problemPage(problem: Problem): ErrorPage {
   }
 }
 
-const BODY_PARSER_PAGES: Record<string, ErrorPage> = {
-  'entity.too.large': {
-    status: 413,
-    heading: 'Envoi trop volumineux',
-    message: 'Les informations envoyées sont trop volumineuses.',
-  },
-  'entity.parse.failed': {
-    status: 400,
-    heading: 'Demande invalide',
-    message: 'Les informations envoyées ne sont pas lisibles.',
-  },
-  'parameters.too.many': {
-    status: 413,
-    heading: 'Envoi trop volumineux',
-    message: 'Le formulaire contient trop de champs.',
-  },
-  'charset.unsupported': {
-    status: 415,
-    heading: 'Demande invalide',
-    message: 'Jeu de caractères non pris en charge.',
-  },
-  'encoding.unsupported': {
-    status: 415,
-    heading: 'Demande invalide',
-    message: 'Encodage non pris en charge.',
-  },
-};
-
 export const webNotFound: RequestHandler = (_req, res) => {
   res.status(404).render('error', { title: 'Page introuvable', ...problemPage({ kind: 'NotFound' }) });
 };
@@ -121,7 +98,7 @@ export const webErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _
   if (problem) {
     if (problem.kind === 'Unavailable') req.log.warn({ err: error }, `${problem.service} unavailable`);
     page = problemPage(problem);
-  } else page = BODY_PARSER_PAGES[(error as { type?: string } | undefined)?.type ?? ''];
+  }
   if (!page) {
     req.log.error({ err: error }, 'unhandled error in page');
     page = {
