@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { emailAddressSchema } from '../domain/email-address.ts';
 import { passwordProblem } from '../domain/password-policy.ts';
 import { checkSiret } from '../domain/siret.ts';
+import { textInput } from '../domain/text-input.ts';
 
 /** The fields of the account forms, shared by the API (and its OpenAPI document) and the pages. */
 export const personNameSchema = (label: string) =>
-  z
-    .string({ error: `${label} est obligatoire.` })
+  textInput({ required: `${label} est obligatoire.` })
     .trim()
     .min(1, `${label} est obligatoire.`)
     .max(100, `${label} ne peut dépasser 100 caractères.`);

@@ -18,18 +18,23 @@ import {
   type Opinion,
   type RequestMessage,
 } from '../store/request-messages.ts';
-import { listInstructionQueue, listSubmissions, setAssignee, type RequestSummary } from '../store/requests.ts';
+import {
+  listInstructionQueue,
+  listSubmissions,
+  setAssignee,
+  type RequestSummary,
+} from '../store/requests.ts';
 import { findUserById, listStaffForDefinition, type User } from '../store/users.ts';
 import type { AppDeps } from './deps.ts';
 import { loadVisibleRequest, type VisibleRequest } from './request-access.ts';
 import { listAttachments, type AttachmentInfo } from '../store/request-attachments.ts';
 import { parseInput } from './validation.ts';
 import { mayWriteRequests } from '../domain/organisation-roles.ts';
+import { textInput } from '../domain/text-input.ts';
 
 /** A text a person writes (message, question, opinion): required, at most 5 000 characters. */
 const writtenText = (whenEmpty: string, noun: string) =>
-  z
-    .string({ error: whenEmpty })
+  textInput({ required: whenEmpty, multiline: true })
     .trim()
     .min(1, whenEmpty)
     .max(5_000, `${noun} ne peut dépasser 5 000 caractères.`);
@@ -38,11 +43,11 @@ const DEFAULT_QUEUE_STATES: RequestState[] = ['submitted', 'pending_support'];
 const PAGE_SIZE = 20;
 
 export const queueQuerySchema = z.object({
-  definition: z.string().trim().max(64).optional(),
+  definition: textInput().trim().max(64).optional(),
   state: z
     .enum(REQUEST_STATES, { error: `État inconnu ; valeurs possibles : ${REQUEST_STATES.join(', ')}.` })
     .optional(),
-  q: z.string().trim().max(200, 'Recherche trop longue (200 caractères au plus).').optional(),
+  q: textInput().trim().max(200, 'Recherche trop longue (200 caractères au plus).').optional(),
   page: z.coerce
     .number({ error: 'Numéro de page attendu.' })
     .int('Numéro de page attendu.')

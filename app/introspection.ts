@@ -5,6 +5,7 @@ import type { DefinitionCatalog } from '../domain/definitions.ts';
 import { ExpiringCache } from '../domain/expiring-cache.ts';
 import { checkTokenShape } from '../domain/token-format.ts';
 import { isTokenUsable, retirementOf, type TokenRules } from '../domain/token-status.ts';
+import { hasControlCharacter } from '../domain/text-input.ts';
 import { hashSecret } from '../security/token-secrets.ts';
 import type { Db } from '../store/pool.ts';
 import { findProviderCredential, type ProviderCredential } from '../store/provider-credentials.ts';
@@ -151,7 +152,8 @@ export function createIntrospection(deps: {
     cache: CacheUse,
   ): Promise<ProviderCredential | undefined> {
     const credentials = parseBasic(header);
-    if (!credentials || credentials.id.length > 200) return undefined;
+    // A client id no provider could hold (control characters) is refused like an unknown one, without a query.
+    if (!credentials || credentials.id.length > 200 || hasControlCharacter(credentials.id)) return undefined;
     const now = Date.now();
     let provider = providers.get(credentials.id, now);
     cache.consulted(provider !== undefined);
@@ -199,7 +201,7 @@ export function createIntrospection(deps: {
   ): Promise<IntrospectionAnswer> {
     if (token.length > 1_000 || !/^[A-Za-z0-9+/]+={0,2}$/.test(token)) return INACTIVE;
     const credentials = splitCredentials(Buffer.from(token, 'base64').toString('utf8'));
-    if (!credentials || credentials.id.length > 200) return INACTIVE;
+    if (!credentials || credentials.id.length > 200 || hasControlCharacter(credentials.id)) return INACTIVE;
     const definition = deps.definitions.find(provider.definition);
     if (!definition?.credentialTypes.includes('technical_account')) return INACTIVE;
     const account = await findAccountForIntrospection(db, credentials.id, provider.definition);

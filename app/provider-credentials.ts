@@ -13,10 +13,10 @@ import type { User } from '../store/users.ts';
 import { requireStaffRole } from './authorization.ts';
 import type { AppDeps } from './deps.ts';
 import { parseInput } from './validation.ts';
+import { textInput } from '../domain/text-input.ts';
 
 export const providerCredentialSchema = z.strictObject({
-  label: z
-    .string()
+  label: textInput()
     .trim()
     .min(1, 'Indiquez à quoi servent ces identifiants.')
     .max(200)

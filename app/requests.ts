@@ -38,9 +38,10 @@ import { writeDraft } from './draft-writes.ts';
 import { invalidTransition, loadVisibleRequest, mayIssue, type VisibleRequest } from './request-access.ts';
 import { withTemporalDeadline } from './temporal.ts';
 import { parseInput } from './validation.ts';
+import { textInput } from '../domain/text-input.ts';
 
 export const createRequestSchema = z.object({
-  definition: z.string({ error: 'Indiquez l’API demandée.' }).trim().min(1, 'Indiquez l’API demandée.'),
+  definition: textInput({ required: 'Indiquez l’API demandée.' }).trim().min(1, 'Indiquez l’API demandée.'),
   siret: siretSchema,
 });
 
@@ -125,8 +126,7 @@ export async function listMyRequests(deps: AppDeps, actor: User): Promise<Reques
   return listRequestsOfMember(deps.db, actor.id);
 }
 
-const reason = z
-  .string({ error: 'Indiquez le motif.' })
+const reason = textInput({ required: 'Indiquez le motif.', multiline: true })
   .trim()
   .min(1, 'Indiquez le motif : il est envoyé à l’organisation.')
   .max(5_000, 'Le motif ne peut dépasser 5 000 caractères.');

@@ -17,6 +17,7 @@ import { withTransaction } from '../store/pool.ts';
 import { findUserById, setCurrentOrganisation, type User } from '../store/users.ts';
 import { pageUrl, type AppDeps } from './deps.ts';
 import { parseInput } from './validation.ts';
+import { textInput } from '../domain/text-input.ts';
 
 function requireSupport(actor: User): void {
   if (!hasStaffRole(actor.staffRoles, 'support') && !hasStaffRole(actor.staffRoles, 'admin')) {
@@ -30,8 +31,7 @@ export async function listSupportQueue(deps: AppDeps, actor: User): Promise<Pend
   return listPendingSupport(deps.db);
 }
 
-const message = z
-  .string({ error: 'Le message doit être un texte.' })
+const message = textInput({ required: 'Le message doit être un texte.', multiline: true })
   .trim()
   .max(2_000, 'Le message ne peut dépasser 2 000 caractères.');
 

@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { CONTACT_ROLES, definitionScopes, hasBlock, type ContactRole, type Definition } from './definitions.ts';
+import {
+  CONTACT_ROLES,
+  definitionScopes,
+  hasBlock,
+  type ContactRole,
+  type Definition,
+} from './definitions.ts';
 import type { FieldError } from './errors.ts';
+import { textInput } from './text-input.ts';
 
 /**
  * The data of an access request's form, shared by the pages and the API (issue 4 §2). A block absent from
@@ -56,13 +63,17 @@ export function grantedScopes(
 // French numbers (0X XX XX XX XX, +33 X XX XX XX XX) or another country in international form.
 const PHONE = /^(?:(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}|\+(?!33)[1-9][\d\s.-]{6,18}\d)$/;
 
-const text = (max: number) =>
-  z
-    .string({ error: 'Ce champ doit être un texte.' })
-    .max(max, `Ce champ ne peut dépasser ${max.toLocaleString('fr-FR')} caractères.`);
+const text = (max: number, multiline: boolean) =>
+  textInput({ required: 'Ce champ doit être un texte.', multiline }).max(
+    max,
+    `Ce champ ne peut dépasser ${max.toLocaleString('fr-FR')} caractères.`,
+  );
 
-// A draft value may be null: the field is emptied.
-const draftText = (max: number) => text(max).nullable().optional();
+// A draft value may be null: the field is emptied. Descriptions and justifications may span several lines.
+const draftText = (max: number, options: { multiline?: boolean } = {}) =>
+  text(max, options.multiline === true)
+    .nullable()
+    .optional();
 
 function contactDraftSchema() {
   return z
@@ -97,7 +108,7 @@ function buildDraftSchema(definition: Definition) {
     project: z
       .strictObject({
         title: draftText(200),
-        description: draftText(5_000),
+        description: draftText(5_000, { multiline: true }),
         useCase:
           useCaseIds.length > 0
             ? z
@@ -134,21 +145,21 @@ function buildDraftSchema(definition: Definition) {
   }
   if (hasBlock(definition, 'legalBasis')) {
     shape.legalBasis = z
-      .strictObject({ nature: draftText(2_000), url: draftText(500) })
+      .strictObject({ nature: draftText(2_000, { multiline: true }), url: draftText(500) })
       .nullable()
       .optional();
   }
   if (hasBlock(definition, 'personalData')) {
     shape.personalData = z
       .strictObject({
-        recipients: draftText(2_000),
+        recipients: draftText(2_000, { multiline: true }),
         retentionMonths: z
           .int({ error: 'Nombre entier de mois attendu.' })
           .min(1, 'La durée de conservation est d’au moins 1 mois.')
           .max(1_200, 'Durée de conservation trop longue.')
           .nullable()
           .optional(),
-        retentionJustification: draftText(2_000),
+        retentionJustification: draftText(2_000, { multiline: true }),
       })
       .nullable()
       .optional();
