@@ -29,6 +29,7 @@ import {
 } from '../app/tokens.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
+import { idSchema } from '../domain/identifiers.ts';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
@@ -141,9 +142,9 @@ const toIssuedResource = (issued: IssuedPassword): z.input<typeof issuedPassword
   passwordExpiresAt: issued.account.passwordExpiresAt.toISOString(),
 });
 
-const idParams = z.object({ id: z.uuid() });
+const idParams = z.object({ id: idSchema });
 const siretParams = z.object({ siret: z.string().regex(/^\d{14}$/) });
-const accountParams = z.object({ siret: z.string().regex(/^\d{14}$/), id: z.uuid() });
+const accountParams = z.object({ siret: z.string().regex(/^\d{14}$/), id: idSchema });
 const notVisible = { description: 'Unknown, or not visible to this user.', schema: errorSchema };
 const readerOnly = { description: 'A reader of the organisation: sees, cannot act.', schema: errorSchema };
 

@@ -22,8 +22,9 @@ import type { RequestMessage } from '../store/request-messages.ts';
 import { defineRoute } from './route.ts';
 import { toRequestSummary } from './request-routes.ts';
 import { errorSchema } from './schemas.ts';
+import { idSchema } from '../domain/identifiers.ts';
 
-const idParams = z.object({ id: z.uuid() });
+const idParams = z.object({ id: idSchema });
 
 const personSchema = z.object({ id: z.uuid(), givenName: z.string(), familyName: z.string() }).nullable();
 

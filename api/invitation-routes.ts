@@ -16,6 +16,7 @@ import { GRANTABLE_ROLES } from '../domain/role-rules.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
 import { csvAnswer, csvResponse, siretParams } from './organisation-params.ts';
+import { idSchema } from '../domain/identifiers.ts';
 
 const personSchema = z.object({ id: z.uuid(), name: z.string(), email: z.string() });
 
@@ -57,7 +58,7 @@ function toInvitationCodeResource(
   };
 }
 
-const codeParams = siretParams.extend({ id: z.uuid() });
+const codeParams = siretParams.extend({ id: idSchema });
 const notAdmin = 'Unknown organisation, or the user is not its main manager or an administrator.';
 
 export function invitationRoutes(deps: AppDeps) {

@@ -13,6 +13,7 @@ import { ORGANISATION_ROLES } from '../domain/organisation-roles.ts';
 import { csvAnswer, csvResponse, siretParams } from './organisation-params.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
+import { idSchema } from '../domain/identifiers.ts';
 
 const rolesSchema = z.array(z.enum(ORGANISATION_ROLES));
 
@@ -30,7 +31,7 @@ const memberSchema = z
   })
   .meta({ id: 'Member' });
 
-const memberParams = siretParams.extend({ userId: z.uuid() });
+const memberParams = siretParams.extend({ userId: idSchema });
 const notAdmin = 'Unknown organisation, or the user is not its main manager or an administrator.';
 const mainManagerStays = {
   description: 'The main manager keeps the role until handing it over (`main_manager_must_hand_over`).',

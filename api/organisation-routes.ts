@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import type { AppDeps } from '../app/deps.ts';
-import { switchCurrentOrganisation, switchOrganisationSchema, viewOrganisation } from '../app/organisations.ts';
+import {
+  switchCurrentOrganisation,
+  switchOrganisationSchema,
+  viewOrganisation,
+} from '../app/organisations.ts';
 import { decideMembership, approveSchema, listSupportQueue, rejectSchema } from '../app/support.ts';
 import { ORGANISATION_ROLES } from '../domain/organisation-roles.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
+import { idSchema } from '../domain/identifiers.ts';
 
 const organisationSchema = z
   .object({
@@ -39,7 +44,7 @@ const pendingMembershipSchema = z
   .meta({ id: 'PendingMembership' });
 
 const siretParams = z.object({ siret: z.string().regex(/^\d{14}$/) });
-const membershipParams = z.object({ id: z.uuid() });
+const membershipParams = z.object({ id: idSchema });
 const decisionSchema = z.object({
   status: z.enum(['active', 'rejected']),
   roles: z.array(z.enum(ORGANISATION_ROLES)),

@@ -27,8 +27,9 @@ import { exportRequests } from '../app/organisation-exports.ts';
 import { csvAnswer, csvResponse, siretParams } from './organisation-params.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
+import { idSchema } from '../domain/identifiers.ts';
 
-const idParams = z.object({ id: z.uuid() });
+const idParams = z.object({ id: idSchema });
 
 const definitionSummarySchema = z
   .object({
@@ -448,7 +449,7 @@ export function requestRoutes(deps: AppDeps) {
       description: 'Always as a download (Content-Disposition: attachment), never displayed inline.',
       tags: ['Requests'],
       auth: 'session',
-      params: z.object({ id: z.uuid(), attachmentId: z.uuid() }),
+      params: z.object({ id: idSchema, attachmentId: idSchema }),
       responses: {
         200: { description: 'The PDF (application/pdf).' },
         404: { description: 'Unknown, or not visible to this user.', schema: errorSchema },
@@ -473,7 +474,7 @@ export function requestRoutes(deps: AppDeps) {
       description: 'While the request is editable.',
       tags: ['Requests'],
       auth: 'session',
-      params: z.object({ id: z.uuid(), attachmentId: z.uuid() }),
+      params: z.object({ id: idSchema, attachmentId: idSchema }),
       responses: {
         204: { description: 'Removed.' },
         404: { description: 'Unknown, or not editable by this user.', schema: errorSchema },

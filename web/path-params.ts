@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import { notFound } from '../domain/errors.ts';
+import { canonicalId } from '../domain/identifiers.ts';
 
 const SIRET = /^\d{14}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The SIRET of an organisation page's address; a malformed one names nothing (404). */
 export function siretParam(req: Request): string {
@@ -11,10 +11,10 @@ export function siretParam(req: Request): string {
   return siret;
 }
 
-/** An identifier in a page's address; a malformed one names nothing (404). */
+/** An identifier in a page's address, canonical (lower case); a malformed one names nothing (404). */
 export function idParam(req: Request, name: string): string {
-  const id = String(req.params[name]);
-  if (!UUID.test(id)) throw notFound();
+  const id = canonicalId(String(req.params[name]));
+  if (id === undefined) throw notFound();
   return id;
 }
 

@@ -23,7 +23,7 @@ import {
   type ContactRole,
   type Definition,
 } from '../../domain/definitions.ts';
-import { AppError, notFound, type Problem } from '../../domain/errors.ts';
+import { AppError, type Problem } from '../../domain/errors.ts';
 import type { FormData } from '../../domain/request-form.ts';
 import {
   REQUEST_STATE_LABELS,
@@ -36,6 +36,7 @@ import type { User } from '../../store/users.ts';
 import { flash } from '../flash.ts';
 import { fieldErrorsOf } from '../forms.ts';
 import { instructionAge } from '../../domain/request-timers.ts';
+import { idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
 import { eventSentence } from '../request-events.ts';
 import { requestTitle } from '../../domain/request-form.ts';
@@ -45,8 +46,6 @@ import { requestTitle } from '../../domain/request-form.ts';
  * reports on, and one page per request with everything needed to decide. Every rule lives in app/; these
  * pages only turn forms into calls and results into French.
  */
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const STATE_BADGES: Record<RequestState, string> = {
   draft: '',
@@ -560,11 +559,7 @@ export function instructionPages(deps: AppDeps): Router {
     };
   };
 
-  const idOf = (req: Request): string => {
-    const id = String(req.params.id);
-    if (!UUID.test(id)) throw notFound();
-    return id;
-  };
+  const idOf = (req: Request): string => idParam(req, 'id');
 
   router.get('/instruction/demandes/:id', requireSignedIn, async (req, res) => {
     res.render('instruction-request', await requestPage(req, idOf(req)));

@@ -14,6 +14,7 @@ import {
 import { isMainManager, isOrganisationAdmin } from '../../domain/role-rules.ts';
 import { flash } from '../flash.ts';
 import { fieldErrorsOf, formValues } from '../forms.ts';
+import { idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
 
 const roleLabels = (roles: readonly string[]) =>
@@ -29,8 +30,6 @@ const feedView = (feed: OrganisationFeed) => ({
   previousPage: feed.page > 1 ? feed.page - 1 : undefined,
   paged: feed.hasMore || feed.page > 1,
 });
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function organisationPages(deps: AppDeps): Router {
   const router = Router();
@@ -127,8 +126,8 @@ export function organisationPages(deps: AppDeps): Router {
         : req.params.decision === 'refuser'
           ? 'reject'
           : undefined;
-    const membershipId = String(req.params.id);
-    if (!decision || !UUID.test(membershipId)) throw notFound();
+    if (!decision) throw notFound();
+    const membershipId = idParam(req, 'id');
     try {
       await decideMembership(deps, req.user!, membershipId, decision, { message: req.body?.message });
     } catch (error) {

@@ -30,6 +30,7 @@ import {
 } from '../../domain/request-states.ts';
 import { flash } from '../flash.ts';
 import { fieldErrorsOf } from '../forms.ts';
+import { idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
 import { eventActor, eventSentence } from '../request-events.ts';
 import {
@@ -43,13 +44,7 @@ import {
 import { requestTitle } from '../../domain/request-form.ts';
 import { mayWriteRequests } from '../../domain/organisation-roles.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function requestId(req: Request): string {
-  const id = String(req.params.id);
-  if (!UUID.test(id)) throw notFound();
-  return id;
-}
+const requestId = (req: Request): string => idParam(req, 'id');
 
 /** Flat `path → value` pairs of the form data, as the fields of the steps are named. */
 function flatten(value: unknown, prefix = ''): Record<string, string> {
@@ -445,8 +440,7 @@ export function requestPages(deps: AppDeps): Router {
 
   router.post('/demandes/:id/pieces-jointes/:attachmentId/supprimer', requireSignedIn, async (req, res) => {
     const id = requestId(req);
-    const attachmentId = String(req.params.attachmentId);
-    if (!UUID.test(attachmentId)) throw notFound();
+    const attachmentId = idParam(req, 'attachmentId');
     await removeAttachment(deps, req.user!, id, attachmentId);
     flash(req, 'success', 'Le document a été retiré.');
     res.redirect(

@@ -11,16 +11,12 @@ import {
 import { AppError, notFound } from '../../domain/errors.ts';
 import { flash } from '../flash.ts';
 import { fieldErrorsOf } from '../forms.ts';
+import { idParam, siretParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
 import { connectionInfoPdf } from '../pdf/connection-info-pdf.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function paramsOf(req: Request): { siret: string; id: string } {
-  const siret = String(req.params.siret);
-  const id = req.params.id === undefined ? '' : String(req.params.id);
-  if (!/^\d{14}$/.test(siret) || (req.params.id !== undefined && !UUID.test(id))) throw notFound();
-  return { siret, id };
+  return { siret: siretParam(req), id: req.params.id === undefined ? '' : idParam(req, 'id') };
 }
 
 const base = (siret: string) => `/organisations/${siret}/comptes-techniques`;

@@ -10,14 +10,12 @@ import {
   type HabilitationView,
   type TokenView,
 } from '../../app/tokens.ts';
-import { notFound } from '../../domain/errors.ts';
 import { formatDateTime } from '../../domain/french-format.ts';
 import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status.ts';
 import { flash } from '../flash.ts';
 import { fieldErrorsOf } from '../forms.ts';
+import { idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const STATUS_BADGES: Record<TokenStatus, string> = {
   active: 'fr-badge--success',
@@ -71,11 +69,7 @@ function habilitationCard(view: HabilitationView) {
   };
 }
 
-const tokenIdOf = (req: Request) => {
-  const id = String(req.params.id);
-  if (!UUID.test(id)) throw notFound();
-  return id;
-};
+const tokenIdOf = (req: Request) => idParam(req, 'id');
 
 export function tokenPages(deps: AppDeps): Router {
   const router = Router();
