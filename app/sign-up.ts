@@ -3,9 +3,9 @@ import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { DirectoryUnavailableError, type Establishment } from '../directory/client.ts';
 import { AppError, validationFailed } from '../domain/errors.ts';
 import type { DirectoryFacts } from '../domain/directory-facts.ts';
-import { withTransaction } from '../store/pool.ts';
+import { withTransaction, type Queryable } from '../store/pool.ts';
 import { findPendingSignupOfUser, insertSignup } from '../store/signups.ts';
-import { insertPendingUser, lockUserByEmail } from '../store/users.ts';
+import { insertPendingUser, lockUserByEmail, type UserStatus } from '../store/users.ts';
 import {
   resendActivationLinkSignal,
   signUpWorkflowId,
@@ -73,28 +73,13 @@ export async function signUp(
 
   const afterCommit = await withTransaction(deps.db, async (tx) => {
     const existing = await lockUserByEmail(tx, form.email);
-    if (existing) {
-      const pending = existing.status === 'pending_activation';
-      // One warning per address and hour at most: signing up repeatedly must not flood someone's mailbox.
-      const hour = new Date().toISOString().slice(0, 13);
-      const warning = await deps.mailer.enqueue(tx, {
-        to: form.email,
-        template: 'account-exists',
-        data: {
-          pending,
-          signInUrl: pageUrl(deps, '/connexion'),
-          forgottenPasswordUrl: pageUrl(deps, '/mot-de-passe/oublie'),
-        },
-        idempotencyKey: `account-exists:${existing.id}:${hour}`,
-      });
-      const pendingSignup = pending ? await findPendingSignupOfUser(tx, existing.id) : undefined;
-      return async () => {
-        await warning.dispatch();
-        if (pendingSignup) await requestNewActivationLink(deps, pendingSignup.id);
-      };
-    }
+    if (existing) return answerRepeat(deps, tx, form.email, existing);
 
     const userId = await insertPendingUser(tx, { ...form, passwordHash });
+    // Signed up at the same moment by another request (a double click): answered as a repeat, which it is.
+    // Read committed: this statement sees the row the other transaction committed while the insert waited.
+    if (userId === undefined)
+      return answerRepeat(deps, tx, form.email, (await lockUserByEmail(tx, form.email))!);
     await insertSignup(tx, { id: signupId, userId, siret: establishment.siret, establishment });
     // Started before the commit: if Temporal cannot take it, nothing is created and the person is told to retry.
     await withTemporalDeadline(deps, () =>
@@ -115,6 +100,36 @@ export async function signUp(
   });
   await afterCommit();
   return { id: signupId, status: 'pending_activation' };
+}
+
+/**
+ * The answer to a sign-up for an address that has an account: its owner is warned by email, and a pending
+ * account gets a new activation link — the caller's answer is the same as for a new account.
+ */
+async function answerRepeat(
+  deps: AppDeps,
+  tx: Queryable,
+  email: string,
+  existing: { id: string; status: UserStatus },
+): Promise<() => Promise<void>> {
+  const pending = existing.status === 'pending_activation';
+  // One warning per address and hour at most: signing up repeatedly must not flood someone's mailbox.
+  const hour = new Date().toISOString().slice(0, 13);
+  const warning = await deps.mailer.enqueue(tx, {
+    to: email,
+    template: 'account-exists',
+    data: {
+      pending,
+      signInUrl: pageUrl(deps, '/connexion'),
+      forgottenPasswordUrl: pageUrl(deps, '/mot-de-passe/oublie'),
+    },
+    idempotencyKey: `account-exists:${existing.id}:${hour}`,
+  });
+  const pendingSignup = pending ? await findPendingSignupOfUser(tx, existing.id) : undefined;
+  return async () => {
+    await warning.dispatch();
+    if (pendingSignup) await requestNewActivationLink(deps, pendingSignup.id);
+  };
 }
 
 /** Asks a pending sign-up's workflow for a new link (which replaces the previous one). */

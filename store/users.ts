@@ -95,17 +95,22 @@ export async function findAccountByEmail(
   return row && { id: row.id, status: row.status, givenName: row.given_name };
 }
 
+/**
+ * The new account's id, or undefined when another transaction took the address first (a double click): the
+ * insert waits for that one to commit on the unique index `users_email_key`, then yields instead of failing.
+ */
 export async function insertPendingUser(
   tx: Queryable,
   user: { email: string; givenName: string; familyName: string; passwordHash: string },
-): Promise<string> {
+): Promise<string | undefined> {
   const { rows } = await tx.query<{ id: string }>(
     `INSERT INTO users (email, given_name, family_name, password_hash, status)
      VALUES ($1, $2, $3, $4, 'pending_activation')
+     ON CONFLICT (email) DO NOTHING
      RETURNING id`,
     [user.email, user.givenName, user.familyName, user.passwordHash],
   );
-  return rows[0]!.id;
+  return rows[0]?.id;
 }
 
 export async function activateUser(tx: Queryable, userId: string): Promise<void> {
