@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../runtime/temporal-dev-server';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { csrfTokenOf } from './helpers/http-client';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
 import { TcpProxy } from './helpers/tcp-proxy';
 
 describe('health of a platform whose services are up', () => {
@@ -49,6 +50,17 @@ describe('health when Postgres goes down', () => {
 
   it('/readyz answers 503 naming Postgres, /healthz stays 200, pages say the service is unavailable', async () => {
     assert.equal((await platform.client().get('/readyz')).status, 200);
+    const signedIn = platform.client();
+    assert.equal((await signedIn.signIn('admin@sesame.test', DEMO_PASSWORD)).status, 200);
+    assert.equal((await signedIn.get('/tableau-de-bord')).status, 200);
+    const visitor = platform.client();
+    const form = await visitor.get('/connexion');
+    const signingIn = () =>
+      visitor.postForm('/connexion', {
+        _csrf: csrfTokenOf(form.text),
+        email: 'admin@sesame.test',
+        password: DEMO_PASSWORD,
+      });
     await proxy.cut();
 
     const started = Date.now();
@@ -66,7 +78,13 @@ describe('health when Postgres goes down', () => {
       .send('POST', '/api/v1/session', { email: 'admin@sesame.test', password: 'x' });
     assert.equal(api.status, 503);
     assert.equal(api.json.error, 'service_unavailable');
-
+    // The pages: one read by someone signed in, one sent by the sign-in form (both opened before the cut).
+    for (const page of [await signedIn.get('/tableau-de-bord'), await signingIn()]) {
+      assert.equal(page.status, 503, page.text);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(page.text, /Service momentanément indisponible/);
+      assert.match(page.text, /Veuillez réessayer dans quelques instants/);
+    }
     await proxy.restore();
     assert.equal((await platform.client().get('/readyz')).status, 200, 'ready again once Postgres is back');
   });
