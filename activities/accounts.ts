@@ -4,11 +4,21 @@ import { decideMembership, type MatchCase } from '../domain/organisation-matchin
 import { type Mailer, dispatchAll } from '../mail/mailer.ts';
 import { newLinkToken } from '../security/link-tokens.ts';
 import { queueMemberJoined, queueSupportNeeded } from '../mail/membership-notifications.ts';
-import { findMembership, insertMembership, listActiveMembers, type Membership } from '../store/memberships.ts';
+import {
+  findMembership,
+  insertMembership,
+  listActiveMembers,
+  type Membership,
+} from '../store/memberships.ts';
 import { recordOrganisationEvent } from '../store/organisation-events.ts';
 import { lockOrganisation } from '../store/organisations.ts';
 import { withTransaction, type Db } from '../store/pool.ts';
-import { findSignup, markSignupActivated, markSignupExpired, recordActivationLink } from '../store/signups.ts';
+import {
+  findSignup,
+  markSignupActivated,
+  markSignupExpired,
+  recordActivationLink,
+} from '../store/signups.ts';
 import { activateUser, deletePendingUser, findUserById, setCurrentOrganisation } from '../store/users.ts';
 
 export interface AccountActivityDeps {

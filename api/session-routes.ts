@@ -6,7 +6,13 @@ import { emailAddressSchema } from '../domain/email-address.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { endAuthenticatedSession, startAuthenticatedSession } from '../http/session.ts';
 import { defineRoute } from './route.ts';
-import { errorSchema, membershipSchema, toMembershipResource, toUserResource, userSchema } from './schemas.ts';
+import {
+  errorSchema,
+  membershipSchema,
+  toMembershipResource,
+  toUserResource,
+  userSchema,
+} from './schemas.ts';
 
 const sessionSchema = z
   .object({

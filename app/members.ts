@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { AppError, notFound, validationFailed } from '../domain/errors.ts';
 import { ORGANISATION_ROLES, type OrganisationRole } from '../domain/organisation-roles.ts';
-import { exclusiveConflictMessage, handOverRoles, isMainManager, planRoleChange } from '../domain/role-rules.ts';
+import {
+  exclusiveConflictMessage,
+  handOverRoles,
+  isMainManager,
+  planRoleChange,
+} from '../domain/role-rules.ts';
 import { findMembership, type Membership } from '../store/memberships.ts';
 import {
   deleteMembership,

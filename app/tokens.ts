@@ -13,7 +13,11 @@ import {
 } from '../domain/token-status.ts';
 import { queueToCredentialHolders, tokenMailContext } from '../mail/credential-notifications.ts';
 import { mintToken, unsealToken } from '../security/token-secrets.ts';
-import { findHabilitation, listHabilitationsOfOrganisation, type Habilitation } from '../store/habilitations.ts';
+import {
+  findHabilitation,
+  listHabilitationsOfOrganisation,
+  type Habilitation,
+} from '../store/habilitations.ts';
 import { listUserMemberships } from '../store/memberships.ts';
 import { findOrganisationById } from '../store/organisations.ts';
 import { recordCredentialEvent } from '../store/organisation-events.ts';
