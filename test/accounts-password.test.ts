@@ -164,6 +164,22 @@ describe('forgotten password', () => {
     });
     assert.equal(changed.status, 302);
     assert.equal(changed.headers.get('location'), '/connexion');
+    // Its effect, through the sign-in form: the new password opens the account, the old one no longer does.
+    const signIn = async (password: string) => {
+      const visitor = platform.client({ ip: '198.51.100.51' });
+      const page = await visitor.get('/connexion');
+      return visitor.postForm('/connexion', {
+        _csrf: csrfTokenOf(page.text),
+        email: 'instructeur@sesame.test',
+        password,
+      });
+    };
+    const withNew = await signIn('le nouveau mot de passe de test');
+    assert.equal(withNew.status, 302, withNew.text);
+    assert.equal(withNew.headers.get('location'), '/tableau-de-bord');
+    const withOld = await signIn(DEMO_PASSWORD);
+    assert.equal(withOld.status, 401, 'the old password is refused');
+    assert.match(withOld.text, /Adresse électronique ou mot de passe incorrect/);
   });
 });
 
