@@ -96,7 +96,18 @@ describe('in a real browser', () => {
 
     await page.getByRole('link', { name: 'J’ai enregistré le jeton' }).click();
     await page.waitForURL(`**/jetons/${habilitation.id}`);
+    // Shown once: back on the habilitation's page, its prefix, neither the token nor a way to see it again.
+    const [listed] = (await api.get(`/api/v1/habilitations/${habilitation.id}`)).json.tokens as {
+      id: string;
+      prefix: string;
+    }[];
+    assert.ok(token.startsWith(listed!.prefix));
+    const shown = await page.content();
+    assert.ok(shown.includes(listed!.prefix), 'the page shows the token’s prefix');
+    assert.ok(!shown.includes(token), 'not the token itself');
     assert.equal(await page.getByRole('button', { name: 'Révéler le jeton' }).count(), 0, 'shown once only');
+    const again = await api.send('POST', `/api/v1/tokens/${listed!.id}/reveal`);
+    assert.equal(again.status, 410, 'nor through the API');
     await page.getByLabel('Période de transition').selectOption('0');
     await page.getByRole('button', { name: 'Générer un nouveau jeton' }).click();
     await page.getByText('Un nouveau jeton a été généré').waitFor();
@@ -146,6 +157,17 @@ describe('in a real browser', () => {
     await page.getByRole('heading', { name: 'Récapitulatif de réinitialisation du mot de passe' }).waitFor();
     const fresh = await page.getByLabel('Mot de passe').inputValue();
     assert.notEqual(fresh, password);
+    // Its effect, as the account signs in to an API: the new password works, the old one no longer does.
+    const chorus = await providerCredentials(platform, 'chorus-pro');
+    const signsIn = async (secret: string) =>
+      (
+        await introspect(platform, chorus.basic, {
+          token: Buffer.from(`${login}:${secret}`).toString('base64'),
+          token_type_hint: 'basic_credentials',
+        })
+      ).json.active as boolean;
+    assert.equal(await signsIn(fresh), true, 'the new password works');
+    assert.equal(await signsIn(password), false, 'the old password no longer does');
     const [again] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Exporter les informations de connexion' }).click(),
