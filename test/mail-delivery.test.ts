@@ -208,13 +208,42 @@ describe('delivery through an SMTP server', () => {
     }
   });
 
-  it('gives up after MAIL_GIVE_UP_AFTER and keeps the email, marked failed', async () => {
+  it('gives up when MAIL_GIVE_UP_AFTER is spent and keeps the email, marked failed', async () => {
     const smtp = await startSmtpServer(() => 'temporary-failure');
     const platform = await startTestPlatform({ env: { SMTP_URL: smtp.url, MAIL_GIVE_UP_AFTER: '3s' } });
     try {
       const id = await sendTestEmailAsAdmin(platform, 'patient@exemple.fr');
-      const email = await emailStatus(platform, id, 'failed');
-      assert.ok(email.attempts >= 2, `${email.attempts} attempts`);
+      // Polled from the start: the first time it reads failed is when it failed, to a poll's interval. Times
+      // are the database's, as the email's are.
+      const failed = await eventually(
+        async () => {
+          const { rows } = await platform.services.db.query<{
+            status: string;
+            attempts: number;
+            created_at: Date;
+            now: Date;
+          }>(
+            'SELECT status, attempts, created_at, clock_timestamp() AS now FROM outbox_emails WHERE id = $1',
+            [id],
+          );
+          return rows[0]?.status === 'failed' ? rows[0] : undefined;
+        },
+        30_000,
+        'the email marked failed',
+      );
+      // Temporal retries while the next attempt can start within MAIL_GIVE_UP_AFTER: the email fails once
+      // the time is spent, at most one retry interval before its end.
+      const { giveUpAfterMs, retryMaxIntervalMs } = platform.config.mail;
+      const failedAfter = failed.now.getTime() - failed.created_at.getTime();
+      assert.ok(
+        failedAfter >= giveUpAfterMs - retryMaxIntervalMs,
+        `retried through MAIL_GIVE_UP_AFTER (${giveUpAfterMs} ms): failed ${failedAfter} ms after being queued`,
+      );
+      assert.ok(
+        failedAfter <= giveUpAfterMs + 15_000,
+        `then gave up: failed ${failedAfter} ms after being queued`,
+      );
+      assert.ok(failed.attempts >= 3, `${failed.attempts} attempts`);
       assert.equal(smtp.received.length, 0);
     } finally {
       await platform.stop();
