@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, requireExternalServices } from '../runtime/config';
+import { ConfigError, loadConfig, requireExternalServices, type Config } from '../runtime/config';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -34,42 +34,138 @@ describe('configuration from the environment', () => {
   });
 
   it('reads every documented variable', () => {
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      PORT: '8080',
-      PUBLIC_URL: 'https://sesame.example.gouv.fr',
-      DATABASE_URL: 'postgres://sesame:secret@db.internal:5432/sesame',
-      TEMPORAL_ADDRESS: 'temporal.internal:7233',
-      TEMPORAL_NAMESPACE: 'sesame-prod',
-      TEMPORAL_TASK_QUEUE: 'sesame-main',
-      SMTP_URL: 'smtp://relay.internal:25',
-      APP_SECRET: 'x'.repeat(48),
-      DATA_DIR: '/var/lib/sesame',
-      MAIL_RETRY_INITIAL_INTERVAL: '30s',
-      OUTBOX_RELAY_INTERVAL: '5m',
-      DIRECTORY_URL: 'https://recherche-entreprises.api.gouv.fr',
-      DIRECTORY_TIMEOUT: '3s',
-      DIRECTORY_RETRIES: '4',
-      ACTIVATION_LINK_TTL: '24h',
-      PASSWORD_RESET_TTL: '30m',
-      ACTIVITY_TIMEOUT: '45s',
-    });
-    assert.equal(config.http.host, '0.0.0.0');
-    assert.equal(config.http.port, 8080);
-    assert.equal(config.temporal.address, 'temporal.internal:7233');
-    assert.equal(config.temporal.namespace, 'sesame-prod');
-    assert.equal(config.temporal.taskQueue, 'sesame-main');
-    assert.equal(config.dataDir, '/var/lib/sesame');
-    assert.equal(config.mail.retryInitialIntervalMs, 30_000);
-    assert.equal(config.mail.relayIntervalMs, 300_000);
-    assert.equal(config.appSecretIsDevelopmentDefault, false);
-    assert.deepEqual(config.directory, {
-      url: 'https://recherche-entreprises.api.gouv.fr',
-      timeoutMs: 3_000,
-      retries: 4,
-    });
-    assert.deepEqual(config.accounts, { activationLinkTtlMs: 86_400_000, passwordResetTtlMs: 1_800_000 });
-    assert.equal(config.activityTimeoutMs, 45_000);
+    const definitionsDir = mkdtempSync(path.join(os.tmpdir(), 'sesame-definitions-'));
+    writeFileSync(
+      path.join(definitionsDir, 'api-entreprise.json'),
+      readFileSync('definitions/api-entreprise.json'),
+    );
+    const DAY = 86_400_000;
+    // Each variable with a value that is not its default, and where the configuration shows it.
+    const documented: Record<
+      string,
+      [value: string, read: (config: Config) => unknown, expected: unknown, alsoSetBy?: string[]]
+    > = {
+      NODE_ENV: ['production', (c) => c.env, 'production'],
+      PORT: ['8080', (c) => c.http.port, 8080],
+      HOST: ['10.0.0.5', (c) => c.http.host, '10.0.0.5'],
+      PUBLIC_URL: [
+        'https://sesame.example.gouv.fr',
+        (c) => c.http.publicUrl.toString(),
+        'https://sesame.example.gouv.fr/',
+      ],
+      TRUST_PROXY: ['2', (c) => c.http.trustProxy, '2'],
+      METRICS_PORT: ['9464', (c) => c.metrics.port, 9464],
+      METRICS_HOST: ['10.0.0.6', (c) => c.metrics.host, '10.0.0.6'],
+      METRICS_PUBLIC: ['true', (c) => c.metrics.public, true],
+      APP_SECRET: [
+        'x'.repeat(48),
+        (c) => [c.appSecret, c.appSecretIsDevelopmentDefault],
+        ['x'.repeat(48), false],
+      ],
+      DATABASE_URL: [
+        'postgres://sesame:secret@db.internal:5432/sesame',
+        (c) => c.database.url,
+        'postgres://sesame:secret@db.internal:5432/sesame',
+      ],
+      DATABASE_POOL_SIZE: ['25', (c) => c.database.poolSize, 25],
+      DATA_DIR: ['/var/lib/sesame', (c) => c.dataDir, '/var/lib/sesame'],
+      TEMPORAL_ADDRESS: ['temporal.internal:7233', (c) => c.temporal.address, 'temporal.internal:7233'],
+      TEMPORAL_NAMESPACE: ['sesame-prod', (c) => c.temporal.namespace, 'sesame-prod'],
+      TEMPORAL_TASK_QUEUE: ['sesame-main', (c) => c.temporal.taskQueue, 'sesame-main'],
+      TEMPORAL_TLS: ['true', (c) => c.temporal.tls, true, ['TEMPORAL_API_KEY']],
+      TEMPORAL_API_KEY: ['cle-temporal-cloud', (c) => c.temporal.apiKey, 'cle-temporal-cloud'],
+      TEMPORAL_CLI_PATH: [
+        '/opt/temporal/bin/temporal',
+        (c) => c.temporal.cliPath,
+        '/opt/temporal/bin/temporal',
+      ],
+      TEMPORAL_UI_PORT: ['0', (c) => c.temporal.uiPort, 0],
+      TEMPORAL_CALL_TIMEOUT: ['25s', (c) => c.temporal.callTimeoutMs, 25_000],
+      WORKFLOW_BUNDLE_PATH: [
+        '/srv/workflow-bundle.js',
+        (c) => c.temporal.workflowBundlePath,
+        '/srv/workflow-bundle.js',
+      ],
+      SMTP_URL: ['smtp://relay.internal:25', (c) => c.mail.smtpUrl, 'smtp://relay.internal:25'],
+      MAIL_FROM: [
+        '"Sésame" <sesame@example.gouv.fr>',
+        (c) => c.mail.from,
+        '"Sésame" <sesame@example.gouv.fr>',
+      ],
+      DEMO_PASSWORD: ['un mot de passe de démo', (c) => c.demoPassword, 'un mot de passe de démo'],
+      LOG_LEVEL: ['warn', (c) => c.logLevel, 'warn'],
+      SHUTDOWN_TIMEOUT: ['45s', (c) => c.shutdownTimeoutMs, 45_000],
+      MAIL_SEND_TIMEOUT: ['2m', (c) => c.mail.sendTimeoutMs, 120_000],
+      MAIL_RETRY_INITIAL_INTERVAL: ['30s', (c) => c.mail.retryInitialIntervalMs, 30_000],
+      MAIL_RETRY_MAX_INTERVAL: ['2h', (c) => c.mail.retryMaxIntervalMs, 7_200_000],
+      MAIL_GIVE_UP_AFTER: ['5d', (c) => c.mail.giveUpAfterMs, 5 * DAY],
+      OUTBOX_RELAY_INTERVAL: ['5m', (c) => c.mail.relayIntervalMs, 300_000],
+      HOUSEKEEPING_INTERVAL: ['2h', (c) => c.housekeepingIntervalMs, 7_200_000],
+      TOKEN_VALIDITY_OVERRIDE: ['30d', (c) => c.credentials.tokenValidityOverrideMs, 30 * DAY],
+      TOKEN_REMINDER_OFFSETS: ['60d,10d', (c) => c.credentials.tokenReminderOffsetsMs, [60 * DAY, 10 * DAY]],
+      TOKEN_RENEWAL_WINDOW: ['60d', (c) => c.credentials.tokenRenewalWindowMs, 60 * DAY],
+      ROTATION_GRACE_HOUR: ['30m', (c) => c.credentials.rotationGraceHourMs, 1_800_000],
+      SUPERSEDED_TOKEN_GRACE: ['12h', (c) => c.credentials.supersededTokenGraceMs, 43_200_000],
+      SEALED_TOKEN_TTL: ['3d', (c) => c.credentials.sealedTokenTtlMs, 3 * DAY],
+      TECH_ACCOUNT_PASSWORD_TTL: ['180d', (c) => c.credentials.technicalAccountPasswordValidityMs, 180 * DAY],
+      TECH_ACCOUNT_REMINDERS: [
+        '14d,2d',
+        (c) => c.credentials.technicalAccountReminderOffsetsMs,
+        [14 * DAY, 2 * DAY],
+      ],
+      LAST_USED_FLUSH_INTERVAL: ['30s', (c) => c.credentials.lastUsedFlushIntervalMs, 30_000],
+      DEMO_PROVIDER_PORT: ['3101', (c) => c.demoProviderPort, 3101],
+      DEFINITIONS_DIR: [definitionsDir, (c) => c.definitions.list().map((d) => d.slug), ['api-entreprise']],
+      REQUEST_DRAFT_REMINDER_AFTER: ['5d', (c) => c.requestTimers.draftReminderMs, 5 * DAY],
+      REQUEST_DRAFT_ARCHIVE_AFTER: ['20d', (c) => c.requestTimers.draftArchiveMs, 20 * DAY],
+      REQUEST_INSTRUCTION_SLA: ['7d', (c) => c.requestTimers.instructionSlaMs, 7 * DAY],
+    };
+    // Read too, though the README's table leaves them out.
+    const alsoRead: typeof documented = {
+      DIRECTORY_URL: [
+        'https://recherche-entreprises.api.gouv.fr',
+        (c) => c.directory.url,
+        'https://recherche-entreprises.api.gouv.fr',
+      ],
+      DIRECTORY_TIMEOUT: ['3s', (c) => c.directory.timeoutMs, 3_000],
+      DIRECTORY_RETRIES: ['4', (c) => c.directory.retries, 4],
+      ACTIVATION_LINK_TTL: ['24h', (c) => c.accounts.activationLinkTtlMs, DAY],
+      PASSWORD_RESET_TTL: ['30m', (c) => c.accounts.passwordResetTtlMs, 1_800_000],
+      ACTIVITY_TIMEOUT: ['45s', (c) => c.activityTimeoutMs, 45_000],
+    };
+    try {
+      // The README's configuration table is the documentation: a variable added there needs a case here.
+      const inReadme = [...readFileSync('README.md', 'utf8').matchAll(/^\| `([A-Z][A-Z0-9_]*)` /gm)].map(
+        (match) => match[1]!,
+      );
+      assert.deepEqual(Object.keys(documented).sort(), [...inReadme].sort());
+
+      const cases = { ...documented, ...alsoRead };
+      const env = Object.fromEntries(Object.entries(cases).map(([name, [value]]) => [name, value]));
+      const config = loadConfig(env);
+      for (const [name, [, read, expected, alsoSetBy = []]] of Object.entries(cases)) {
+        assert.deepEqual(read(config), expected, name);
+        // Without the variable (and any other that implies the same), the reading changes or the configuration
+        // asks for it: it is this variable that set it, not a default.
+        const others = Object.fromEntries(
+          Object.entries(env).filter(([other]) => other !== name && !alsoSetBy.includes(other)),
+        );
+        let without: unknown;
+        try {
+          without = read(loadConfig(others));
+        } catch (error) {
+          assert.ok(error instanceof ConfigError, name);
+          assert.ok(
+            error.problems.some((line) => line.startsWith(`${name}:`)),
+            `${name}: ${error.problems.join('; ')}`,
+          );
+          continue;
+        }
+        assert.notDeepEqual(without, expected, `${name} is what sets it`);
+      }
+    } finally {
+      rmSync(definitionsDir, { recursive: true, force: true });
+    }
   });
 
   it('names each faulty variable and what it expects', () => {
