@@ -35,8 +35,9 @@ import { provideTemporalServer, startTemporalServer, TEMPORAL_SERVER_VERSION } f
  * every queued email sent and received (redeliveries of the same Message-ID counted), no failed workflow; and
  * that the four processes stop cleanly on SIGTERM. It prints a JSON report and exits 1 if anything failed.
  *
- * CLUSTER_LIFECYCLES (default 24), CLUSTER_CONCURRENCY (default 4), CLUSTER_KILL_EVERY_MS (default 5000):
- * the pause between kills, each followed by a restart. DATABASE_URL names the PostgreSQL server (default
+ * CLUSTER_LIFECYCLES (default 24; more run until a worker has been killed twice and a web process once),
+ * CLUSTER_CONCURRENCY (default 4), CLUSTER_KILL_EVERY_MS (default 5000): the pause between kills, each followed
+ * by a restart. DATABASE_URL names the PostgreSQL server (default
  * postgres://postgres@127.0.0.1:5432/postgres) where it creates, and drops afterwards, Sésame's database and
  * Temporal's two.
  */
@@ -375,29 +376,33 @@ async function lifecycle(
 // ---------------------------------------------------------------------------------------------------------
 // Chaos: one worker and one web process, SIGKILLed and restarted while the load runs
 
+/** The load goes on until the chaos has done at least this much, whatever CLUSTER_LIFECYCLES says. */
+const MINIMUM_KILLS = { workerKills: 2, webKills: 1 };
+
 async function chaos(
   victims: { worker: Replica; web: Replica },
   restart: (replica: Replica) => Promise<void>,
   running: () => boolean,
-): Promise<{ workerKills: number; webKills: number }> {
-  const kills = { workerKills: 0, webKills: 0 };
+  kills: { workerKills: number; webKills: number },
+): Promise<void> {
   let round = 0;
   while (running()) {
     await sleep(settings.killEveryMs * (0.6 + Math.random() * 0.8));
     if (!running()) break;
-    // Two worker kills for each web kill: the worker holds workflows and activities mid-flight.
-    const victim = round % 3 === 2 ? victims.web : victims.worker;
+    // Worker, web, worker, then two worker kills for each web kill: the worker holds workflows and activities
+    // mid-flight, the web process commands waiting for their update's result.
+    const victim = round % 3 === 1 ? victims.web : victims.worker;
     round += 1;
     const current = victim.current!;
     progress(`SIGKILL ${victim.name} (pid ${current.pid})`);
     current.kill();
     await current.exited;
-    if (victim.kind === 'web') kills.webKills += 1;
-    else kills.workerKills += 1;
     await sleep(500 + Math.random() * 1_500);
     await restart(victim);
+    // Counted once restarted: the load that outlasts the minimum also sees the process come back.
+    if (victim.kind === 'web') kills.webKills += 1;
+    else kills.workerKills += 1;
   }
-  return kills;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -515,14 +520,21 @@ async function main() {
     }),
   );
   let loadRunning = true;
-  const chaosDone = chaos({ worker: replicas[2]!, web: replicas[1]! }, start, () => loadRunning);
+  const kills = { workerKills: 0, webKills: 0 };
+  let chaosFailure: unknown;
+  const chaosDone = chaos({ worker: replicas[2]!, web: replicas[1]! }, start, () => loadRunning, kills).catch(
+    (error: unknown) => void (chaosFailure = error),
+  );
+  const chaosShort = () =>
+    chaosFailure === undefined &&
+    (kills.workerKills < MINIMUM_KILLS.workerKills || kills.webKills < MINIMUM_KILLS.webKills);
   const loadStarted = performance.now();
   const lifecycles: Lifecycle[] = [];
   const failures: string[] = [];
   let next = 0;
   await Promise.all(
     sessions.map(async (session) => {
-      while (next < settings.lifecycles) {
+      while (next < settings.lifecycles || chaosShort()) {
         const number = (next += 1);
         try {
           lifecycles.push(await lifecycle(number, session.applicant, session.instructor, session.who));
@@ -533,7 +545,8 @@ async function main() {
     }),
   );
   loadRunning = false;
-  const kills = await chaosDone;
+  await chaosDone;
+  if (chaosFailure !== undefined) throw chaosFailure;
   const loadSeconds = Math.round((performance.now() - loadStarted) / 100) / 10;
   progress(`${lifecycles.length} lifecycles acknowledged in ${loadSeconds} s; ${failures.length} failed`);
 
@@ -576,7 +589,7 @@ async function main() {
       firstReady: Object.fromEntries(replicas.map((replica) => [replica.name, replica.readyMs[0]])),
     },
     load: {
-      lifecycles: settings.lifecycles,
+      lifecycles: next,
       completed: lifecycles.length,
       withChangesAsked: lifecycles.filter((lifecycle) => lifecycle.changesAsked).length,
       seconds: loadSeconds,
