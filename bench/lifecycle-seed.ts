@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { hashPassword } from '../app/passwords';
-import { createDirectoryClient } from '../directory/client';
-import { loadOrganisations } from '../directory/organisations';
-import { lockOrganisation } from '../store/organisations';
+import { hashPassword } from '../app/passwords.ts';
+import { createDirectoryClient } from '../directory/client.ts';
+import { loadOrganisations } from '../directory/organisations.ts';
+import { lockOrganisation } from '../store/organisations.ts';
 
 /**
  * What the benchmark puts straight into the database, where going through the product would only make the

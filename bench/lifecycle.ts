@@ -6,25 +6,25 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import { startDirectoryStandIn } from '../directory/stand-in';
-import { freePort, startEphemeralDevServer } from '../runtime/temporal-dev-server';
-import { ApiClient } from './lifecycle-client';
+import { startDirectoryStandIn } from '../directory/stand-in.ts';
+import { freePort, startEphemeralDevServer } from '../runtime/temporal-dev-server.ts';
+import { ApiClient } from './lifecycle-client.ts';
 import {
   CountingPgProxy,
   emptyCounts,
   STATEMENT_KINDS,
   subtractCounts,
   type StatementCounts,
-} from './lifecycle-pg-proxy';
+} from './lifecycle-pg-proxy.ts';
 import {
   installExitHooks,
   residentMemory,
   startPlatformProcess,
   type PlatformProcess,
-} from './lifecycle-processes';
-import { insertQueue, SEARCH_WORD, seedPeople, type Applicant } from './lifecycle-seed';
-import { distribution, round, type Distribution } from './lifecycle-stats';
-import { phaseWorkflowCosts, type PhaseWorkflowCosts } from './lifecycle-temporal';
+} from './lifecycle-processes.ts';
+import { insertQueue, SEARCH_WORD, seedPeople, type Applicant } from './lifecycle-seed.ts';
+import { distribution, round, type Distribution } from './lifecycle-stats.ts';
+import { phaseWorkflowCosts, type PhaseWorkflowCosts } from './lifecycle-temporal.ts';
 
 /**
  * `npm run bench:lifecycle`: the life of an access request through the JSON API, on the platform as production

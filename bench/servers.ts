@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { sesameVerify } from '../packages/sesame-verify/index';
-import { loadConfig } from '../runtime/config';
-import { startHttpServer } from '../runtime/http-server';
-import { createLogger } from '../runtime/logger';
-import { openServices } from '../runtime/services';
+import { sesameVerify } from '../packages/sesame-verify/index.ts';
+import { loadConfig } from '../runtime/config.ts';
+import { startHttpServer } from '../runtime/http-server.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { openServices } from '../runtime/services.ts';
 
 /**
  * The servers the benchmark loads, in one process of their own (the load generator runs in the parent):

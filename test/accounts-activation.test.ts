@@ -7,9 +7,9 @@ import {
   signUpAndActivate,
   signUpBody,
   SIRET,
-} from './helpers/accounts';
-import { csrfTokenOf } from './helpers/http-client';
-import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+} from './helpers/accounts.ts';
+import { csrfTokenOf } from './helpers/http-client.ts';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signUpWorkflowId } from '../workflows/sign-up';
-import { activationTokenFor, signUpBody } from './helpers/accounts';
-import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { signUpWorkflowId } from '../workflows/sign-up.ts';
+import { activationTokenFor, signUpBody } from './helpers/accounts.ts';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 /** ACTIVATION_LINK_TTL here: a test waits for half of it at most before acting, on a machine that may be slow. */

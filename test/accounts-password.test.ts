@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RESET_LIMITS } from '../app/password-reset';
-import { emailsTo, GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { csrfTokenOf } from './helpers/http-client';
-import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { RESET_LIMITS } from '../app/password-reset.ts';
+import { emailsTo, GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { csrfTokenOf } from './helpers/http-client.ts';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 

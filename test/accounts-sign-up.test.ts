@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signUpWorkflowId } from '../workflows/sign-up';
-import { activationTokenFor, emailsTo, GOOD_PASSWORD, newEmail, signUpBody, SIRET } from './helpers/accounts';
-import { historyText } from './helpers/history';
-import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { signUpWorkflowId } from '../workflows/sign-up.ts';
+import {
+  activationTokenFor,
+  emailsTo,
+  GOOD_PASSWORD,
+  newEmail,
+  signUpBody,
+  SIRET,
+} from './helpers/accounts.ts';
+import { historyText } from './helpers/history.ts';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 

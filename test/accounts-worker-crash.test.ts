@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { signUpWorkflowId } from '../workflows/sign-up';
-import { activationTokenFor, newEmail, signUpBody, SIRET } from './helpers/accounts';
-import { crashTestPlatform, killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
+import { signUpWorkflowId } from '../workflows/sign-up.ts';
+import { activationTokenFor, newEmail, signUpBody, SIRET } from './helpers/accounts.ts';
+import {
+  crashTestPlatform,
+  killWorkerInsideTransaction,
+  needsPostgresServer,
+} from './helpers/worker-crash.ts';
 
 const setup = crashTestPlatform();
 

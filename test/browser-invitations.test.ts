@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { launchBrowser } from './helpers/browser';
-import { createPerson } from './helpers/people';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { launchBrowser } from './helpers/browser.ts';
+import { createPerson } from './helpers/people.ts';
+import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 let browser: Browser;

@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { launchBrowser } from './helpers/browser';
-import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
-import { completeApiEntrepriseForm, samplePdf } from './helpers/requests';
+import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { launchBrowser } from './helpers/browser.ts';
+import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { completeApiEntrepriseForm, samplePdf } from './helpers/requests.ts';
 
 let platform: TestPlatform;
 let browser: Browser;

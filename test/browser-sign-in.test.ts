@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from './helpers/browser';
-import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { launchBrowser } from './helpers/browser.ts';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 let browser: Browser;

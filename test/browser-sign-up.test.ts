@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { GOOD_PASSWORD, newEmail } from './helpers/accounts';
-import { launchBrowser } from './helpers/browser';
-import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { GOOD_PASSWORD, newEmail } from './helpers/accounts.ts';
+import { launchBrowser } from './helpers/browser.ts';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 let browser: Browser;

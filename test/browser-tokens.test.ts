@@ -3,16 +3,16 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { inflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
-import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { launchBrowser } from './helpers/browser';
+import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { launchBrowser } from './helpers/browser.ts';
 import {
   approvedTechnicalAccountRequest,
   approvedToken,
   introspect,
   providerCredentials,
-} from './helpers/habilitations';
-import type { HttpClient } from './helpers/http-client';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+} from './helpers/habilitations.ts';
+import type { HttpClient } from './helpers/http-client.ts';
+import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 let browser: Browser;

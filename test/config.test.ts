@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, requireExternalServices, type Config } from '../runtime/config';
+import { ConfigError, loadConfig, requireExternalServices, type Config } from '../runtime/config.ts';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {

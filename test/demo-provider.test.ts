@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ensureDemoProviderCredentials } from '../app/provider-credentials';
-import { startDemoProvider, type RunningDemoProvider } from '../demo-provider/server';
-import { sesameVerify, type SesameCredential, type VerifiedResponse } from '../packages/sesame-verify/index';
-import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { approvedToken } from './helpers/habilitations';
-import type { HttpClient } from './helpers/http-client';
-import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { ensureDemoProviderCredentials } from '../app/provider-credentials.ts';
+import { startDemoProvider, type RunningDemoProvider } from '../demo-provider/server.ts';
+import {
+  sesameVerify,
+  type SesameCredential,
+  type VerifiedResponse,
+} from '../packages/sesame-verify/index.ts';
+import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { approvedToken } from './helpers/habilitations.ts';
+import type { HttpClient } from './helpers/http-client.ts';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 let demo: RunningDemoProvider;

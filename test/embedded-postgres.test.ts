@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../runtime/embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../runtime/embedded-postgres.ts';
 
 let server: EmbeddedPostgres;
 

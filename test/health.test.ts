@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../runtime/temporal-dev-server';
-import { csrfTokenOf } from './helpers/http-client';
-import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
-import { TcpProxy } from './helpers/tcp-proxy';
+import { freePort } from '../runtime/temporal-dev-server.ts';
+import { csrfTokenOf } from './helpers/http-client.ts';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { TcpProxy } from './helpers/tcp-proxy.ts';
 
 describe('health of a platform whose services are up', () => {
   let platform: TestPlatform;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SIRET } from './helpers/accounts';
-import { csrfTokenOf, type HttpClient } from './helpers/http-client';
-import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { SIRET } from './helpers/accounts.ts';
+import { csrfTokenOf, type HttpClient } from './helpers/http-client.ts';
+import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import {
   applicantWithDraft,
   completeApiEntrepriseForm,
@@ -10,7 +10,7 @@ import {
   samplePdf,
   signInStaff,
   upload,
-} from './helpers/requests';
+} from './helpers/requests.ts';
 
 let platform: TestPlatform;
 

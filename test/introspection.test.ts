@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { formatToken } from '../domain/token-format';
-import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
+import { formatToken } from '../domain/token-format.ts';
+import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
 import {
   afterValidity,
   approvedToken,
   introspect,
   providerCredentials,
   revokeRequest,
-} from './helpers/habilitations';
-import type { HttpClient } from './helpers/http-client';
-import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+} from './helpers/habilitations.ts';
+import type { HttpClient } from './helpers/http-client.ts';
+import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 let holder: HttpClient;

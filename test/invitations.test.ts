@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { REDEEM_LIMITS } from '../app/invitations';
-import { downloadCsv, parseCsv } from './helpers/csv';
-import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { csrfTokenOf, type HttpClient } from './helpers/http-client';
-import { createPerson } from './helpers/people';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { REDEEM_LIMITS } from '../app/invitations.ts';
+import { downloadCsv, parseCsv } from './helpers/csv.ts';
+import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { csrfTokenOf, type HttpClient } from './helpers/http-client.ts';
+import { createPerson } from './helpers/people.ts';
+import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 /** The main manager of the commune, who creates the codes. */

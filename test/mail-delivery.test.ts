@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { deliveryWorkflowId } from '../runtime/email-deliveries';
-import { findEmail } from '../store/outbox';
-import { withTransaction } from '../store/pool';
-import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
-import { historyText } from './helpers/history';
-import { startSmtpServer } from './helpers/smtp-server';
+import { deliveryWorkflowId } from '../runtime/email-deliveries.ts';
+import { findEmail } from '../store/outbox.ts';
+import { withTransaction } from '../store/pool.ts';
+import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { historyText } from './helpers/history.ts';
+import { startSmtpServer } from './helpers/smtp-server.ts';
 
 async function emailStatus(platform: TestPlatform, id: string, status: string) {
   return eventually(

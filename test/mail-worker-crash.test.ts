@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { findEmail } from '../store/outbox';
-import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
-import { startScript } from './helpers/processes';
-import { startSmtpServer } from './helpers/smtp-server';
+import { findEmail } from '../store/outbox.ts';
+import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { startScript } from './helpers/processes.ts';
+import { startSmtpServer } from './helpers/smtp-server.ts';
 
 describe('a worker killed while it delivers an email', () => {
   let platform: TestPlatform;

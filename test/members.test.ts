@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { downloadCsv, parseCsv } from './helpers/csv';
-import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { csrfTokenOf, type HttpClient } from './helpers/http-client';
-import { createPerson, type Person } from './helpers/people';
-import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { downloadCsv, parseCsv } from './helpers/csv.ts';
+import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { csrfTokenOf, type HttpClient } from './helpers/http-client.ts';
+import { createPerson, type Person } from './helpers/people.ts';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 

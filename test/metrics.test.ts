@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../runtime/config';
-import { freePort } from '../runtime/temporal-dev-server';
-import { insertEmail, markUndeliverable } from '../store/outbox';
-import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { approvedToken, introspect, providerCredentials } from './helpers/habilitations';
-import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
-import { startScript } from './helpers/processes';
-import { TcpProxy } from './helpers/tcp-proxy';
+import { ConfigError, loadConfig } from '../runtime/config.ts';
+import { freePort } from '../runtime/temporal-dev-server.ts';
+import { insertEmail, markUndeliverable } from '../store/outbox.ts';
+import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { approvedToken, introspect, providerCredentials } from './helpers/habilitations.ts';
+import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { startScript } from './helpers/processes.ts';
+import { TcpProxy } from './helpers/tcp-proxy.ts';
 
 /** The samples of Prometheus text as [name, labels, value]. */
 function samples(text: string): [string, Record<string, string>, number][] {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { migrate } from '../store/migrate';
-import { createTestDatabase, type TestDatabase } from './helpers/database';
-import { runScript } from './helpers/processes';
+import { migrate } from '../store/migrate.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { runScript } from './helpers/processes.ts';
 
 let database: TestDatabase;
 

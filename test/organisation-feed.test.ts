@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { createPerson } from './helpers/people';
-import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { createPerson } from './helpers/people.ts';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 

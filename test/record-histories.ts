@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { findEmail } from '../store/outbox';
-import { findTemporalCli } from '../runtime/temporal-cli';
-import { startEphemeralDevServer } from '../runtime/temporal-dev-server';
-import { WORKFLOWS_PATH } from '../runtime/worker';
+import { findEmail } from '../store/outbox.ts';
+import { findTemporalCli } from '../runtime/temporal-cli.ts';
+import { startEphemeralDevServer } from '../runtime/temporal-dev-server.ts';
+import { WORKFLOWS_PATH } from '../runtime/worker.ts';
 
 /**
  * `npm run histories:record`: runs each workflow path once against a real server and keeps its event
@@ -35,8 +35,8 @@ writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_P
 process.env.SESAME_TEST_TEMPORAL_ADDRESS = devServer.address;
 process.env.SESAME_TEST_WORKFLOW_BUNDLE = bundlePath;
 
-const { startTestPlatform, eventually } = await import('./helpers/platform');
-const { startSmtpServer } = await import('./helpers/smtp-server');
+const { startTestPlatform, eventually } = await import('./helpers/platform.ts');
+const { startSmtpServer } = await import('./helpers/smtp-server.ts');
 
 async function record(
   name: string,
@@ -74,9 +74,9 @@ async function record(
   }
 }
 
-const { signUp } = await import('../app/sign-up');
-const { activateAccount, resendActivationLink } = await import('../app/activate-account');
-const { listDevelopmentMailbox } = await import('../app/mail-overview');
+const { signUp } = await import('../app/sign-up.ts');
+const { activateAccount, resendActivationLink } = await import('../app/activate-account.ts');
+const { listDevelopmentMailbox } = await import('../app/mail-overview.ts');
 
 async function recordSignUp(name: string, scenario: 'activated' | 'expired' | 'resent') {
   const platform = await startTestPlatform({
@@ -114,7 +114,7 @@ async function recordSignUp(name: string, scenario: 'activated' | 'expired' | 'r
   }
 }
 
-const requests = await import('./helpers/requests');
+const requests = await import('./helpers/requests.ts');
 
 /** One access request taken along a path; `finished` when its workflow ends there, otherwise recorded open. */
 async function recordRequest(
@@ -153,8 +153,8 @@ async function recordRequest(
   }
 }
 
-const habilitations = await import('./helpers/habilitations');
-const { signUpAndActivate } = await import('./helpers/accounts');
+const habilitations = await import('./helpers/habilitations.ts');
+const { signUpAndActivate } = await import('./helpers/accounts.ts');
 
 /**
  * Credentials, reached as people reach them (the JSON API and the request's workflow): a token to its expiry, a token replaced (rotation), a technical account reminded.
@@ -296,7 +296,7 @@ async function recordRequestPaths() {
       );
       platform.directory.reset();
       const support = platform.client();
-      await support.signIn('support@sesame.test', (await import('./helpers/platform')).DEMO_PASSWORD);
+      await support.signIn('support@sesame.test', (await import('./helpers/platform.ts')).DEMO_PASSWORD);
       await send(support, 'resolve');
       await send(await requests.signInInstructor(platform), 'approve');
     },

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startEphemeralDevServer, type DevServer } from '../runtime/temporal-dev-server';
-import { requestWorkflowId } from '../workflows/access-request';
-import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
-import { applicantWithDraft, fillAndSubmit, signInInstructor } from './helpers/requests';
+import { startEphemeralDevServer, type DevServer } from '../runtime/temporal-dev-server.ts';
+import { requestWorkflowId } from '../workflows/access-request.ts';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { applicantWithDraft, fillAndSubmit, signInInstructor } from './helpers/requests.ts';
 
 /**
  * A validated request lives for years, and its history would grow with every revision. A server of its own,

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { requestWorkflowId } from '../workflows/access-request';
-import { tokenWorkflowId } from '../workflows/token-lifecycle';
-import { emailsTo } from './helpers/accounts';
-import { introspect, providerCredentials } from './helpers/habilitations';
-import { historyText } from './helpers/history';
-import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
-import { applicantWithDraft, fillAndSubmit, signInInstructor } from './helpers/requests';
+import { requestWorkflowId } from '../workflows/access-request.ts';
+import { tokenWorkflowId } from '../workflows/token-lifecycle.ts';
+import { emailsTo } from './helpers/accounts.ts';
+import { introspect, providerCredentials } from './helpers/habilitations.ts';
+import { historyText } from './helpers/history.ts';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { applicantWithDraft, fillAndSubmit, signInInstructor } from './helpers/requests.ts';
 
 let platform: TestPlatform;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { emailsTo } from './helpers/accounts';
-import { submitRequest } from './helpers/habilitations';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { emailsTo } from './helpers/accounts.ts';
+import { submitRequest } from './helpers/habilitations.ts';
+import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import {
   applicantWithDraft,
   completeApiEntrepriseForm,
@@ -12,7 +12,7 @@ import {
   signInInstructor,
   signInStaff,
   upload,
-} from './helpers/requests';
+} from './helpers/requests.ts';
 
 let platform: TestPlatform;
 

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newEmail, signUpAndActivate, SIRET, emailsTo } from './helpers/accounts';
-import { downloadCsv, parseCsv } from './helpers/csv';
-import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { newEmail, signUpAndActivate, SIRET, emailsTo } from './helpers/accounts.ts';
+import { downloadCsv, parseCsv } from './helpers/csv.ts';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import {
   applicantWithDraft,
   completeApiEntrepriseForm,
   fillAndSubmit,
   signInInstructor,
   signInStaff,
-} from './helpers/requests';
+} from './helpers/requests.ts';
 
 let platform: TestPlatform;
 

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { requestWorkflowId } from '../workflows/access-request';
-import { emailsTo } from './helpers/accounts';
-import { historyText } from './helpers/history';
-import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { requestWorkflowId } from '../workflows/access-request.ts';
+import { emailsTo } from './helpers/accounts.ts';
+import { historyText } from './helpers/history.ts';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import {
   applicantWithDraft,
   completeApiEntrepriseForm,
   fillAndSubmit,
   signInInstructor,
-} from './helpers/requests';
+} from './helpers/requests.ts';
 
 let platform: TestPlatform;
 const REMINDER_AFTER_MS = 2_000;

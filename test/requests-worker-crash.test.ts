@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { crashTestPlatform, killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
-import { applicantWithDraft, fillAndSubmit, signInInstructor } from './helpers/requests';
+import {
+  crashTestPlatform,
+  killWorkerInsideTransaction,
+  needsPostgresServer,
+} from './helpers/worker-crash.ts';
+import { applicantWithDraft, fillAndSubmit, signInInstructor } from './helpers/requests.ts';
 
 const setup = crashTestPlatform();
 

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { formatDuration, parseDuration } from '../domain/duration';
-import { startEphemeralDevServer, type DevServer } from '../runtime/temporal-dev-server';
-import { WORKFLOWS_PATH } from '../runtime/worker';
+import { formatDuration, parseDuration } from '../domain/duration.ts';
+import { startEphemeralDevServer, type DevServer } from '../runtime/temporal-dev-server.ts';
+import { WORKFLOWS_PATH } from '../runtime/worker.ts';
 
 /**
  * `npm test`: starts one Temporal dev server and builds the workflow bundle once for the whole run, then runs

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SIGN_IN_LIMITS } from '../app/sign-in';
-import { SESSION_COOKIE } from '../http/session';
-import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { SIGN_IN_LIMITS } from '../app/sign-in.ts';
+import { SESSION_COOKIE } from '../http/session.ts';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { csrfTokenOf } from './helpers/http-client';
-import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { csrfTokenOf } from './helpers/http-client.ts';
+import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { approvedTechnicalAccountRequest, introspect, providerCredentials } from './helpers/habilitations';
-import { csrfTokenOf } from './helpers/http-client';
-import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { approvedTechnicalAccountRequest, introspect, providerCredentials } from './helpers/habilitations.ts';
+import { csrfTokenOf } from './helpers/http-client.ts';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 type Member = Awaited<ReturnType<typeof signUpAndActivate>>;

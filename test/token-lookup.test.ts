@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { hashSecret } from '../security/token-secrets';
-import { findTokensBySecretHashes } from '../store/tokens';
-import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { approvedToken, introspect, providerCredentials } from './helpers/habilitations';
-import { startTestPlatform, type TestPlatform } from './helpers/platform';
+import { hashSecret } from '../security/token-secrets.ts';
+import { findTokensBySecretHashes } from '../store/tokens.ts';
+import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { approvedToken, introspect, providerCredentials } from './helpers/habilitations.ts';
+import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
 let token: string;

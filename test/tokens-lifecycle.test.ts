@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { tokenWorkflowId } from '../workflows/token-lifecycle';
-import { emailsTo, newEmail, signUpAndActivate, SIRET, type MailboxEmail } from './helpers/accounts';
+import { tokenWorkflowId } from '../workflows/token-lifecycle.ts';
+import { emailsTo, newEmail, signUpAndActivate, SIRET, type MailboxEmail } from './helpers/accounts.ts';
 import {
   approve,
   approvedTechnicalAccountRequest,
@@ -9,9 +9,9 @@ import {
   issuedTokenOf,
   providerCredentials,
   submitRequest,
-} from './helpers/habilitations';
-import type { HttpClient } from './helpers/http-client';
-import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+} from './helpers/habilitations.ts';
+import type { HttpClient } from './helpers/http-client.ts';
+import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 /** Every duration of a credential's life shrunk to seconds: the real durable timers run. */
 let platform: TestPlatform;

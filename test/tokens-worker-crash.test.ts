@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tokenWorkflowId } from '../workflows/token-lifecycle';
-import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
-import { instructorOf, issuedTokenOf, submitRequest } from './helpers/habilitations';
-import type { HttpClient } from './helpers/http-client';
-import { eventually } from './helpers/platform';
-import { crashTestPlatform, killWorkerInsideTransaction, needsPostgresServer } from './helpers/worker-crash';
+import { tokenWorkflowId } from '../workflows/token-lifecycle.ts';
+import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { instructorOf, issuedTokenOf, submitRequest } from './helpers/habilitations.ts';
+import type { HttpClient } from './helpers/http-client.ts';
+import { eventually } from './helpers/platform.ts';
+import {
+  crashTestPlatform,
+  killWorkerInsideTransaction,
+  needsPostgresServer,
+} from './helpers/worker-crash.ts';
 
 const setup = crashTestPlatform();
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { checkTokenShape } from '../domain/token-format';
-import { requestWorkflowId } from '../workflows/access-request';
-import { tokenWorkflowId } from '../workflows/token-lifecycle';
-import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts';
+import { checkTokenShape } from '../domain/token-format.ts';
+import { requestWorkflowId } from '../workflows/access-request.ts';
+import { tokenWorkflowId } from '../workflows/token-lifecycle.ts';
+import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
 import {
   afterValidity,
   approvedTechnicalAccountRequest,
@@ -13,10 +13,10 @@ import {
   providerCredentials,
   reopenAndApprove,
   retryIssuance,
-} from './helpers/habilitations';
-import { historyText } from './helpers/history';
-import type { HttpClient } from './helpers/http-client';
-import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform';
+} from './helpers/habilitations.ts';
+import { historyText } from './helpers/history.ts';
+import type { HttpClient } from './helpers/http-client.ts';
+import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 type Provider = Awaited<ReturnType<typeof providerCredentials>>;
 

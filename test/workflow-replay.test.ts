@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { testWorkflowBundle } from './helpers/environment';
+import { testWorkflowBundle } from './helpers/environment.ts';
 
 /**
  * Workflows running in production must survive a deployment: every recorded history (test/histories/, made by

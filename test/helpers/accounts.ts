@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { HttpAnswer, HttpClient } from './http-client';
-import { eventually, type TestPlatform } from './platform';
+import type { HttpAnswer, HttpClient } from './http-client.ts';
+import { eventually, type TestPlatform } from './platform.ts';
 
 /** SIRETs of the directory stand-in's data set (directory/README.md). */
 export const SIRET = {

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../runtime/embedded-postgres';
-import { migrate } from '../../store/migrate';
+import { startEmbeddedPostgres } from '../../runtime/embedded-postgres.ts';
+import { migrate } from '../../store/migrate.ts';
 
 export interface TestDatabase {
   url: string;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { createCredentialActivities } from '../../activities/credentials';
-import { SIRET } from './accounts';
-import type { HttpClient } from './http-client';
-import { DEMO_PASSWORD, eventually, type TestPlatform } from './platform';
-import { completeForm, definitionFile, fillAndSubmit, signInInstructor } from './requests';
+import { createCredentialActivities } from '../../activities/credentials.ts';
+import { SIRET } from './accounts.ts';
+import type { HttpClient } from './http-client.ts';
+import { DEMO_PASSWORD, eventually, type TestPlatform } from './platform.ts';
+import { completeForm, definitionFile, fillAndSubmit, signInInstructor } from './requests.ts';
 
 /**
  * Habilitations and their credentials as people get them: through the JSON API and the request's workflow.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { hashPassword } from '../../app/passwords';
-import type { OrganisationRole } from '../../domain/organisation-roles';
-import { GOOD_PASSWORD, newEmail } from './accounts';
-import type { HttpClient } from './http-client';
-import type { TestPlatform } from './platform';
+import { hashPassword } from '../../app/passwords.ts';
+import type { OrganisationRole } from '../../domain/organisation-roles.ts';
+import { GOOD_PASSWORD, newEmail } from './accounts.ts';
+import type { HttpClient } from './http-client.ts';
+import type { TestPlatform } from './platform.ts';
 
 let passwordHash: Promise<string> | undefined;
 

@@ -1,16 +1,16 @@
 import path from 'node:path';
-import { loadConfig, type Config } from '../../runtime/config';
-import { seedDemoAccounts } from '../../runtime/demo-data';
-import { startHttpServer, type RunningHttpServer } from '../../runtime/http-server';
-import { startDirectoryStandIn, type DirectoryStandIn } from '../../directory/stand-in';
-import { createLogger } from '../../runtime/logger';
-import { openServices, type Services } from '../../runtime/services';
-import { freePort } from '../../runtime/temporal-dev-server';
-import { startWorker, type RunningWorker } from '../../runtime/worker';
-import { createTestDatabase, type TestDatabase } from './database';
-import { testTemporalAddress, testWorkflowBundle, uniqueSuffix } from './environment';
-import { HttpClient } from './http-client';
-import { LogCapture } from './log-capture';
+import { loadConfig, type Config } from '../../runtime/config.ts';
+import { seedDemoAccounts } from '../../runtime/demo-data.ts';
+import { startHttpServer, type RunningHttpServer } from '../../runtime/http-server.ts';
+import { startDirectoryStandIn, type DirectoryStandIn } from '../../directory/stand-in.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { openServices, type Services } from '../../runtime/services.ts';
+import { freePort } from '../../runtime/temporal-dev-server.ts';
+import { startWorker, type RunningWorker } from '../../runtime/worker.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { testTemporalAddress, testWorkflowBundle, uniqueSuffix } from './environment.ts';
+import { HttpClient } from './http-client.ts';
+import { LogCapture } from './log-capture.ts';
 
 export const DEMO_PASSWORD = 'mot-de-passe-de-demo-2026';
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { hashPassword } from '../../app/passwords';
-import type { StaffGrant } from '../../domain/roles';
-import { ensureStaffAccount } from '../../store/users';
-import { newEmail, signUpAndActivate, SIRET } from './accounts';
-import type { HttpClient } from './http-client';
-import { DEMO_PASSWORD, type TestPlatform } from './platform';
+import { hashPassword } from '../../app/passwords.ts';
+import type { StaffGrant } from '../../domain/roles.ts';
+import { ensureStaffAccount } from '../../store/users.ts';
+import { newEmail, signUpAndActivate, SIRET } from './accounts.ts';
+import type { HttpClient } from './http-client.ts';
+import { DEMO_PASSWORD, type TestPlatform } from './platform.ts';
 
 /** The contacts a form asks for, by role: who fills each one at the fictional commune. */
 const CONTACTS: Record<string, { givenName: string; jobTitle: string }> = {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { after, before } from 'node:test';
-import { eventually, startTestPlatform, type TestPlatform } from './platform';
-import { startScript } from './processes';
+import { eventually, startTestPlatform, type TestPlatform } from './platform.ts';
+import { startScript } from './processes.ts';
 
 type Worker = Awaited<ReturnType<typeof startScript>>;
 
