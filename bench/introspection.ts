@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
-import { deriveKeys } from '../security/keys';
-import { hashSecret, mintToken, randomSecret, unsealToken } from '../security/token-secrets';
-import { migrate } from '../store/migrate';
+import { startEmbeddedPostgres } from '../runtime/embedded-postgres.ts';
+import { deriveKeys } from '../security/keys.ts';
+import { hashSecret, mintToken, randomSecret, unsealToken } from '../security/token-secrets.ts';
+import { migrate } from '../store/migrate.ts';
 
 /**
  * `npm run bench`: introspection under load, against a baseline measured in the same run (never a fixed time):
@@ -17,8 +17,10 @@ import { migrate } from '../store/migrate';
  *     introspection), same tokens: what verification costs a provider, apart from any framework;
  *   expressWithMiddleware, expressWithoutVerification — for reference, a provider's Express endpoint with and
  *     without @sesame/verify: what Express itself costs, and what verification costs on top of it.
- * Prints JSON: requests per second, p50 and p99 latency (ms) of each, and the ratios to bare. Targets:
- * introspection ≥ 0.5×, middleware ≥ 0.8×, p99 of introspection ≤ 10 ms at 64 connections. Uses the PostgreSQL
+ * Prints JSON: requests per second, p50 and p99 latency (ms) of each, its answers counted by whether they are
+ * the ones it claims to time (introspection: `active: true`), and the ratios to bare. Targets: introspection ≥ 0.5×,
+ * middleware ≥ 0.8×, p99 of introspection ≤ 10 ms at 64 connections — met only by a run, and a baseline, without
+ * errors, non-2xx or unexpected answers; such a run is listed under `problems` and the exit code is 1. Uses the PostgreSQL
  * of DATABASE_URL (a fresh database, dropped afterwards), else embedded PGlite (a single backend: expect much
  * lower introspection figures). BENCH_DURATION (seconds per run, default 10) and BENCH_CONNECTIONS (default 64)
  * tune the load; BENCH_RUNS=introspection,… measures only those (and bare); BENCH_PROFILE=<dir> has the servers'
@@ -30,6 +32,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const APP_SECRET = randomSecret(32);
 const CLIENT_ID = 'bench-api-entreprise';
 const CLIENT_SECRET = randomSecret(32);
+/** The seeded habilitation's scopes, sorted as introspection's answer is compared. */
+const SCOPE = 'effectifs unites_legales_etablissements';
 
 async function provideDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const serverUrl = process.env.DATABASE_URL;
@@ -73,9 +77,9 @@ async function seed(url: string): Promise<string[]> {
     );
     const { rows: habilitations } = await db.query<{ id: string }>(
       `INSERT INTO habilitations (request_id, revision, organisation_id, definition, scopes, valid_until)
-       VALUES ($1, 1, $2, 'api-entreprise', '{unites_legales_etablissements,effectifs}', now() + interval '18 months')
+       VALUES ($1, 1, $2, 'api-entreprise', $3, now() + interval '18 months')
        RETURNING id`,
-      [requests[0]!.id, organisationId],
+      [requests[0]!.id, organisationId, SCOPE.split(' ')],
     );
     const key = deriveKeys(APP_SECRET).sealedTokens;
     const minted = Array.from({ length: TOKENS }, () => mintToken(key));
@@ -106,8 +110,12 @@ interface Figures {
   rps: number;
   p50: number;
   p99: number;
+  /** Requests that failed, timeouts (no answer within 10 s) included. */
   errors: number;
+  timeouts: number;
   non2xx: number;
+  /** Every answer of the run, by whether it is the one the run claims to time. */
+  answers: { expected: number; unexpected: number; firstUnexpected?: string };
 }
 
 const RUNS = [
@@ -126,34 +134,72 @@ for (const name of process.env.BENCH_RUNS ? process.env.BENCH_RUNS.split(',') : 
   selected.add(name as Run);
 }
 
+/**
+ * Whether an answer is the one a run claims to time: introspection must say `active: true` (a seeding or
+ * credentials mistake would time the `{"active": false}` path), the other servers their 200 with the data.
+ */
+type Expect = (status: number, body: string) => boolean;
+const activeIntrospection: Expect = (status, body) => status === 200 && body.includes('"active":true');
+const providerData: Expect = (status, body) => status === 200 && body.includes('"siret":"21457956700014"');
+
+/** The answers of the run under way; every request's onResponse counts into it. */
+let answers: Figures['answers'] = { expected: 0, unexpected: 0 };
+const counting =
+  (expect: Expect) =>
+  (status: number, body: string): void => {
+    if (expect(status, body)) answers.expected += 1;
+    else {
+      answers.unexpected += 1;
+      answers.firstUnexpected ??= `${status} ${body.slice(0, 200)}`;
+    }
+  };
+
 async function load(options: autocannon.Options, duration = DURATION): Promise<Figures> {
+  answers = { expected: 0, unexpected: 0 };
   const result = await autocannon({ connections: CONNECTIONS, duration, ...options });
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
+    // autocannon counts a timeout in `errors` too.
+    errors: result.errors,
+    timeouts: result.timeouts,
     non2xx: result.non2xx,
+    answers,
   };
 }
 
+/** A run whose figures can be trusted: no error, no non-2xx answer, and only the answers it claims to time. */
+const sound = (figures: Figures | undefined): figures is Figures =>
+  figures !== undefined &&
+  figures.errors === 0 &&
+  figures.non2xx === 0 &&
+  figures.answers.unexpected === 0 &&
+  figures.answers.expected > 0;
+
 /**
- * Each request carries the next token of the list, so that the database really looks up 10 000 different rows.
- * The requests are built once, before the run, and each connection starts at its own place in the list: the
- * load generator shares the machine's two cores with the servers, and building every request anew would spend
- * them on the generator rather than on what is measured (the bare baseline, too, is built once).
+ * Each request carries another token, so that the database really looks up 10 000 different rows: each
+ * connection goes round its own share of the list. The requests are built once, before the run: the load
+ * generator shares the machine's two cores with the servers, and building requests would spend them on the
+ * generator rather than on what is measured (the bare baseline, too, is built once). autocannon builds a
+ * connection's requests when they are handed to it; handing each connection the whole list (64 × 10 000
+ * builds) stalled the generator for seconds at each start, and the requests then in flight ended as timeouts.
  */
 function eachToken(
   tokens: string[],
   make: (token: string) => autocannon.Request,
+  expect: Expect,
 ): Partial<autocannon.Options> {
-  const requests = tokens.map(make);
+  const onResponse = counting(expect);
+  const requests = tokens.map((token) => ({ ...make(token), onResponse }));
   let connection = 0;
   return {
     requests: [requests[0]!],
     setupClient(client) {
-      const start = Math.floor((connection++ * tokens.length) / CONNECTIONS) % tokens.length;
-      client.setRequests([...requests.slice(start), ...requests.slice(0, start)]);
+      const share = connection++ % CONNECTIONS;
+      const from = Math.floor((share * tokens.length) / CONNECTIONS);
+      const to = Math.floor(((share + 1) * tokens.length) / CONNECTIONS);
+      client.setRequests(requests.slice(from, Math.max(to, from + 1)));
     },
   };
 }
@@ -172,6 +218,30 @@ async function warmCache(url: string, tokens: string[]): Promise<void> {
         if (response.status !== 200) throw new Error(`warming the cache: ${url} answered ${response.status}`);
       }),
     );
+  }
+}
+
+/**
+ * Before timing introspection: a sample of the seeded tokens, spread over the list, each answered `active: true`
+ * with the seeded scopes. A mistake there stops the benchmark before it measures the wrong path.
+ */
+async function checkIntrospection(url: string, authorization: string, tokens: string[]): Promise<void> {
+  const step = Math.max(1, Math.floor(tokens.length / 100));
+  for (let index = 0; index < tokens.length; index += step) {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${tokens[index]}`,
+    });
+    const answer = (await response.json()) as { active?: boolean; scope?: string };
+    if (
+      response.status !== 200 ||
+      answer.active !== true ||
+      answer.scope?.split(' ').sort().join(' ') !== SCOPE
+    )
+      throw new Error(
+        `token ${index} of the seed: ${url} answered ${response.status} ${JSON.stringify(answer)}`,
+      );
   }
 }
 
@@ -216,23 +286,36 @@ try {
   const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
   const introspection: autocannon.Options = {
     url: urls.introspection,
-    ...eachToken(tokens, (token) => ({
-      method: 'POST',
-      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `token=${token}`,
-    })),
+    ...eachToken(
+      tokens,
+      (token) => ({
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${token}`,
+      }),
+      activeIntrospection,
+    ),
   };
   const bearer = (url: string): autocannon.Options => ({
     url,
-    ...eachToken(tokens, (token) => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } })),
+    ...eachToken(
+      tokens,
+      (token) => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } }),
+      providerData,
+    ),
+  });
+  const constant = (url: string): autocannon.Options => ({
+    url,
+    requests: [{ method: 'GET', onResponse: counting(providerData) }],
   });
   const options: Record<Run, autocannon.Options> = {
-    bare: { url: urls.bare },
+    bare: constant(urls.bare),
     introspection,
     middleware: bearer(urls.middleware),
     expressWithMiddleware: bearer(urls.expressMiddleware),
-    expressWithoutVerification: { url: urls.express },
+    expressWithoutVerification: constant(urls.express),
   };
+  if (selected.has('introspection')) await checkIntrospection(urls.introspection, basic, tokens);
   const verifying = new Set<Run>(['middleware', 'expressWithMiddleware']);
 
   // Warm-up (JIT, connection pools), then the measured runs. Right before a middleware's run, it is sent each of
@@ -246,6 +329,18 @@ try {
     results[run] = await load(options[run]);
   }
   const bareRps = results.bare!.rps;
+  // A run with errors, refusals or other answers than it claims to time says nothing about its target (nor
+  // does any ratio to a baseline that had them).
+  const problems = Object.entries(results)
+    .filter(([, figures]) => !sound(figures))
+    .map(
+      ([run, figures]) =>
+        `${run}: ${figures.errors} errors (${figures.timeouts} timeouts), ${figures.non2xx} non-2xx, ${figures.answers.unexpected} unexpected of ${figures.answers.expected + figures.answers.unexpected} answers${figures.answers.firstUnexpected ? ` (first: ${figures.answers.firstUnexpected})` : ''}`,
+    );
+  const met = (run: Run, holds: (figures: Figures) => boolean) =>
+    results[run] === undefined
+      ? undefined
+      : sound(results.bare) && sound(results[run]) && holds(results[run]);
   const ratio = (figures: Figures | undefined) =>
     figures ? Math.round((figures.rps / bareRps) * 100) / 100 : undefined;
   const report = {
@@ -268,12 +363,14 @@ try {
           : undefined,
     },
     targets: {
-      introspectionAtLeastHalfOfBare: results.introspection && ratio(results.introspection)! >= 0.5,
-      middlewareAtLeast80PercentOfBare: results.middleware && ratio(results.middleware)! >= 0.8,
-      introspectionP99AtMost10ms: results.introspection && results.introspection.p99 <= 10,
+      introspectionAtLeastHalfOfBare: met('introspection', (figures) => ratio(figures)! >= 0.5),
+      middlewareAtLeast80PercentOfBare: met('middleware', (figures) => ratio(figures)! >= 0.8),
+      introspectionP99AtMost10ms: met('introspection', (figures) => figures.p99 <= 10),
     },
+    problems,
   };
   console.log(JSON.stringify(report, null, 2));
+  if (problems.length > 0) process.exitCode = 1;
 } finally {
   child?.kill('SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 500));
