@@ -17,7 +17,7 @@ export function problemOf(error: unknown): Problem | undefined {
 
 /** body-parser (and raw-body under it) name most of their refusals with a `type`. */
 const BODY_PARSER_TYPES: Record<string, UnreadableReason> = {
-  'entity.parse.failed': 'malformed_body',
+  'entity.parse.failed': 'malformed_json',
   'request.size.invalid': 'malformed_body',
   'querystring.parse.rangeError': 'body_too_deep',
   'entity.too.large': 'body_too_large',

@@ -3,6 +3,7 @@
  * has one status and one French explanation, shown by the JSON API and by the pages alike.
  */
 export const UNREADABLE_REASONS = [
+  'malformed_json',
   'malformed_body',
   'body_too_large',
   'body_too_deep',
@@ -18,6 +19,13 @@ export const UNREADABLE_REQUESTS: Record<
   UnreadableReason,
   { status: number; error: string; heading: string; message: string }
 > = {
+  // The API's answer to broken JSON since its first version: clients may rely on this code.
+  malformed_json: {
+    status: 400,
+    error: 'malformed_json',
+    heading: 'Demande invalide',
+    message: 'Le corps de la requête n’est pas un JSON valide.',
+  },
   malformed_body: {
     status: 400,
     error: 'malformed_body',

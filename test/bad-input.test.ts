@@ -76,7 +76,7 @@ describe('bodies that cannot be read', () => {
       headers: { 'content-type': 'application/json' },
       body: '{"email":',
     });
-    assertApiError(broken, 400, 'malformed_body');
+    assertApiError(broken, 400, 'malformed_json');
     const charset = await client.request('POST', '/api/v1/session', {
       headers: { 'content-type': 'application/json; charset=klingon' },
       body: '{}',
