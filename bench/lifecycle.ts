@@ -25,6 +25,7 @@ import {
 import { insertQueue, SEARCH_WORD, seedPeople, type Applicant } from './lifecycle-seed.ts';
 import { distribution, round, type Distribution } from './lifecycle-stats.ts';
 import { phaseWorkflowCosts, type PhaseWorkflowCosts } from './lifecycle-temporal.ts';
+import { createFreshDatabase, Teardown } from './teardown.ts';
 
 /**
  * `npm run bench:lifecycle`: the life of an access request through the JSON API, on the platform as production
@@ -111,20 +112,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let markSqlLog: ((text: string) => void) | undefined;
 
 /** What the benchmark started, stopped in reverse order on the way out. */
-const stack: { name: string; stop: () => Promise<void> }[] = [];
+const stack = new Teardown(progress);
 const platformProcesses: PlatformProcess[] = [];
 const helperChildren = new Set<ChildProcess>();
 
-async function stopEverything(): Promise<void> {
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    try {
-      await item.stop();
-    } catch (error) {
-      progress(`could not stop ${item.name}: ${(error as Error).message}`);
-    }
-  }
-}
+const stopEverything = () => stack.stopAll();
 
 function killEverythingNow(): void {
   for (const child of platformProcesses) child.kill();
@@ -133,33 +125,6 @@ function killEverythingNow(): void {
 
 // ---------------------------------------------------------------------------------------------------------
 // Set-up
-
-async function createDatabase(serverUrl: string): Promise<string> {
-  const name = `sesame_bench_lc_${process.pid}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  stack.push({
-    name: `database ${name}`,
-    async stop() {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  });
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 /** `npm run build` in a child process: the benchmark measures the compiled build that production runs. */
 async function buildPlatform(): Promise<void> {
@@ -608,7 +573,9 @@ async function main() {
     return result;
   };
 
-  const databaseUrl = await timed('database', () => createDatabase(settings.databaseUrl));
+  const databaseUrl = await timed('database', () =>
+    createFreshDatabase(settings.databaseUrl, `sesame_bench_lc_${process.pid}`, stack),
+  );
   const devServer = await timed('temporalDevServer', () => startEphemeralDevServer(progress));
   stack.push({ name: 'Temporal dev server', stop: () => devServer.stop() });
   progress(`Temporal dev server on ${devServer.address} (${devServer.origin})`);

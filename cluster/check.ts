@@ -13,6 +13,7 @@ import {
   type PlatformProcess,
 } from '../bench/lifecycle-processes.ts';
 import { seedPeople, type Applicant } from '../bench/lifecycle-seed.ts';
+import { createFreshDatabase, Teardown } from '../bench/teardown.ts';
 import { startDirectoryStandIn } from '../directory/stand-in.ts';
 import { seedDemoAccounts } from '../runtime/demo-data.ts';
 import { freePort } from '../runtime/temporal-dev-server.ts';
@@ -66,48 +67,13 @@ const settings = {
 // ---------------------------------------------------------------------------------------------------------
 // What the check started, stopped in reverse order however it ends
 
-const stack: { name: string; stop: () => Promise<void> }[] = [];
+const stack = new Teardown(progress);
 const children: PlatformProcess[] = [];
 
-async function stopEverything(): Promise<void> {
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    try {
-      await item.stop();
-    } catch (error) {
-      progress(`could not stop ${item.name}: ${(error as Error).message}`);
-    }
-  }
-}
+const stopEverything = () => stack.stopAll();
 
 function killEverythingNow(): void {
   for (const child of children) child.kill();
-}
-
-async function createDatabase(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: settings.serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  stack.push({
-    name: `database ${name}`,
-    async stop() {
-      const client = new pg.Client({ connectionString: settings.serverUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  });
-  const url = new URL(settings.serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 /** `npm run <script>` in the project, as an operator types it; its output shown only when it fails. */
@@ -426,7 +392,7 @@ async function main() {
   children.push(temporalServer.process);
   stack.push({ name: 'Temporal server', stop: () => temporalServer.stop() });
 
-  const databaseUrl = await createDatabase(`sesame_cluster_${suffix}`);
+  const databaseUrl = await createFreshDatabase(settings.serverUrl, `sesame_cluster_${suffix}`, stack);
   const directory = await startDirectoryStandIn();
   stack.push({ name: 'directory stand-in', stop: () => directory.stop() });
   const smtp = await startSmtpServer();
