@@ -43,6 +43,10 @@ export async function installTemporalRuntime(
   runtimeInstallation ??= (async () => {
     const address = options.metrics ? `127.0.0.1:${await freePort()}` : undefined;
     Runtime.install({
+      // The process's own shutdown (runtime/shutdown.ts) stops the worker in its order and decides the exit
+      // code; the SDK's handlers would stop the worker on the same signal behind its back (and, before boot
+      // installed its handlers, make a stopped start-up look like a failure).
+      shutdownSignals: [],
       logger: new DefaultLogger('WARN', (entry) => {
         const level = entry.level === 'ERROR' ? 'error' : 'warn';
         logger[level]({ ...entry.meta, component: 'temporal-sdk' }, entry.message);
