@@ -152,13 +152,16 @@ export function createIntrospection(deps: {
     cache: CacheUse,
   ): Promise<ProviderCredential | undefined> {
     const credentials = parseBasic(header);
-    // A client id no provider could hold (control characters) is refused like an unknown one, without a query.
-    if (!credentials || credentials.id.length > 200 || hasControlCharacter(credentials.id)) return undefined;
+    if (!credentials || credentials.id.length > 200) return undefined;
     const now = Date.now();
     let provider = providers.get(credentials.id, now);
     cache.consulted(provider !== undefined);
     if (provider === undefined) {
-      provider = (await findProviderCredential(db, credentials.id)) ?? null;
+      // Checked on a miss only, off the cached path: a client id no provider could hold (control characters,
+      // which Postgres refuses) is unknown without a query.
+      provider = hasControlCharacter(credentials.id)
+        ? null
+        : ((await findProviderCredential(db, credentials.id)) ?? null);
       providers.set(
         credentials.id,
         provider,
