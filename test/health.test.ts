@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../runtime/temporal-dev-server.ts';
 import { csrfTokenOf } from './helpers/http-client.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
-import { TcpProxy } from './helpers/tcp-proxy.ts';
+import { proxyDatabase, type TcpProxy } from './helpers/tcp-proxy.ts';
 
 describe('health of a platform whose services are up', () => {
   let platform: TestPlatform;
@@ -34,11 +34,9 @@ describe('health when Postgres goes down', () => {
     platform = await startTestPlatform({
       worker: false,
       databaseUrl: async (actual) => {
-        const url = new URL(actual);
-        proxy = await new TcpProxy(url.hostname, Number(url.port || 5432)).start();
-        url.hostname = '127.0.0.1';
-        url.port = String(proxy.port);
-        return url.toString();
+        const proxied = await proxyDatabase(actual);
+        proxy = proxied.proxy;
+        return proxied.url;
       },
     });
   });

@@ -8,7 +8,7 @@ import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
 import { approvedToken, introspect, providerCredentials } from './helpers/habilitations.ts';
 import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { startScript } from './helpers/processes.ts';
-import { TcpProxy } from './helpers/tcp-proxy.ts';
+import { proxyDatabase, type TcpProxy } from './helpers/tcp-proxy.ts';
 
 /** The samples of Prometheus text as [name, labels, value]. */
 function samples(text: string): [string, Record<string, string>, number][] {
@@ -167,11 +167,9 @@ describe('metrics of a web process in production', () => {
       worker: false,
       env: { NODE_ENV: 'production', HOST: '127.0.0.1', SMTP_URL: 'smtp://127.0.0.1:25', ...metrics.env },
       databaseUrl: async (actual) => {
-        const url = new URL(actual);
-        proxy = await new TcpProxy(url.hostname, Number(url.port || 5432)).start();
-        url.hostname = '127.0.0.1';
-        url.port = String(proxy.port);
-        return url.toString();
+        const proxied = await proxyDatabase(actual);
+        proxy = proxied.proxy;
+        return proxied.url;
       },
     });
   });

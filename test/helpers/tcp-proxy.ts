@@ -49,3 +49,12 @@ export class TcpProxy {
     if (this.server === undefined) await this.start();
   }
 }
+
+/** A relay in front of the PostgreSQL server of `databaseUrl`, and the URL that reaches it through the relay. */
+export async function proxyDatabase(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const url = new URL(databaseUrl);
+  const proxy = await new TcpProxy(url.hostname, Number(url.port || 5432)).start();
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.port);
+  return { proxy, url: url.toString() };
+}
