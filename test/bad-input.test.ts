@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newEmail, signUpBody, SIRET } from './helpers/accounts.ts';
+import { GOOD_PASSWORD, newEmail, signUpBody, SIRET } from './helpers/accounts.ts';
 import { introspect, providerCredentials } from './helpers/habilitations.ts';
-import type { HttpAnswer } from './helpers/http-client.ts';
+import { csrfTokenOf, type HttpAnswer } from './helpers/http-client.ts';
 import { createPerson } from './helpers/people.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { applicantWithDraft, signInInstructor } from './helpers/requests.ts';
@@ -153,6 +153,30 @@ describe('control characters in text', () => {
       familyName: 'Le Goff',
     });
     assertFieldsRefused(newline, ['givenName']);
+  });
+
+  it('the sign-up page refuses a NUL in a name with the field marked, and creates no account', async () => {
+    const browser = platform.client();
+    const form = await browser.get('/inscription');
+    assert.equal(form.status, 200);
+    const email = newEmail('saint-exemple.fr');
+    const answer = await browser.postForm('/inscription', {
+      _csrf: csrfTokenOf(form.text),
+      givenName: NUL,
+      familyName: 'Le Goff',
+      email,
+      password: GOOD_PASSWORD,
+      siret: SIRET.commune,
+    });
+    assert.equal(answer.status, 422);
+    assert.match(answer.text, /Le formulaire contient une erreur/);
+    assert.match(
+      answer.text,
+      /id="givenName-erreur">Ce champ contient un caractère de contrôle invisible/,
+      'the message is on the name field',
+    );
+    const { rows } = await platform.services.db.query('SELECT 1 FROM users WHERE email = $1', [email]);
+    assert.equal(rows.length, 0);
   });
 
   it('messages, notes, opinions, draft fields and the queue search refuse control characters', async () => {
