@@ -55,6 +55,11 @@ export class ApiClient {
     return answer.body;
   }
 
+  /** The session cookie's and CSRF token's values: what must never appear in a log or an email. */
+  credentials(): string[] {
+    return [...this.cookies.values(), ...(this.csrfToken === undefined ? [] : [this.csrfToken])];
+  }
+
   async signIn(email: string, password: string): Promise<{ id: string }> {
     const session = await this.expect<{ user: { id: string }; csrfToken: string }>(
       `sign-in of ${email}`,

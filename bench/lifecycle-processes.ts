@@ -48,10 +48,17 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function forwardLines(stream: Readable, name: string, tail: string[], quiet: boolean): void {
+function forwardLines(
+  stream: Readable,
+  name: string,
+  tail: string[],
+  quiet: boolean,
+  onLine: ((line: string) => void) | undefined,
+): void {
   createInterface({ input: stream }).on('line', (line) => {
     tail.push(line);
     if (tail.length > 40) tail.shift();
+    onLine?.(line);
     if (!quiet) process.stderr.write(`[${name}] ${line}\n`);
   });
 }
@@ -65,6 +72,8 @@ export async function startPlatformProcess(options: {
   env: Record<string, string>;
   /** Keeps its output for `tail()` without echoing it (a chatty server). */
   quiet?: boolean;
+  /** Every line it writes, standard output and error alike (the chaos run reads them all for secrets). */
+  onLine?: (line: string) => void;
 }): Promise<PlatformProcess> {
   const command = options.command ?? process.execPath;
   const child = spawn('/bin/sh', ['-c', SUPERVISOR, command, ...options.args], {
@@ -74,8 +83,8 @@ export async function startPlatformProcess(options: {
     detached: true,
   });
   const tail: string[] = [];
-  forwardLines(child.stdout!, options.name, tail, options.quiet ?? false);
-  forwardLines(child.stderr!, options.name, tail, options.quiet ?? false);
+  forwardLines(child.stdout!, options.name, tail, options.quiet ?? false, options.onLine);
+  forwardLines(child.stderr!, options.name, tail, options.quiet ?? false, options.onLine);
   let running = true;
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {

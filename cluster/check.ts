@@ -5,14 +5,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import { ApiClient, type ApiAnswer } from '../bench/lifecycle-client.ts';
 import {
   installExitHooks,
   residentMemory,
   startPlatformProcess,
   type PlatformProcess,
 } from '../bench/lifecycle-processes.ts';
-import { seedPeople, type Applicant } from '../bench/lifecycle-seed.ts';
+import {
+  LifecycleRunner,
+  sessionOver,
+  startReplica,
+  type Lifecycle,
+  type Replica,
+} from '../bench/lifecycle-resilient.ts';
+import { seedPeople } from '../bench/lifecycle-seed.ts';
+import { settle, verifyLifecycles, type Violation } from '../bench/lifecycle-verify.ts';
 import { createFreshDatabase, Teardown } from '../bench/teardown.ts';
 import { startDirectoryStandIn } from '../directory/stand-in.ts';
 import { seedDemoAccounts } from '../runtime/demo-data.ts';
@@ -94,252 +101,6 @@ async function npmRun(script: string, env: Record<string, string>): Promise<numb
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The platform's four processes, each one restartable
-
-interface Replica {
-  name: string;
-  kind: 'web' | 'worker';
-  url?: string;
-  /** The running process; undefined until the first start. */
-  current?: PlatformProcess;
-  starts: number;
-  /** From spawn to ready (web: /readyz answers 200; worker: the log line of a polling worker). */
-  readyMs: number[];
-}
-
-async function waitUntilReady(replica: Replica, temporal: Client, taskQueue: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const current = replica.current!;
-    if (!current.running) throw new Error(`${replica.name} exited during start-up:\n${current.tail()}`);
-    if (Date.now() > deadline) throw new Error(`${replica.name} was not ready within 120 s`);
-    if (replica.kind === 'web') {
-      const ok = await fetch(`${replica.url}/readyz`).then(
-        async (response) => (await response.arrayBuffer(), response.status === 200),
-        () => false,
-      );
-      if (ok) return;
-    } else {
-      // A worker identity is `pid@host`: this process polls once its identity is among the pollers.
-      const identities = await pollerIdentities(temporal, taskQueue);
-      if ([...identities].some((identity) => identity.startsWith(`${current.pid}@`))) return;
-    }
-    await sleep(100);
-  }
-}
-
-async function pollerIdentities(temporal: Client, taskQueue: string): Promise<Set<string>> {
-  const answer = await temporal.workflowService.describeTaskQueue({
-    namespace: temporal.options.namespace,
-    taskQueue: { name: taskQueue },
-  });
-  return new Set((answer.pollers ?? []).map((poller) => poller.identity ?? ''));
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The load: lifecycles through the API, retried the way a person would
-
-interface Counters {
-  commandsSent: number;
-  acknowledged: number;
-  /** Retried because the web process answering died, or the call hit a restarting one. */
-  networkErrors: number;
-  answered503: number;
-  /** The command had landed although its answer was lost (read back from the request's state). */
-  landedUnacknowledged: number;
-  /** 409 answers whose allowedCommands list the command refused (issue 12: the row and the workflow disagree). */
-  selfContradicting409: number;
-  other5xx: { step: string; status: number; body: string }[];
-}
-
-const counters: Counters = {
-  commandsSent: 0,
-  acknowledged: 0,
-  networkErrors: 0,
-  answered503: 0,
-  landedUnacknowledged: 0,
-  selfContradicting409: 0,
-  other5xx: [],
-};
-
-/** A person's session, spread over the web processes that are up (sessions live in PostgreSQL). */
-function sessionOver(webs: Replica[]): ApiClient {
-  let next = Math.floor(Math.random() * webs.length);
-  return new ApiClient(() => {
-    for (let tried = 0; tried < webs.length; tried += 1) {
-      const web = webs[(next += 1) % webs.length]!;
-      if (web.current?.running) return web.url!;
-    }
-    return webs[next % webs.length]!.url!;
-  });
-}
-
-/** One call, repeated through network errors (its web process died): a load balancer's retry. */
-async function call<T>(
-  client: ApiClient,
-  method: string,
-  url: string,
-  body?: unknown,
-): Promise<ApiAnswer<T>> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await client.call<T>(method, url, body);
-    } catch (error) {
-      counters.networkErrors += 1;
-      if (attempt >= 60) throw error;
-      await sleep(250);
-    }
-  }
-}
-
-async function stateOf(client: ApiClient, id: string): Promise<{ state: string; revision: number }> {
-  for (let attempt = 1; ; attempt += 1) {
-    const answer = await call<{ state: string; revision: number }>(client, 'GET', `/api/v1/requests/${id}`);
-    if (answer.status === 200) return answer.body;
-    if (answer.status >= 500 && attempt < 30) {
-      await sleep(500);
-      continue;
-    }
-    throw new Error(`GET request ${id}: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
-  }
-}
-
-/**
- * A state-changing command: 200 is acknowledged; a lost answer or a 503 is followed by reading the request,
- * and the command is sent again only if its effect is not there (`landed`).
- */
-async function command(
-  client: ApiClient,
-  step: string,
-  id: string,
-  pathSuffix: string,
-  body: unknown,
-  landed: (request: { state: string; revision: number }) => boolean,
-): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    counters.commandsSent += 1;
-    let answer: ApiAnswer<{ allowedCommands?: string[]; error?: string }> | undefined;
-    try {
-      answer = await client.call(`POST`, `/api/v1/requests/${id}/${pathSuffix}`, body);
-    } catch {
-      counters.networkErrors += 1;
-    }
-    if (answer?.status === 200) {
-      counters.acknowledged += 1;
-      return;
-    }
-    if (answer?.status === 503) counters.answered503 += 1;
-    else if (answer !== undefined && answer.status >= 500)
-      counters.other5xx.push({ step, status: answer.status, body: answer.text.slice(0, 300) });
-    if (answer?.status === 409 && answer.body?.allowedCommands?.includes(pathSuffix.replace('-', '_')))
-      counters.selfContradicting409 += 1;
-    if (answer !== undefined && answer.status < 500 && answer.status !== 409)
-      throw new Error(`${step} of ${id}: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
-    if (landed(await stateOf(client, id))) {
-      counters.landedUnacknowledged += 1;
-      return;
-    }
-    if (Date.now() > deadline) throw new Error(`${step} of ${id}: still not applied after 180 s`);
-    await sleep(500);
-  }
-}
-
-/** A complete API Entreprise form, the legal basis as a URL (no upload). */
-function completeForm(number: number, applicant: Applicant, revision: number) {
-  const contact = (givenName: string, jobTitle: string) => ({
-    givenName,
-    familyName: 'Moreau',
-    email: `${givenName.toLowerCase()}.moreau@exemple-collectivite.fr`,
-    phone: '01 23 45 67 89',
-    jobTitle,
-  });
-  return {
-    project: {
-      title: `Grappe n° ${number} : pré-remplissage des démarches`,
-      description: `Pré-remplir les démarches des usagers de ${applicant.organisation} (version ${revision}).`,
-      useCase: 'aide-usager',
-      serviceUrl: 'https://www.exemple-collectivite.fr/demarches',
-    },
-    scopes: ['unites_legales_etablissements'],
-    legalBasis: {
-      nature: 'Délibération du conseil n° 2026-17',
-      url: 'https://www.exemple-collectivite.fr/deliberations/2026-17',
-    },
-    personalData: { recipients: 'Agents instructeurs des démarches', retentionMonths: 24 },
-    contacts: {
-      dataController: contact('Helene', 'Directrice générale des services'),
-      dpo: contact('Marc', 'Délégué à la protection des données'),
-      business: contact('Ines', 'Responsable des démarches'),
-      technical: contact('Paul', 'Responsable informatique'),
-    },
-    terms: { cguAccepted: true, dpoInformed: true },
-  };
-}
-
-interface Lifecycle {
-  number: number;
-  requestId: string;
-  changesAsked: boolean;
-}
-
-async function lifecycle(
-  number: number,
-  applicant: ApiClient,
-  instructor: ApiClient,
-  who: Applicant,
-): Promise<Lifecycle> {
-  // Creating is the one call that is not idempotent: a lost answer sent again leaves an empty draft behind,
-  // as a person clicking twice would, and the lifecycle goes on with the request it was answered.
-  let requestId: string | undefined;
-  for (let attempt = 1; requestId === undefined; attempt += 1) {
-    const created = await call<{ id: string }>(applicant, 'POST', '/api/v1/requests', {
-      definition: 'api-entreprise',
-      siret: who.siret,
-    });
-    if (created.status === 201) requestId = created.body.id;
-    else if (created.status >= 500 && attempt < 30) await sleep(500);
-    else throw new Error(`create: HTTP ${created.status} ${created.text.slice(0, 300)}`);
-  }
-  const id = requestId;
-  const save = async (revision: number) => {
-    for (let attempt = 1; ; attempt += 1) {
-      const saved = await call(
-        applicant,
-        'PATCH',
-        `/api/v1/requests/${id}`,
-        completeForm(number, who, revision),
-      );
-      if (saved.status === 200) return;
-      if (saved.status >= 500 && attempt < 30) {
-        await sleep(500);
-        continue;
-      }
-      throw new Error(`save of ${id}: HTTP ${saved.status} ${saved.text.slice(0, 300)}`);
-    }
-  };
-  const submitted = (request: { state: string }) =>
-    request.state !== 'draft' && request.state !== 'changes_requested';
-  await save(1);
-  await command(applicant, 'submit', id, 'submit', undefined, submitted);
-  const changesAsked = number % 3 === 0;
-  if (changesAsked) {
-    await command(
-      instructor,
-      'request_changes',
-      id,
-      'request-changes',
-      { reason: 'Merci de préciser le service concerné.' },
-      (request) => request.state === 'changes_requested',
-    );
-    await save(2);
-    await command(applicant, 'resubmit', id, 'submit', undefined, submitted);
-  }
-  await command(instructor, 'approve', id, 'approve', undefined, (request) => request.state === 'validated');
-  return { number, requestId: id, changesAsked };
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // Chaos: one worker and one web process, SIGKILLed and restarted while the load runs
 
 /** The load goes on until the chaos has done at least this much, whatever CLUSTER_LIFECYCLES says. */
@@ -369,13 +130,6 @@ async function chaos(
     if (victim.kind === 'web') kills.webKills += 1;
     else kills.workerKills += 1;
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-
-interface Violation {
-  what: string;
-  detail: unknown;
 }
 
 async function main() {
@@ -447,21 +201,8 @@ async function main() {
     { name: 'worker-1', kind: 'worker', starts: 0, readyMs: [] },
     { name: 'worker-2', kind: 'worker', starts: 0, readyMs: [] },
   ];
-  const start = async (replica: Replica) => {
-    const began = performance.now();
-    const entry = replica.kind === 'web' ? 'dist/runtime/web-main.js' : 'dist/runtime/worker-main.js';
-    const port: Record<string, string> = replica.url === undefined ? {} : { PORT: new URL(replica.url).port };
-    replica.current = await startPlatformProcess({
-      name: replica.name,
-      args: ['--enable-source-maps', entry],
-      cwd: ROOT,
-      env: { ...env, ...port },
-    });
-    children.push(replica.current);
-    replica.starts += 1;
-    await waitUntilReady(replica, temporal, taskQueue);
-    replica.readyMs.push(Math.round(performance.now() - began));
-  };
+  const start = (replica: Replica) =>
+    startReplica(replica, { root: ROOT, env, temporal, taskQueue, children });
   // One after the other, so that each start-up time is the process's own, not four sharing two cores.
   stack.push({
     name: 'platform processes',
@@ -495,6 +236,7 @@ async function main() {
     chaosFailure === undefined &&
     (kills.workerKills < MINIMUM_KILLS.workerKills || kills.webKills < MINIMUM_KILLS.webKills);
   const loadStarted = performance.now();
+  const runner = new LifecycleRunner();
   const lifecycles: Lifecycle[] = [];
   const failures: string[] = [];
   let next = 0;
@@ -503,7 +245,11 @@ async function main() {
       while (next < settings.lifecycles || chaosShort()) {
         const number = (next += 1);
         try {
-          lifecycles.push(await lifecycle(number, session.applicant, session.instructor, session.who));
+          lifecycles.push(
+            await runner.lifecycle(number, session.applicant, session.instructor, session.who, {
+              changesAsked: number % 3 === 0,
+            }),
+          );
         } catch (error) {
           failures.push(`lifecycle ${number}: ${(error as Error).message}`);
         }
@@ -522,7 +268,7 @@ async function main() {
   const settled = await settle(pool, ids, smtp.received);
   if (!settled.ok) violations.push({ what: 'did not settle within 120 s', detail: settled.pending });
 
-  const report = await verify(pool, lifecycles, smtp.received, temporal, violations);
+  const report = await verifyLifecycles(pool, lifecycles, smtp.received, temporal, violations);
 
   // Peak and current resident memory of each process (a restarted one since its last start).
   const memoryMb = Object.fromEntries(
@@ -559,7 +305,7 @@ async function main() {
       completed: lifecycles.length,
       withChangesAsked: lifecycles.filter((lifecycle) => lifecycle.changesAsked).length,
       seconds: loadSeconds,
-      ...counters,
+      ...runner.counters,
     },
     chaos: {
       ...kills,
@@ -575,148 +321,6 @@ async function main() {
 }
 
 /** Waits until every request has its token and no email is pending. */
-async function settle(
-  pool: pg.Pool,
-  ids: string[],
-  received: { messageId: string }[],
-): Promise<{ ok: boolean; pending: unknown }> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const { rows } = await pool.query<{
-      without_token: number;
-      pending_emails: number;
-      unreceived: string[];
-    }>(
-      `SELECT (SELECT count(*)::int FROM unnest($1::uuid[]) AS r (id)
-                WHERE NOT EXISTS (SELECT 1 FROM habilitations h JOIN tokens t ON t.habilitation_id = h.id
-                                   WHERE h.request_id = r.id)) AS without_token,
-              (SELECT count(*)::int FROM outbox_emails WHERE status = 'pending') AS pending_emails,
-              ARRAY(SELECT id::text FROM outbox_emails) AS unreceived`,
-      [ids],
-    );
-    const row = rows[0]!;
-    const got = new Set(received.map((mail) => mail.messageId.replace(/^<|@.*$/g, '')));
-    const unreceived = row.unreceived.filter((id) => !got.has(id)).length;
-    if (row.without_token === 0 && row.pending_emails === 0 && unreceived === 0)
-      return { ok: true, pending: {} };
-    if (Date.now() > deadline)
-      return {
-        ok: false,
-        pending: { withoutToken: row.without_token, pendingEmails: row.pending_emails, unreceived },
-      };
-    await sleep(500);
-  }
-}
-
-async function verify(
-  pool: pg.Pool,
-  lifecycles: Lifecycle[],
-  received: { messageId: string }[],
-  temporal: Client,
-  violations: Violation[],
-) {
-  const ids = lifecycles.map((lifecycle) => lifecycle.requestId);
-  const { rows: requests } = await pool.query<{
-    id: string;
-    state: string;
-    transitions: string[];
-    habilitations: number;
-    tokens: number[];
-  }>(
-    `SELECT r.id, r.state,
-            ARRAY(SELECT e.from_state || '>' || e.to_state FROM request_events e
-                   WHERE e.request_id = r.id AND e.from_state IS NOT NULL AND e.to_state IS NOT NULL
-                     AND e.from_state <> e.to_state
-                   ORDER BY e.id) AS transitions,
-            (SELECT count(*)::int FROM habilitations h WHERE h.request_id = r.id) AS habilitations,
-            ARRAY(SELECT count(t.id)::int FROM habilitations h LEFT JOIN tokens t ON t.habilitation_id = h.id
-                   WHERE h.request_id = r.id GROUP BY h.id) AS tokens
-       FROM access_requests r WHERE r.id = ANY($1::uuid[])`,
-    [ids],
-  );
-  const byId = new Map(requests.map((request) => [request.id, request]));
-  for (const lifecycle of lifecycles) {
-    const request = byId.get(lifecycle.requestId);
-    const expected = [
-      'draft>submitted',
-      ...(lifecycle.changesAsked ? ['submitted>changes_requested', 'changes_requested>submitted'] : []),
-      'submitted>validated',
-    ];
-    if (!request) {
-      violations.push({ what: 'acknowledged request missing', detail: lifecycle.requestId });
-      continue;
-    }
-    if (request.state !== 'validated')
-      violations.push({ what: 'request not validated', detail: { id: request.id, state: request.state } });
-    if (request.transitions.join(',') !== expected.join(','))
-      violations.push({
-        what: 'transitions differ from the lifecycle',
-        detail: { id: request.id, expected, stored: request.transitions },
-      });
-    if (request.habilitations !== 1)
-      violations.push({
-        what: 'habilitations ≠ 1',
-        detail: { id: request.id, count: request.habilitations },
-      });
-    if (request.tokens.length !== 1 || request.tokens[0] !== 1)
-      violations.push({
-        what: 'tokens ≠ 1 per habilitation',
-        detail: { id: request.id, tokens: request.tokens },
-      });
-  }
-
-  const { rows: emails } = await pool.query<{ id: string; status: string; idempotency_key: string }>(
-    `SELECT id::text, status, idempotency_key FROM outbox_emails`,
-  );
-  const receivedById = new Map<string, number>();
-  for (const mail of received) {
-    const id = mail.messageId.replace(/^<|@.*$/g, '');
-    receivedById.set(id, (receivedById.get(id) ?? 0) + 1);
-  }
-  const notSent = emails.filter((email) => email.status !== 'sent');
-  if (notSent.length > 0) violations.push({ what: 'emails not sent', detail: notSent.slice(0, 10) });
-  const neverReceived = emails.filter((email) => !receivedById.has(email.id));
-  if (neverReceived.length > 0)
-    violations.push({ what: 'emails never received', detail: neverReceived.slice(0, 10) });
-  const strangers = [...receivedById.keys()].filter((id) => !emails.some((email) => email.id === id));
-  if (strangers.length > 0)
-    violations.push({ what: 'received emails the outbox does not hold', detail: strangers });
-  // The same Message-ID received twice: the SMTP server took it, then the worker died before recording it.
-  // Mail servers drop the copy by Message-ID; counted, not a failure.
-  const redelivered = [...receivedById.values()].filter((count) => count > 1).length;
-
-  const failed = [];
-  for await (const workflow of temporal.workflow.list({
-    query: 'ExecutionStatus = "Failed" OR ExecutionStatus = "TimedOut"',
-  }))
-    failed.push({ id: workflow.workflowId, type: workflow.type, status: workflow.status.name });
-  if (failed.length > 0) violations.push({ what: 'failed workflows', detail: failed });
-  const running = await countWorkflows(temporal, 'ExecutionStatus = "Running"');
-  const completed = await countWorkflows(temporal, 'ExecutionStatus = "Completed"');
-
-  return {
-    requests: requests.length,
-    validated: requests.filter((request) => request.state === 'validated').length,
-    habilitations: requests.reduce((sum, request) => sum + request.habilitations, 0),
-    tokens: requests.reduce((sum, request) => sum + request.tokens.reduce((a, b) => a + b, 0), 0),
-    emails: {
-      queued: emails.length,
-      sent: emails.length - notSent.length,
-      received: received.length,
-      redelivered,
-    },
-    workflows: { running, completed, failed: failed.length },
-  };
-}
-
-async function countWorkflows(temporal: Client, query: string): Promise<number> {
-  const answer = await temporal.workflowService.countWorkflowExecutions({
-    namespace: temporal.options.namespace,
-    query,
-  });
-  return Number(answer.count ?? 0);
-}
-
 const cleanup = installExitHooks(stopEverything, killEverythingNow);
 let exitCode = 1;
 try {
