@@ -47,12 +47,20 @@ export function accountRoutes(deps: AppDeps) {
           description: 'Account created, waiting for activation.',
           schema: z.object({ id: z.uuid(), status: z.literal('pending_activation') }),
         },
+        429: {
+          description:
+            'Too many sign-ups from this client address or emails to this address; see Retry-After.',
+          schema: errorSchema,
+        },
         503: {
           description: 'The Sirene directory (or Temporal) does not answer: nothing was created.',
           schema: errorSchema,
         },
       },
-      handler: async ({ body }) => ({ status: 201, body: await signUp(deps, body) }),
+      handler: async ({ body, req }) => ({
+        status: 201,
+        body: await signUp(deps, body, req.ip ?? 'unknown'),
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -97,9 +105,13 @@ export function accountRoutes(deps: AppDeps) {
       body: emailOnlySchema,
       responses: {
         202: { description: 'A link is on its way if the address has an account waiting for activation.' },
+        429: {
+          description: 'Too many emails to this address or from this client; see Retry-After.',
+          schema: errorSchema,
+        },
       },
-      handler: async ({ body }) => {
-        await resendActivationLink(deps, body);
+      handler: async ({ body, req }) => {
+        await resendActivationLink(deps, body, req.ip ?? 'unknown');
         return { status: 202 };
       },
     }),

@@ -67,6 +67,7 @@ export function adminRoutes(deps: AppDeps) {
       responses: {
         202: { description: 'Queued for delivery.', schema: z.object({ emailId: z.uuid() }) },
         403: { description: 'Not a platform admin.', schema: errorSchema },
+        429: { description: 'Too many emails to this address; see Retry-After.', schema: errorSchema },
       },
       handler: async ({ user, body }) => ({
         status: 202,

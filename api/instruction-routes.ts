@@ -186,6 +186,7 @@ export function instructionRoutes(deps: AppDeps) {
       responses: {
         201: { description: 'Sent.', schema: created },
         404: { description: 'Unknown, or not visible to this user.', schema: errorSchema },
+        429: { description: 'Too many messages by this person; see Retry-After.', schema: errorSchema },
       },
       handler: async ({ user, params, body }) => ({
         status: 201,

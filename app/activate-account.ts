@@ -13,6 +13,7 @@ import type { AppDeps } from './deps.ts';
 import { requestNewActivationLink } from './sign-up.ts';
 import { withTemporalDeadline } from './temporal.ts';
 import { parseInput } from './validation.ts';
+import { emailCounters, spendAttempt } from './rate-limiting.ts';
 
 export interface Activation {
   user: User;
@@ -84,8 +85,9 @@ export async function activateAccount(deps: AppDeps, input: { token: string }): 
 }
 
 /** "I did not receive the link": a new one for a pending account, the same silent answer for any address. */
-export async function resendActivationLink(deps: AppDeps, input: unknown): Promise<void> {
+export async function resendActivationLink(deps: AppDeps, input: unknown, ip: string): Promise<void> {
   const { email } = parseInput(emailOnlySchema, input);
+  await spendAttempt(deps.db, emailCounters(deps, email, ip));
   const account = await findAccountByEmail(deps.db, email);
   if (account?.status !== 'pending_activation') return;
   const signup = await findPendingSignupOfUser(deps.db, account.id);

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Directory } from '../directory/client.ts';
 import type { DefinitionCatalog } from '../domain/definitions.ts';
+import type { RateLimits } from '../domain/rate-limits.ts';
 import type { RequestTimerOverrides } from '../domain/request-timers.ts';
 import type { CredentialDeps } from '../ports/credentials.ts';
 import type { Mailer } from '../mail/mailer.ts';
@@ -18,6 +19,8 @@ export interface AppDeps {
   /** The address people reach, for the links written in emails. */
   publicUrl: URL;
   accounts: { activationLinkTtlMs: number; passwordResetTtlMs: number };
+  /** Every limit against guessing and flooding (RATE_LIMIT_* settings). */
+  rateLimits: RateLimits;
   /** Passed to workflows: how long one activity attempt may take before it is retried. */
   activityTimeoutMs: number;
   definitions: DefinitionCatalog;

@@ -31,6 +31,7 @@ import { listAttachments, type AttachmentInfo } from '../store/request-attachmen
 import { parseInput } from './validation.ts';
 import { mayWriteRequests } from '../domain/organisation-roles.ts';
 import { textInput } from '../domain/text-input.ts';
+import { spendAttempt } from './rate-limiting.ts';
 
 /** A text a person writes (message, question, opinion): required, at most 5 000 characters. */
 const writtenText = (whenEmpty: string, noun: string) =>
@@ -120,6 +121,10 @@ export async function postMessage(
       : undefined;
   if (side === undefined) throw notFound();
   const { body } = parseInput(messageSchema, input);
+  // Each message emails the other side: a limit per author keeps the thread from becoming a mail cannon.
+  await spendAttempt(deps.db, [
+    { key: `message:user:${actor.id}`, limit: deps.rateLimits.messagesPerPerson },
+  ]);
   const { request, definition } = visible;
   let dispatches: Dispatch[] = [];
   const id = await withTransaction(deps.db, async (tx) => {

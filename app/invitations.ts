@@ -27,8 +27,7 @@ import { joinByInvitation } from '../store/organisation-members.ts';
 import { recordOrganisationEvent } from '../store/organisation-events.ts';
 import { findOrganisationById } from '../store/organisations.ts';
 import { withTransaction } from '../store/pool.ts';
-import { countHit } from '../store/rate-limits.ts';
-import { refuseWhenLimited } from './rate-limiting.ts';
+import { countFailures, refuseWhenLimited, type Counter } from './rate-limiting.ts';
 import { findUserById, setCurrentOrganisation, type User } from '../store/users.ts';
 import { pageUrl, type AppDeps } from './deps.ts';
 import { requireOrganisationAccess } from './organisation-access.ts';
@@ -193,14 +192,12 @@ export async function deactivateInvitationCode(
 }
 
 /** Failed redemptions tolerated per window, per person and per address, before answering 429 (guessing). */
-export const REDEEM_LIMITS = {
-  windowMs: 15 * 60_000,
-  failuresPerUser: 10,
-  failuresPerIp: 30,
-} as const;
-
-const userKey = (userId: string) => `invitation:user:${userId}`;
-const ipKey = (ip: string) => `invitation:ip:${ip}`;
+function redeemCounters(deps: AppDeps, actor: User, ip: string): Counter[] {
+  return [
+    { key: `invitation:user:${actor.id}`, limit: deps.rateLimits.invitationFailuresPerPerson },
+    { key: `invitation:ip:${ip}`, limit: deps.rateLimits.invitationFailuresPerIp },
+  ];
+}
 
 export const redeemSchema = z.object({
   code: z
@@ -231,10 +228,7 @@ export async function redeemInvitationCode(
   input: unknown,
   ip: string,
 ): Promise<{ organisation: { siret: string; name: string }; roles: (typeof GRANTABLE_ROLES)[number][] }> {
-  await refuseWhenLimited(deps.db, [
-    { key: userKey(actor.id), max: REDEEM_LIMITS.failuresPerUser },
-    { key: ipKey(ip), max: REDEEM_LIMITS.failuresPerIp },
-  ]);
+  await refuseWhenLimited(deps.db, redeemCounters(deps, actor, ip));
   const { code } = parseInput(redeemSchema, input);
   const codeHash = hashInvitationCode(code);
   const dispatches: (() => Promise<void>)[] = [];
@@ -287,8 +281,7 @@ export async function redeemInvitationCode(
     return result;
   } catch (error) {
     if (error instanceof AppError && error.problem.kind === 'InvitationRefused') {
-      await countHit(deps.db, userKey(actor.id), REDEEM_LIMITS.windowMs);
-      await countHit(deps.db, ipKey(ip), REDEEM_LIMITS.windowMs);
+      await countFailures(deps.db, redeemCounters(deps, actor, ip));
     }
     throw error;
   }

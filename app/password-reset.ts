@@ -3,29 +3,15 @@ import { AppError } from '../domain/errors.ts';
 import { hashLinkToken, newLinkToken } from '../security/link-tokens.ts';
 import { consumePasswordReset, insertPasswordReset, resetLinkState } from '../store/password-resets.ts';
 import { withTransaction } from '../store/pool.ts';
-import { countHit, currentCount } from '../store/rate-limits.ts';
 import { deleteSessionsOfUser, findAccountByEmail, setPasswordHash } from '../store/users.ts';
 import { emailOnlySchema, linkTokenSchema, newPasswordSchema } from './account-schemas.ts';
 import { pageUrl, type AppDeps } from './deps.ts';
 import { hashPassword } from './passwords.ts';
+import { emailCounters, spendAttempt } from './rate-limiting.ts';
 import { parseInput } from './validation.ts';
-
-/** Reset requests tolerated per window, per address asked about and per client address. */
-export const RESET_LIMITS = { windowMs: 60 * 60_000, perAccount: 3, perIp: 20 } as const;
 
 const refused = (reason: 'unknown' | 'expired' | 'used') =>
   new AppError({ kind: 'LinkRefused', link: 'password_reset', reason });
-
-async function limit(deps: AppDeps, key: string, max: number): Promise<void> {
-  const count = await currentCount(deps.db, key);
-  if (count && count.hits >= max) {
-    throw new AppError({
-      kind: 'TooManyRequests',
-      retryAfterSeconds: Math.max(1, Math.ceil((count.windowEndsAt.getTime() - Date.now()) / 1000)),
-    });
-  }
-  await countHit(deps.db, key, RESET_LIMITS.windowMs);
-}
 
 /**
  * "Forgotten password": emails a single-use link valid PASSWORD_RESET_TTL to an active account. Every address
@@ -33,8 +19,7 @@ async function limit(deps: AppDeps, key: string, max: number): Promise<void> {
  */
 export async function requestPasswordReset(deps: AppDeps, input: unknown, ip: string): Promise<void> {
   const { email } = parseInput(emailOnlySchema, input);
-  await limit(deps, `password-reset:ip:${ip}`, RESET_LIMITS.perIp);
-  await limit(deps, `password-reset:account:${email}`, RESET_LIMITS.perAccount);
+  await spendAttempt(deps.db, emailCounters(deps, email, ip));
   const account = await findAccountByEmail(deps.db, email);
   if (account?.status !== 'active') return;
 

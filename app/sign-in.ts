@@ -1,19 +1,19 @@
 import { AppError } from '../domain/errors.ts';
-import { clearCount, countHit } from '../store/rate-limits.ts';
-import { refuseWhenLimited } from './rate-limiting.ts';
+import { clearCount } from '../store/rate-limits.ts';
+import { countFailures, refuseWhenLimited, type Counter } from './rate-limiting.ts';
 import { findUserForSignIn, recordLogin, type User } from '../store/users.ts';
 import type { AppDeps } from './deps.ts';
 import { verifyAgainstDecoy, verifyPassword } from './passwords.ts';
 
-/** Failed sign-ins tolerated per window before answering 429 even to the right password. */
-export const SIGN_IN_LIMITS = {
-  windowMs: 15 * 60_000,
-  failuresPerAccount: 5,
-  failuresPerIp: 20,
-} as const;
-
 const accountKey = (email: string) => `sign-in:account:${email}`;
-const ipKey = (ip: string) => `sign-in:ip:${ip}`;
+
+/** Failed sign-ins tolerated per window, past which even the right password gets 429. */
+function counters(deps: AppDeps, input: { email: string; ip: string }): Counter[] {
+  return [
+    { key: accountKey(input.email), limit: deps.rateLimits.signInFailuresPerAccount },
+    { key: `sign-in:ip:${input.ip}`, limit: deps.rateLimits.signInFailuresPerIp },
+  ];
+}
 
 /**
  * Checks an email and password. An unknown email, a wrong password and an account that cannot sign in get the
@@ -23,10 +23,7 @@ export async function signIn(
   deps: AppDeps,
   input: { email: string; password: string; ip: string },
 ): Promise<User> {
-  await refuseWhenLimited(deps.db, [
-    { key: accountKey(input.email), max: SIGN_IN_LIMITS.failuresPerAccount },
-    { key: ipKey(input.ip), max: SIGN_IN_LIMITS.failuresPerIp },
-  ]);
+  await refuseWhenLimited(deps.db, counters(deps, input));
 
   const user = await findUserForSignIn(deps.db, input.email);
   const passwordMatches = user
@@ -34,8 +31,7 @@ export async function signIn(
     : await verifyAgainstDecoy(input.password);
 
   if (!user || !passwordMatches || user.status !== 'active') {
-    await countHit(deps.db, accountKey(input.email), SIGN_IN_LIMITS.windowMs);
-    await countHit(deps.db, ipKey(input.ip), SIGN_IN_LIMITS.windowMs);
+    await countFailures(deps.db, counters(deps, input));
     throw new AppError({ kind: 'InvalidCredentials' });
   }
 

@@ -15,6 +15,7 @@ import { signUpSchema } from './account-schemas.ts';
 import { pageUrl, type AppDeps } from './deps.ts';
 import { hashPassword } from './passwords.ts';
 import { withTemporalDeadline } from './temporal.ts';
+import { addressCounter, spendAttempt } from './rate-limiting.ts';
 import { parseInput } from './validation.ts';
 
 /** The establishment of a SIRET, which must exist in the Sirene directory and be active. */
@@ -64,8 +65,14 @@ export async function lookUpActiveEstablishment(
 export async function signUp(
   deps: AppDeps,
   input: unknown,
+  ip: string,
 ): Promise<{ id: string; status: 'pending_activation' }> {
   const form = parseInput(signUpSchema, input);
+  // Counted before the directory is asked: each attempt costs a Sirene call and may email the address.
+  await spendAttempt(deps.db, [
+    { key: `sign-up:ip:${ip}`, limit: deps.rateLimits.signUpsPerIp },
+    addressCounter(deps, form.email),
+  ]);
   const establishment = await lookUpActiveEstablishment(deps, form.siret);
   // Hashed before knowing whether the address is taken, so that both answers take the same time.
   const passwordHash = await hashPassword(form.password);

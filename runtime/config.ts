@@ -4,6 +4,7 @@ import type { CredentialSettings } from '../domain/credential-settings.ts';
 import type { DefinitionCatalog } from '../domain/definitions.ts';
 import type { RequestTimerOverrides } from '../domain/request-timers.ts';
 import { formatDuration, parseDuration } from '../domain/duration.ts';
+import { parseRateLimit, type RateLimits } from '../domain/rate-limits.ts';
 import { DEFAULT_DEFINITIONS_DIR, loadDefinitions } from './definitions.ts';
 
 /**
@@ -44,6 +45,23 @@ function duration(fallback: string) {
         ctx.addIssue({
           code: 'custom',
           message: `expected a duration such as 30s, 15m, 48h or 7d (got ${quoted(raw ?? '')})`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function rateLimit(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = parseRateLimit(raw ?? fallback);
+      if (value === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a count per window of at least 1s, such as 5/15m or 20/1h (got ${quoted(raw ?? '')})`,
         });
         return z.NEVER;
       }
@@ -216,6 +234,16 @@ const envSchema = z
     ACTIVITY_TIMEOUT: duration('30s'),
     PASSWORD_RESET_TTL: duration('1h'),
 
+    // Rate limits, as count/window, kept in Postgres so that they hold across web replicas.
+    RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT: rateLimit('5/15m'),
+    RATE_LIMIT_SIGN_IN_FAILURES_PER_IP: rateLimit('20/15m'),
+    RATE_LIMIT_INVITATION_FAILURES_PER_PERSON: rateLimit('10/15m'),
+    RATE_LIMIT_INVITATION_FAILURES_PER_IP: rateLimit('30/15m'),
+    RATE_LIMIT_SIGN_UPS_PER_IP: rateLimit('20/1h'),
+    RATE_LIMIT_EMAILS_PER_ADDRESS: rateLimit('5/1h'),
+    RATE_LIMIT_EMAILS_PER_IP: rateLimit('30/1h'),
+    RATE_LIMIT_MESSAGES_PER_PERSON: rateLimit('30/1h'),
+
     DEFINITIONS_DIR: text(),
     // Override every definition's request timers (tests use seconds); unset, each definition's own apply.
     REQUEST_DRAFT_REMINDER_AFTER: optionalDuration(),
@@ -319,6 +347,7 @@ export interface Config {
     retries: number;
   };
   accounts: { activationLinkTtlMs: number; passwordResetTtlMs: number };
+  rateLimits: RateLimits;
   /** Longest attempt of a business activity before Temporal retries it (on another worker if this one died). */
   activityTimeoutMs: number;
   appSecret: string;
@@ -401,6 +430,16 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL,
     directory: { url: e.DIRECTORY_URL, timeoutMs: e.DIRECTORY_TIMEOUT, retries: e.DIRECTORY_RETRIES },
     accounts: { activationLinkTtlMs: e.ACTIVATION_LINK_TTL, passwordResetTtlMs: e.PASSWORD_RESET_TTL },
+    rateLimits: {
+      signInFailuresPerAccount: e.RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT,
+      signInFailuresPerIp: e.RATE_LIMIT_SIGN_IN_FAILURES_PER_IP,
+      invitationFailuresPerPerson: e.RATE_LIMIT_INVITATION_FAILURES_PER_PERSON,
+      invitationFailuresPerIp: e.RATE_LIMIT_INVITATION_FAILURES_PER_IP,
+      signUpsPerIp: e.RATE_LIMIT_SIGN_UPS_PER_IP,
+      emailsPerAddress: e.RATE_LIMIT_EMAILS_PER_ADDRESS,
+      emailsPerIp: e.RATE_LIMIT_EMAILS_PER_IP,
+      messagesPerPerson: e.RATE_LIMIT_MESSAGES_PER_PERSON,
+    },
     activityTimeoutMs: e.ACTIVITY_TIMEOUT,
     appSecret: e.APP_SECRET ?? DEVELOPMENT_APP_SECRET,
     appSecretIsDevelopmentDefault: e.APP_SECRET === undefined,

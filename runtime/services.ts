@@ -88,6 +88,7 @@ export function openServices(
     directory,
     publicUrl: config.http.publicUrl,
     accounts: config.accounts,
+    rateLimits: config.rateLimits,
     activityTimeoutMs: config.activityTimeoutMs,
     definitions: config.definitions,
     requestTimers: config.requestTimers,

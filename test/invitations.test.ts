@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { REDEEM_LIMITS } from '../app/invitations.ts';
 import { downloadCsv, parseCsv } from './helpers/csv.ts';
 import { emailsTo, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
 import { csrfTokenOf, type HttpClient } from './helpers/http-client.ts';
@@ -350,7 +349,11 @@ describe('redeeming an invitation code', () => {
     const unknownCode = () => crypto.randomUUID();
 
     const guesser = await createPerson(platform, { ip: freshIp() });
-    for (let attempt = 0; attempt < REDEEM_LIMITS.failuresPerUser; attempt += 1) {
+    for (
+      let attempt = 0;
+      attempt < platform.config.rateLimits.invitationFailuresPerPerson.max;
+      attempt += 1
+    ) {
       assert.equal(
         (await guesser.client.send('POST', '/api/v1/invitations/redeem', { code: unknownCode() })).status,
         404,
@@ -360,17 +363,21 @@ describe('redeeming an invitation code', () => {
     assert.equal(blocked.status, 429);
     assert.equal(blocked.json.error, 'too_many_requests');
     const retryAfter = Number(blocked.headers.get('retry-after'));
-    assert.ok(retryAfter > 0 && retryAfter <= REDEEM_LIMITS.windowMs / 1000, `Retry-After ${retryAfter}`);
+    assert.ok(
+      retryAfter > 0 && retryAfter <= platform.config.rateLimits.invitationFailuresPerPerson.windowMs / 1000,
+      `Retry-After ${retryAfter}`,
+    );
     assert.equal(await codeStatus(good!), 'valid', 'the refused attempt did not use the code');
 
     // Several accounts from one address: the address is limited too; another address is not.
     const ip = freshIp();
     let failures = 0;
-    while (failures < REDEEM_LIMITS.failuresPerIp) {
+    while (failures < platform.config.rateLimits.invitationFailuresPerIp.max) {
       const person = await createPerson(platform, { ip });
       for (
         let attempt = 0;
-        attempt < REDEEM_LIMITS.failuresPerUser - 1 && failures < REDEEM_LIMITS.failuresPerIp;
+        attempt < platform.config.rateLimits.invitationFailuresPerPerson.max - 1 &&
+        failures < platform.config.rateLimits.invitationFailuresPerIp.max;
         attempt += 1
       ) {
         assert.equal(

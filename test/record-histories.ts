@@ -84,13 +84,17 @@ async function recordSignUp(name: string, scenario: 'activated' | 'expired' | 'r
   });
   try {
     const email = `historique.${scenario}@ville-exemple.fr`;
-    const { id } = await signUp(platform.services, {
-      givenName: 'Histoire',
-      familyName: 'Enregistrée',
-      email,
-      password: 'une phrase de passe assez longue',
-      siret: '21457956700014',
-    });
+    const { id } = await signUp(
+      platform.services,
+      {
+        givenName: 'Histoire',
+        familyName: 'Enregistrée',
+        email,
+        password: 'une phrase de passe assez longue',
+        siret: '21457956700014',
+      },
+      '127.0.0.1',
+    );
     const linkToken = async (count: number) =>
       eventually(async () => {
         const emails = (await listDevelopmentMailbox(platform.services)).filter(
@@ -102,7 +106,7 @@ async function recordSignUp(name: string, scenario: 'activated' | 'expired' | 'r
       });
     let token = await linkToken(1);
     if (scenario === 'resent') {
-      await resendActivationLink(platform.services, { email });
+      await resendActivationLink(platform.services, { email }, '127.0.0.1');
       token = await linkToken(2);
     }
     if (scenario !== 'expired') await activateAccount(platform.services, { token: token! });

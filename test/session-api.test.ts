@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SIGN_IN_LIMITS } from '../app/sign-in.ts';
 import { SESSION_COOKIE } from '../http/session.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
@@ -207,7 +206,7 @@ describe('bad input to the session API', () => {
 describe('repeated sign-in failures', () => {
   it('lock the account with 429 and Retry-After, even for the right password, without locking others', async () => {
     const api = platform.client();
-    for (let attempt = 1; attempt <= SIGN_IN_LIMITS.failuresPerAccount; attempt++) {
+    for (let attempt = 1; attempt <= platform.config.rateLimits.signInFailuresPerAccount.max; attempt++) {
       const answer = await api.send('POST', '/api/v1/session', {
         email: 'support@sesame.test',
         password: `faux-${attempt}`,
@@ -221,7 +220,10 @@ describe('repeated sign-in failures', () => {
     assert.equal(locked.status, 429);
     assert.equal(locked.json.error, 'too_many_requests');
     const retryAfter = Number(locked.headers.get('retry-after'));
-    assert.ok(retryAfter > 0 && retryAfter <= SIGN_IN_LIMITS.windowMs / 1000, `Retry-After ${retryAfter}`);
+    assert.ok(
+      retryAfter > 0 && retryAfter <= platform.config.rateLimits.signInFailuresPerAccount.windowMs / 1000,
+      `Retry-After ${retryAfter}`,
+    );
 
     const other = await platform.client().signIn('admin@sesame.test', DEMO_PASSWORD);
     assert.equal(other.status, 200, 'another account is not locked');
@@ -231,7 +233,7 @@ describe('repeated sign-in failures', () => {
     const api = platform.client();
     let lastStatus = 0;
     // The per-account test above already spent some of this address's failures.
-    for (let attempt = 1; attempt <= SIGN_IN_LIMITS.failuresPerIp + 1; attempt++) {
+    for (let attempt = 1; attempt <= platform.config.rateLimits.signInFailuresPerIp.max + 1; attempt++) {
       const answer = await api.send('POST', '/api/v1/session', {
         email: `inconnu-${attempt}@exemple.fr`,
         password: 'nimportequoi',

@@ -5,6 +5,14 @@ import { LINK_REFUSALS } from '../domain/link-refusals.ts';
 import { UNREADABLE_REQUESTS } from '../domain/unreadable-requests.ts';
 import { problemOf } from '../app/problems.ts';
 
+/** When a rate limit reopens, in words: "Veuillez réessayer dans 12 minutes." */
+export function retryLaterMessage(retryAfterSeconds: number): string {
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  if (minutes < 90) return `Veuillez réessayer dans ${minutes} minute${minutes > 1 ? 's' : ''}.`;
+  const hours = Math.round(minutes / 60);
+  return `Veuillez réessayer dans environ ${hours} heure${hours > 1 ? 's' : ''}.`;
+}
+
 interface ErrorPage {
   status: number;
   heading: string;
@@ -41,8 +49,8 @@ function problemPage(problem: Problem): ErrorPage {
     case 'TooManyRequests':
       return {
         status: 429,
-        heading: 'Trop de tentatives',
-        message: 'Veuillez patienter quelques minutes avant de réessayer.',
+        heading: 'Trop de demandes',
+        message: `Trop de demandes ont été faites en peu de temps. ${retryLaterMessage(problem.retryAfterSeconds)}`,
       };
     case 'Unavailable':
       return {

@@ -69,6 +69,10 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     DIRECTORY_URL: directory.url,
     DIRECTORY_TIMEOUT: '2s',
     DIRECTORY_RETRIES: '1',
+    // Every test signs its people up from 127.0.0.1: per-client-address limits would otherwise be reached by
+    // the test's own set-up. test/rate-limits.test.ts sets them low and checks them.
+    RATE_LIMIT_SIGN_UPS_PER_IP: '10000/1h',
+    RATE_LIMIT_EMAILS_PER_IP: '10000/1h',
     ...options.env,
   };
   const config = loadConfig(env);

@@ -11,6 +11,7 @@ import { AppError } from '../../domain/errors.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/password-policy.ts';
 import { csrfToken } from '../../http/csrf.ts';
 import { startAuthenticatedSession } from '../../http/session.ts';
+import { retryLaterMessage } from '../errors.ts';
 import { flash } from '../flash.ts';
 import { fieldErrorsOf, formValues } from '../forms.ts';
 
@@ -44,6 +45,13 @@ async function submitForm(
             : 'Le service est momentanément indisponible. Rien n’a été créé : veuillez réessayer dans quelques instants.',
       });
     }
+    if (error instanceof AppError && error.problem.kind === 'TooManyRequests') {
+      // Nothing was sent: the form comes back as typed, saying when it can be sent again.
+      res.set('Retry-After', String(error.problem.retryAfterSeconds));
+      return void render(429, {
+        error: `Trop de demandes ont été faites en peu de temps pour cette adresse ou depuis votre connexion. ${retryLaterMessage(error.problem.retryAfterSeconds)}`,
+      });
+    }
     const errors = fieldErrorsOf(error);
     if (!errors) throw error;
     render(422, { errors, errorCount: Object.keys(errors).length });
@@ -73,7 +81,7 @@ export function accountPages(deps: AppDeps): Router {
         extra: { passwordMinLength: PASSWORD_MIN_LENGTH },
       },
       async () => {
-        await signUp(deps, req.body);
+        await signUp(deps, req.body, req.ip ?? 'unknown');
         res.redirect('/inscription/verifiez-votre-messagerie');
       },
     );
@@ -89,7 +97,7 @@ export function accountPages(deps: AppDeps): Router {
       res,
       { name: 'inscription-envoyee', title: 'Vérifiez votre messagerie', fields: ['email'] },
       async () => {
-        await resendActivationLink(deps, req.body);
+        await resendActivationLink(deps, req.body, req.ip ?? 'unknown');
         flash(
           req,
           'info',
@@ -129,33 +137,20 @@ export function accountPages(deps: AppDeps): Router {
   });
 
   router.post('/mot-de-passe/oublie', async (req, res) => {
-    try {
-      await submitForm(
-        req,
-        res,
-        { name: 'mot-de-passe-oublie', title: 'Mot de passe oublié', fields: ['email'] },
-        async () => {
-          await requestPasswordReset(deps, req.body, req.ip ?? 'unknown');
-          flash(
-            req,
-            'info',
-            'Si un compte actif utilise cette adresse, un lien pour choisir un nouveau mot de passe vient de lui être envoyé. Il est valable une heure.',
-          );
-          res.redirect('/connexion');
-        },
-      );
-    } catch (error) {
-      if (!(error instanceof AppError) || error.problem.kind !== 'TooManyRequests') throw error;
-      res
-        .set('Retry-After', String(error.problem.retryAfterSeconds))
-        .status(429)
-        .render('mot-de-passe-oublie', {
-          title: 'Mot de passe oublié',
-          csrfToken: csrfToken(req),
-          values: formValues(req, ['email']),
-          error: 'Trop de demandes de réinitialisation. Veuillez réessayer plus tard.',
-        });
-    }
+    await submitForm(
+      req,
+      res,
+      { name: 'mot-de-passe-oublie', title: 'Mot de passe oublié', fields: ['email'] },
+      async () => {
+        await requestPasswordReset(deps, req.body, req.ip ?? 'unknown');
+        flash(
+          req,
+          'info',
+          'Si un compte actif utilise cette adresse, un lien pour choisir un nouveau mot de passe vient de lui être envoyé. Il est valable une heure.',
+        );
+        res.redirect('/connexion');
+      },
+    );
   });
 
   router.get('/mot-de-passe/reinitialiser/:token', async (req, res) => {

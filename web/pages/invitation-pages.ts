@@ -19,6 +19,7 @@ import {
 } from '../../domain/invitation-codes.ts';
 import { ORGANISATION_ROLE_LABELS, type OrganisationRole } from '../../domain/organisation-roles.ts';
 import { GRANTABLE_ROLES } from '../../domain/role-rules.ts';
+import { retryLaterMessage } from '../errors.ts';
 import { flash } from '../flash.ts';
 import { fieldErrorsOf, formValues } from '../forms.ts';
 import { requireSignedIn } from '../page-context.ts';
@@ -185,10 +186,9 @@ export function invitationPages(deps: AppDeps): Router {
       }
       if (problem.kind === 'TooManyRequests') {
         res.set('Retry-After', String(problem.retryAfterSeconds));
-        const minutes = Math.max(1, Math.ceil(problem.retryAfterSeconds / 60));
         return renderRedeem(res, 429, {
           values,
-          refusal: `Trop de codes refusés. Veuillez réessayer dans ${minutes} minute(s).`,
+          refusal: `Trop de codes refusés. ${retryLaterMessage(problem.retryAfterSeconds)}`,
         });
       }
       throw error;

@@ -6,6 +6,7 @@ import { emailAddressSchema } from '../../domain/email-address.ts';
 import { AppError } from '../../domain/errors.ts';
 import { csrfToken } from '../../http/csrf.ts';
 import { endAuthenticatedSession, startAuthenticatedSession } from '../../http/session.ts';
+import { retryLaterMessage } from '../errors.ts';
 import { flash } from '../flash.ts';
 import { formErrors } from '../forms.ts';
 import { safeReturnPath } from '../page-context.ts';
@@ -21,8 +22,6 @@ const signInForm = z.object({
     .max(1024, 'Le mot de passe est trop long.'),
   retour: z.string().optional(),
 });
-
-const minutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
 
 export function sessionPages(deps: AppDeps): Router {
   const router = Router();
@@ -65,7 +64,7 @@ export function sessionPages(deps: AppDeps): Router {
       if (error.problem.kind === 'TooManyRequests') {
         res.set('Retry-After', String(error.problem.retryAfterSeconds));
         return render(429, {
-          error: `Trop de tentatives de connexion. Veuillez réessayer dans ${minutes(error.problem.retryAfterSeconds)} minute(s).`,
+          error: `Trop de tentatives de connexion. ${retryLaterMessage(error.problem.retryAfterSeconds)}`,
         });
       }
       throw error;
