@@ -11,6 +11,7 @@ import { changePassword, changePasswordSchema, profileSchema, updateProfile } fr
 import { signUp } from '../app/sign-up.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { startAuthenticatedSession } from '../http/session.ts';
+import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema, membershipSchema, toUserResource, userSchema } from './schemas.ts';
 
@@ -41,6 +42,7 @@ export function accountRoutes(deps: AppDeps) {
         'owner an email), so that answers never reveal who has an account.',
       tags: ['Accounts'],
       auth: 'public',
+      access: ACCESS.everyone,
       body: signUpSchema,
       responses: {
         201: {
@@ -71,6 +73,7 @@ export function accountRoutes(deps: AppDeps) {
         'signs it in (session cookie). The answer says which matching case applied.',
       tags: ['Accounts'],
       auth: 'public',
+      access: ACCESS.everyone,
       body: z.object({ token: z.string({ error: 'Le jeton d’activation est obligatoire.' }) }),
       responses: {
         200: { description: 'Activated and signed in.', schema: activationSchema },
@@ -102,6 +105,7 @@ export function accountRoutes(deps: AppDeps) {
         'For an account waiting for activation, emails a new link (the previous one stops working). Same answer for any address.',
       tags: ['Accounts'],
       auth: 'public',
+      access: ACCESS.everyone,
       body: emailOnlySchema,
       responses: {
         202: { description: 'A link is on its way if the address has an account waiting for activation.' },
@@ -123,6 +127,7 @@ export function accountRoutes(deps: AppDeps) {
         'Emails a single-use link valid one hour to an active account. Same answer for any address; rate-limited per address and per IP.',
       tags: ['Accounts'],
       auth: 'public',
+      access: ACCESS.everyone,
       body: emailOnlySchema,
       responses: {
         202: { description: 'A link is on its way if the address has an active account.' },
@@ -140,6 +145,7 @@ export function accountRoutes(deps: AppDeps) {
       description: 'Uses the token of a reset link, once. Every session of the account ends.',
       tags: ['Accounts'],
       auth: 'public',
+      access: ACCESS.everyone,
       body: completePasswordResetSchema,
       responses: {
         204: { description: 'Password changed.' },
@@ -157,6 +163,7 @@ export function accountRoutes(deps: AppDeps) {
       summary: 'Update one’s profile',
       tags: ['Session'],
       auth: 'session',
+      access: ACCESS.signedIn,
       body: profileSchema,
       responses: { 204: { description: 'Profile updated.' } },
       handler: async ({ user, body }) => {
@@ -171,6 +178,7 @@ export function accountRoutes(deps: AppDeps) {
       description: 'Checks the current password; every other session of the account ends.',
       tags: ['Session'],
       auth: 'session',
+      access: ACCESS.signedIn,
       body: changePasswordSchema,
       responses: { 204: { description: 'Password changed.' } },
       handler: async ({ user, body, req }) => {

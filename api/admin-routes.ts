@@ -3,6 +3,7 @@ import type { AppDeps } from '../app/deps.ts';
 import { getMailOverview } from '../app/mail-overview.ts';
 import { sendTestEmail } from '../app/send-test-email.ts';
 import { emailAddressSchema } from '../domain/email-address.ts';
+import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
 
@@ -37,6 +38,7 @@ export function adminRoutes(deps: AppDeps) {
         'Counts per status and the latest emails with their attempts and last error (platform admins).',
       tags: ['Administration'],
       auth: 'session',
+      access: ACCESS.platformAdmins,
       responses: {
         200: { description: 'Delivery overview.', schema: mailOverviewSchema },
         403: { description: 'Not a platform admin.', schema: errorSchema },
@@ -63,6 +65,7 @@ export function adminRoutes(deps: AppDeps) {
       description: 'Queues a test email, to the admin’s own address unless `to` is given (platform admins).',
       tags: ['Administration'],
       auth: 'session',
+      access: ACCESS.platformAdmins,
       body: z.object({ to: emailAddressSchema.optional() }),
       responses: {
         202: { description: 'Queued for delivery.', schema: z.object({ emailId: z.uuid() }) },

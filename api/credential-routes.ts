@@ -27,6 +27,7 @@ import {
   type HabilitationView,
   type TokenView,
 } from '../app/tokens.ts';
+import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
 import { idSchema } from '../domain/identifiers.ts';
@@ -158,6 +159,7 @@ export function credentialRoutes(deps: AppDeps) {
         'Every habilitation of the organisations where the person is an active member, with its tokens.',
       tags: ['Credentials'],
       auth: 'session',
+      access: ACCESS.signedIn,
       responses: { 200: { description: 'The habilitations.', schema: z.array(habilitationSchema) } },
       handler: async ({ user }) => ({
         status: 200,
@@ -171,6 +173,7 @@ export function credentialRoutes(deps: AppDeps) {
       description: 'For the organisation’s members, and the definition’s instructors.',
       tags: ['Credentials'],
       auth: 'session',
+      access: ACCESS.credentialViewers,
       params: idParams,
       responses: { 200: { description: 'The habilitation.', schema: habilitationSchema }, 404: notVisible },
       handler: async ({ user, params }) => ({
@@ -186,6 +189,7 @@ export function credentialRoutes(deps: AppDeps) {
         'The secret is answered the first time only; afterwards (or once its sealed copy was destroyed, 7 days after issuance) 410.',
       tags: ['Credentials'],
       auth: 'session',
+      access: ACCESS.credentialHolders,
       params: idParams,
       responses: {
         200: { description: 'The secret, shown this once.', schema: z.object({ token: z.string() }) },
@@ -203,6 +207,7 @@ export function credentialRoutes(deps: AppDeps) {
         'Issues a new token (to reveal once); the old one keeps working for `graceHours` (0 to 168, default 24), then stops.',
       tags: ['Credentials'],
       auth: 'session',
+      access: ACCESS.credentialHolders,
       params: idParams,
       body: rotateSchema,
       responses: {
@@ -230,6 +235,7 @@ export function credentialRoutes(deps: AppDeps) {
         'Immediate. By the organisation’s members who manage credentials, or the definition’s instructors.',
       tags: ['Credentials'],
       auth: 'session',
+      access: ACCESS.credentialRevokers,
       params: idParams,
       responses: {
         204: { description: 'Revoked.' },
@@ -250,6 +256,7 @@ export function credentialRoutes(deps: AppDeps) {
         'Within 90 days of expiry, confirming that purpose and contacts are unchanged extends the token by its definition’s validity. Outside that window: 409.',
       tags: ['Credentials'],
       auth: 'session',
+      access: ACCESS.credentialHolders,
       params: idParams,
       body: renewSchema,
       responses: {
@@ -270,6 +277,7 @@ export function credentialRoutes(deps: AppDeps) {
       description: 'For its main manager only (404 for anyone else).',
       tags: ['Credentials'],
       auth: 'session',
+      access: ACCESS.mainManager,
       params: siretParams,
       responses: {
         200: { description: 'The accounts.', schema: z.array(technicalAccountSchema) },
@@ -288,6 +296,7 @@ export function credentialRoutes(deps: AppDeps) {
         'For the main manager of an organisation holding an active habilitation whose API uses technical accounts. The password is shown this once.',
       tags: ['Credentials'],
       auth: 'session',
+      access: ACCESS.mainManager,
       params: siretParams,
       responses: {
         201: { description: 'Created.', schema: issuedPasswordSchema },
@@ -307,6 +316,7 @@ export function credentialRoutes(deps: AppDeps) {
         'Requires `{"confirm": true}`. The old password stops at once; the new one is shown this once.',
       tags: ['Credentials'],
       auth: 'session',
+      access: ACCESS.mainManager,
       params: accountParams,
       body: resetSchema,
       responses: { 200: { description: 'Reset.', schema: issuedPasswordSchema }, 404: notVisible },
@@ -323,6 +333,7 @@ export function credentialRoutes(deps: AppDeps) {
       summary: 'Delete a technical account',
       tags: ['Credentials'],
       auth: 'session',
+      access: ACCESS.mainManager,
       params: accountParams,
       responses: { 204: { description: 'Deleted; its credentials stop at once.' }, 404: notVisible },
       handler: async ({ user, params }) => {
@@ -338,6 +349,7 @@ export function credentialRoutes(deps: AppDeps) {
         'For a definition’s provider to call introspection (platform admins). The secret is shown this once.',
       tags: ['Administration'],
       auth: 'session',
+      access: ACCESS.platformAdmins,
       params: z.object({
         slug: z
           .string()
@@ -370,6 +382,7 @@ export function credentialRoutes(deps: AppDeps) {
       description: 'Never the secrets (platform admins).',
       tags: ['Administration'],
       auth: 'session',
+      access: ACCESS.platformAdmins,
       params: z.object({
         slug: z
           .string()
@@ -410,6 +423,7 @@ export function credentialRoutes(deps: AppDeps) {
       description: 'Effective within 30 s (web processes cache a provider’s record that long).',
       tags: ['Administration'],
       auth: 'session',
+      access: ACCESS.platformAdmins,
       params: z.object({
         slug: z
           .string()

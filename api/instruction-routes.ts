@@ -19,6 +19,7 @@ import {
   submissionChanges,
 } from '../app/instruction.ts';
 import type { RequestMessage } from '../store/request-messages.ts';
+import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { toRequestSummary } from './request-routes.ts';
 import { errorSchema } from './schemas.ts';
@@ -73,6 +74,7 @@ export function instructionRoutes(deps: AppDeps) {
         'Oldest submission first, 20 per page, with age against the definition’s SLA. Without `state`: submitted and pending_support. `q` searches title, organisation name, SIRET and applicant.',
       tags: ['Instruction'],
       auth: 'session',
+      access: ACCESS.instructionQueue,
       query: queueQuerySchema,
       responses: {
         200: {
@@ -119,6 +121,7 @@ export function instructionRoutes(deps: AppDeps) {
         'Every transition and action with actor and time; internal events only for the instruction side.',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.requestReaders,
       params: idParams,
       responses: {
         200: { description: 'Oldest first.', schema: z.array(eventSchema) },
@@ -139,6 +142,7 @@ export function instructionRoutes(deps: AppDeps) {
       summary: 'What changed since the previous submission',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.requestReaders,
       params: idParams,
       responses: {
         200: {
@@ -164,6 +168,7 @@ export function instructionRoutes(deps: AppDeps) {
       summary: 'The message thread of a request',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.requestConversation,
       params: idParams,
       responses: {
         200: { description: 'Oldest first.', schema: z.array(messageResourceSchema) },
@@ -181,6 +186,7 @@ export function instructionRoutes(deps: AppDeps) {
       description: 'By a member of the organisation or an instructor; emailed to the other side.',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.requestThread,
       params: idParams,
       body: messageSchema,
       responses: {
@@ -200,6 +206,7 @@ export function instructionRoutes(deps: AppDeps) {
       description: 'Instruction side only; never shown to the organisation (404 for it).',
       tags: ['Instruction'],
       auth: 'session',
+      access: ACCESS.instructionSide,
       params: idParams,
       responses: {
         200: { description: 'Oldest first.', schema: z.array(messageResourceSchema) },
@@ -216,6 +223,7 @@ export function instructionRoutes(deps: AppDeps) {
       summary: 'Write an internal note',
       tags: ['Instruction'],
       auth: 'session',
+      access: ACCESS.instructors,
       params: idParams,
       body: messageSchema,
       responses: {
@@ -234,6 +242,7 @@ export function instructionRoutes(deps: AppDeps) {
       description: '`{"assign": false}` gives it back.',
       tags: ['Instruction'],
       auth: 'session',
+      access: ACCESS.instructors,
       params: idParams,
       body: assignSchema,
       responses: {
@@ -251,6 +260,7 @@ export function instructionRoutes(deps: AppDeps) {
       summary: 'Opinions asked of reporters',
       tags: ['Instruction'],
       auth: 'session',
+      access: ACCESS.instructionSide,
       params: idParams,
       responses: {
         200: {
@@ -291,6 +301,7 @@ export function instructionRoutes(deps: AppDeps) {
       description: 'The reporter (of this definition) is emailed and answers on the request page.',
       tags: ['Instruction'],
       auth: 'session',
+      access: ACCESS.instructors,
       params: idParams,
       body: opinionRequestSchema,
       responses: {
@@ -310,6 +321,7 @@ export function instructionRoutes(deps: AppDeps) {
       description: 'By the reporter it was asked of, once.',
       tags: ['Instruction'],
       auth: 'session',
+      access: ACCESS.askedReporter,
       params: idParams,
       body: opinionAnswerSchema,
       responses: {

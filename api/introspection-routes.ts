@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Introspection, IntrospectionCacheUse, IntrospectionOutcome } from '../app/introspection.ts';
 import { problemOf } from '../app/problems.ts';
+import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
 
@@ -148,6 +149,7 @@ export const introspectionDocumentation = defineRoute({
     'For API providers, authenticated with their client credentials (HTTP Basic). The body is form-encoded (`application/x-www-form-urlencoded`). Anything unknown, expired, revoked, malformed, or belonging to another provider’s API answers `{"active": false}`.',
   tags: ['Providers'],
   auth: 'public',
+  access: ACCESS.providerClients,
   body: introspectionBody,
   responses: {
     200: { description: 'The credential’s state.', schema: activeSchema },

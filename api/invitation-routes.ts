@@ -13,6 +13,7 @@ import {
 import { exportInvitationCodes } from '../app/organisation-exports.ts';
 import { INVITATION_STATUSES } from '../domain/invitation-codes.ts';
 import { GRANTABLE_ROLES } from '../domain/role-rules.ts';
+import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
 import { csvAnswer, csvResponse, siretParams } from './organisation-params.ts';
@@ -72,6 +73,7 @@ export function invitationRoutes(deps: AppDeps) {
         '1 to 90 days (default 10). The codes are in this answer only: they are stored hashed and listed masked.',
       tags: ['Invitations'],
       auth: 'session',
+      access: ACCESS.organisationAdmins,
       params: siretParams,
       body: createInvitationsSchema,
       responses: {
@@ -105,6 +107,7 @@ export function invitationRoutes(deps: AppDeps) {
       description: 'Newest first, masked, with who created and who used each; `status` filters.',
       tags: ['Invitations'],
       auth: 'session',
+      access: ACCESS.organisationAdmins,
       params: siretParams,
       query: invitationListQuerySchema,
       responses: {
@@ -123,6 +126,7 @@ export function invitationRoutes(deps: AppDeps) {
       description: 'The list as a spreadsheet: UTF-8 with BOM, `;` separator, codes masked.',
       tags: ['Invitations'],
       auth: 'session',
+      access: ACCESS.organisationAdmins,
       params: siretParams,
       responses: { 200: csvResponse, 404: { description: notAdmin, schema: errorSchema } },
       handler: async ({ user, params }) => csvAnswer(await exportInvitationCodes(deps, user, params.siret)),
@@ -134,6 +138,7 @@ export function invitationRoutes(deps: AppDeps) {
       description: 'A code nobody used yet stops working at once. Deactivating it again changes nothing.',
       tags: ['Invitations'],
       auth: 'session',
+      access: ACCESS.organisationAdmins,
       params: codeParams,
       responses: {
         200: { description: 'The code, deactivated.', schema: invitationCodeSchema },
@@ -156,6 +161,7 @@ export function invitationRoutes(deps: AppDeps) {
         'limited per person and per address (429 with Retry-After).',
       tags: ['Invitations'],
       auth: 'session',
+      access: ACCESS.signedIn,
       body: redeemSchema,
       responses: {
         200: {

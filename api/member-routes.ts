@@ -11,6 +11,7 @@ import {
 import { exportMembers } from '../app/organisation-exports.ts';
 import { ORGANISATION_ROLES } from '../domain/organisation-roles.ts';
 import { csvAnswer, csvResponse, siretParams } from './organisation-params.ts';
+import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
 import { idSchema } from '../domain/identifiers.ts';
@@ -49,6 +50,7 @@ export function memberRoutes(deps: AppDeps) {
         'they joined and their last sign-in.',
       tags: ['Members'],
       auth: 'session',
+      access: ACCESS.organisationAdmins,
       params: siretParams,
       responses: {
         200: { description: 'The members.', schema: z.array(memberSchema) },
@@ -79,6 +81,7 @@ export function memberRoutes(deps: AppDeps) {
       description: 'The member list as a spreadsheet: UTF-8 with BOM, `;` separator.',
       tags: ['Members'],
       auth: 'session',
+      access: ACCESS.organisationAdmins,
       params: siretParams,
       responses: { 200: csvResponse, 404: { description: notAdmin, schema: errorSchema } },
       handler: async ({ user, params }) => csvAnswer(await exportMembers(deps, user, params.siret)),
@@ -93,6 +96,7 @@ export function memberRoutes(deps: AppDeps) {
         'The member’s next request sees the new roles.',
       tags: ['Members'],
       auth: 'session',
+      access: ACCESS.organisationAdmins,
       params: memberParams,
       body: memberRolesSchema,
       responses: {
@@ -114,6 +118,7 @@ export function memberRoutes(deps: AppDeps) {
         'neither before handing the role over (409).',
       tags: ['Members'],
       auth: 'session',
+      access: ACCESS.organisationAdmins,
       params: memberParams,
       responses: {
         204: { description: 'Removed.' },
@@ -134,6 +139,7 @@ export function memberRoutes(deps: AppDeps) {
         'dropped); the former one stays an administrator.',
       tags: ['Members'],
       auth: 'session',
+      access: ACCESS.mainManagerHandOver,
       params: siretParams,
       body: handOverSchema,
       responses: {

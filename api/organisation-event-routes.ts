@@ -3,6 +3,7 @@ import type { AppDeps } from '../app/deps.ts';
 import { feedQuerySchema, viewOrganisationFeed } from '../app/organisation-feed.ts';
 import { ORGANISATION_EVENT_TYPES } from '../domain/organisation-events.ts';
 import { siretParams } from './organisation-params.ts';
+import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
 
@@ -31,6 +32,7 @@ export function organisationEventRoutes(deps: AppDeps) {
         'a page at a time.',
       tags: ['Organisations'],
       auth: 'session',
+      access: ACCESS.organisationMembers,
       params: siretParams,
       query: feedQuerySchema,
       responses: {

@@ -7,6 +7,7 @@ import {
 } from '../app/organisations.ts';
 import { decideMembership, approveSchema, listSupportQueue, rejectSchema } from '../app/support.ts';
 import { ORGANISATION_ROLES } from '../domain/organisation-roles.ts';
+import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
 import { idSchema } from '../domain/identifiers.ts';
@@ -59,6 +60,7 @@ export function organisationRoutes(deps: AppDeps) {
       description: 'Among the organisations where the person is an active member.',
       tags: ['Organisations'],
       auth: 'session',
+      access: ACCESS.organisationMembers,
       body: switchOrganisationSchema,
       responses: {
         200: {
@@ -80,6 +82,7 @@ export function organisationRoutes(deps: AppDeps) {
         'Directory facts and eligibility, for its active members and platform staff (404 for anyone else).',
       tags: ['Organisations'],
       auth: 'session',
+      access: ACCESS.organisationViewers,
       params: siretParams,
       responses: {
         200: { description: 'The organisation.', schema: organisationSchema },
@@ -114,6 +117,7 @@ export function organisationRoutes(deps: AppDeps) {
         'Oldest first, with the organisation, the person and the email domains already present (support and admins).',
       tags: ['Support'],
       auth: 'session',
+      access: ACCESS.supportDesk,
       responses: {
         200: { description: 'The queue.', schema: z.array(pendingMembershipSchema) },
         403: { description: 'Not a support agent.', schema: errorSchema },
@@ -138,6 +142,7 @@ export function organisationRoutes(deps: AppDeps) {
         'The person joins as applicant (as main manager if nobody is active yet) and is emailed, with the optional message.',
       tags: ['Support'],
       auth: 'session',
+      access: ACCESS.supportDesk,
       params: membershipParams,
       body: approveSchema,
       responses: {
@@ -158,6 +163,7 @@ export function organisationRoutes(deps: AppDeps) {
       description: 'The person is emailed the message, which is required.',
       tags: ['Support'],
       auth: 'session',
+      access: ACCESS.supportDesk,
       params: membershipParams,
       body: rejectSchema,
       responses: {

@@ -25,6 +25,7 @@ import type { AttachmentInfo } from '../store/request-attachments.ts';
 import type { RequestSummary } from '../store/requests.ts';
 import { exportRequests } from '../app/organisation-exports.ts';
 import { csvAnswer, csvResponse, siretParams } from './organisation-params.ts';
+import { ACCESS, type AccessPolicy } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
 import { idSchema } from '../domain/identifiers.ts';
@@ -173,7 +174,7 @@ const commandResultSchema = z
 
 const COMMAND_DOCS: Record<
   RequestCommand,
-  { path: string; summary: string; description: string; who: string }
+  { path: string; summary: string; description: string; who: string; access: AccessPolicy }
 > = {
   submit: {
     path: 'submit',
@@ -181,12 +182,14 @@ const COMMAND_DOCS: Record<
     description:
       'From draft or changes_requested. Every missing or invalid field is listed at once in a 422. The organisation check that follows may move the request to pending_support.',
     who: 'Members of the organisation who may write requests.',
+    access: ACCESS.requestWriters,
   },
   archive: {
     path: 'archive',
     summary: 'Archive a draft',
     description: 'From draft or changes_requested; final (a reopened revision falls back to validated).',
     who: 'Members of the organisation who may write requests.',
+    access: ACCESS.requestWriters,
   },
   reopen: {
     path: 'reopen',
@@ -194,36 +197,42 @@ const COMMAND_DOCS: Record<
     description:
       'Starts a new draft revision; the current habilitation stays active until the revision is decided.',
     who: 'Members of the organisation who may write requests.',
+    access: ACCESS.requestWriters,
   },
   approve: {
     path: 'approve',
     summary: 'Approve a request',
     description: 'Optionally narrowing the scopes to a subset of those requested. Creates the habilitation.',
     who: 'Instructors of the definition.',
+    access: ACCESS.instructors,
   },
   refuse: {
     path: 'refuse',
     summary: 'Refuse a request',
     description: 'The reason is required and emailed to the organisation.',
     who: 'Instructors of the definition.',
+    access: ACCESS.instructors,
   },
   request_changes: {
     path: 'request-changes',
     summary: 'Ask for changes',
     description: 'The reason is required and emailed to the organisation, which can edit and submit again.',
     who: 'Instructors of the definition.',
+    access: ACCESS.instructors,
   },
   revoke: {
     path: 'revoke',
     summary: 'Revoke a validated request',
     description: 'Ends the habilitation; the reason is required and emailed.',
     who: 'Instructors of the definition.',
+    access: ACCESS.instructors,
   },
   resolve: {
     path: 'resolve',
     summary: 'Release a request held by the organisation check',
     description: 'From pending_support back to submitted.',
     who: 'Support.',
+    access: ACCESS.supportRelease,
   },
 };
 
@@ -236,6 +245,7 @@ function commandRoute(deps: AppDeps, command: RequestCommand) {
     description: `${doc.description} ${doc.who}`,
     tags: ['Requests'],
     auth: 'session',
+    access: doc.access,
     params: idParams,
     body: commandSchemas[command],
     responses: {
@@ -275,6 +285,7 @@ export function requestRoutes(deps: AppDeps) {
       description: 'The APIs an organisation can ask access to.',
       tags: ['Definitions'],
       auth: 'public',
+      access: ACCESS.everyone,
       responses: { 200: { description: 'Every definition.', schema: z.array(definitionSummarySchema) } },
       handler: async () => ({ status: 200, body: listDefinitions(deps).map(summaryOf) }),
     }),
@@ -286,6 +297,7 @@ export function requestRoutes(deps: AppDeps) {
         'Its form: blocks, contacts, use cases, scopes, timers, and the JSON Schema of the form data.',
       tags: ['Definitions'],
       auth: 'public',
+      access: ACCESS.everyone,
       params: z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/) }),
       responses: {
         200: { description: 'The definition.', schema: definitionSchema },
@@ -314,6 +326,8 @@ export function requestRoutes(deps: AppDeps) {
       description: 'A draft for one of the user’s organisations (active member, not reader).',
       tags: ['Requests'],
       auth: 'session',
+      // The organisation is named in the body: to those who may not write for it, that field is refused.
+      access: { ...ACCESS.requestWriters, others: { invalidField: 'siret' } },
       body: z.object({ definition: z.string(), siret: z.string() }),
       responses: {
         201: { description: 'The draft.', schema: z.object({ id: z.uuid(), state: z.enum(REQUEST_STATES) }) },
@@ -339,6 +353,7 @@ export function requestRoutes(deps: AppDeps) {
       description: 'The requests of every organisation where the user is an active member.',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.signedIn,
       responses: {
         200: { description: 'Most recently changed first.', schema: z.array(requestSummarySchema) },
       },
@@ -354,6 +369,7 @@ export function requestRoutes(deps: AppDeps) {
       description: 'For every active member of the organisation.',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.organisationMembers,
       params: siretParams,
       responses: {
         200: csvResponse,
@@ -368,6 +384,7 @@ export function requestRoutes(deps: AppDeps) {
       description: 'Its form data, state and the commands this user may send.',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.requestReaders,
       params: idParams,
       responses: {
         200: { description: 'The request.', schema: requestSchema },
@@ -386,6 +403,7 @@ export function requestRoutes(deps: AppDeps) {
         'Deep-merged into the saved data (objects merge, lists and values replace, null empties a field), saved as is without completeness check. Only while the request is a draft or changes are requested.',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.requestWriters,
       params: idParams,
       body: z
         .record(z.string(), z.unknown())
@@ -407,6 +425,7 @@ export function requestRoutes(deps: AppDeps) {
       summary: 'Files attached to a request',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.requestReaders,
       params: idParams,
       responses: {
         200: { description: 'Oldest first.', schema: z.array(attachmentSchema) },
@@ -424,6 +443,7 @@ export function requestRoutes(deps: AppDeps) {
       description: `PDF only (the content is checked, not the name), at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB, while the request is editable.`,
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.requestWriters,
       params: idParams,
       body: attachmentFieldsSchema(),
       upload: {
@@ -449,6 +469,7 @@ export function requestRoutes(deps: AppDeps) {
       description: 'Always as a download (Content-Disposition: attachment), never displayed inline.',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.requestReaders,
       params: z.object({ id: idSchema, attachmentId: idSchema }),
       responses: {
         200: { description: 'The PDF (application/pdf).' },
@@ -474,6 +495,7 @@ export function requestRoutes(deps: AppDeps) {
       description: 'While the request is editable.',
       tags: ['Requests'],
       auth: 'session',
+      access: ACCESS.requestWriters,
       params: z.object({ id: idSchema, attachmentId: idSchema }),
       responses: {
         204: { description: 'Removed.' },

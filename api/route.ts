@@ -5,6 +5,7 @@ import type { UploadedFile } from '../domain/uploaded-file.ts';
 import { isCsrfValid } from '../http/csrf.ts';
 import { receiveFile } from '../http/uploads.ts';
 import type { User } from '../store/users.ts';
+import type { AccessPolicy } from './access-policies.ts';
 import { zodIssuesToFieldErrors } from './errors.ts';
 
 /**
@@ -65,6 +66,12 @@ export interface RouteDefinition<
   tags: string[];
   /** `session`: a signed-in user, and for anything but GET the CSRF token in `X-CSRF-Token`. */
   auth: A;
+  /**
+   * Who may call it, and what everyone else gets (404, 403 or 401): usually one of the named policies of
+   * api/access-policies.ts. Required, so that no route exists without saying who it is for; it enforces nothing
+   * (app/ does) and test/authorization-matrix.test.ts checks the running platform against it.
+   */
+  access: AccessPolicy;
   params?: P;
   query?: Q;
   body?: B;

@@ -5,6 +5,7 @@ import { signIn } from '../app/sign-in.ts';
 import { emailAddressSchema } from '../domain/email-address.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { endAuthenticatedSession, startAuthenticatedSession } from '../http/session.ts';
+import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import {
   errorSchema,
@@ -43,6 +44,7 @@ export function sessionRoutes(deps: AppDeps) {
         'the same answer; repeated failures per account or per IP address get 429.',
       tags: ['Session'],
       auth: 'public',
+      access: ACCESS.everyone,
       body: z.object({
         email: emailAddressSchema,
         password: z
@@ -71,6 +73,7 @@ export function sessionRoutes(deps: AppDeps) {
       summary: 'Sign out',
       tags: ['Session'],
       auth: 'session',
+      access: ACCESS.signedIn,
       responses: { 204: { description: 'Signed out; the session is destroyed.' } },
       handler: async ({ req }) => {
         await endAuthenticatedSession(req);
@@ -83,6 +86,7 @@ export function sessionRoutes(deps: AppDeps) {
       summary: 'The signed-in user',
       tags: ['Session'],
       auth: 'session',
+      access: ACCESS.signedIn,
       responses: {
         200: {
           description:
