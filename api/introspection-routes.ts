@@ -97,6 +97,8 @@ export function introspectionHandler(deps: {
         : new URLSearchParams();
       const answer = await deps.introspection.introspect({
         authorization: req.headers.authorization,
+        clientId: form.get('client_id') ?? undefined,
+        clientSecret: form.get('client_secret') ?? undefined,
         token: form.get('token') ?? undefined,
         tokenTypeHint: form.get('token_type_hint') ?? undefined,
       });
@@ -125,6 +127,10 @@ const introspectionBody = z.object({
       'A bearer token (`sesame_…`), or with `token_type_hint=basic_credentials` the base64 of `login:password` of a technical account.',
   }),
   token_type_hint: z.enum(['access_token', 'basic_credentials']).optional(),
+  client_id: z.string().optional().meta({
+    description: '`client_secret_post`: the provider’s client id, instead of HTTP Basic (never both).',
+  }),
+  client_secret: z.string().optional().meta({ description: '`client_secret_post`: its secret.' }),
 });
 
 const activeSchema = z
@@ -146,14 +152,14 @@ export const introspectionDocumentation = defineRoute({
   path: '/introspect',
   summary: 'Introspect a credential (RFC 7662)',
   description:
-    'For API providers, authenticated with their client credentials (HTTP Basic). The body is form-encoded (`application/x-www-form-urlencoded`). Anything unknown, expired, revoked, malformed, or belonging to another provider’s API answers `{"active": false}`.',
+    'For API providers, authenticated with their client credentials: HTTP Basic (`client_secret_basic`, id and secret form-urlencoded then Base64 as RFC 6749 §2.3.1 says, or as they are) or `client_id` and `client_secret` in the body (`client_secret_post`); `/.well-known/oauth-authorization-server` describes this for OAuth libraries. The body is form-encoded (`application/x-www-form-urlencoded`). Anything unknown, expired, revoked, malformed, or belonging to another provider’s API answers `{"active": false}`.',
   tags: ['Providers'],
   auth: 'public',
   access: ACCESS.providerClients,
   body: introspectionBody,
   responses: {
     200: { description: 'The credential’s state.', schema: activeSchema },
-    400: { description: 'No `token` parameter.', schema: errorSchema },
+    400: { description: 'No `token` parameter, or two client authentication methods.', schema: errorSchema },
     401: {
       description: 'Missing or wrong client credentials (with `WWW-Authenticate: Basic`).',
       schema: errorSchema,

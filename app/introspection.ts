@@ -22,6 +22,9 @@ import { verifyAgainstDecoy, verifyPassword } from './passwords.ts';
  */
 export interface IntrospectionRequest {
   authorization: string | undefined;
+  /** `client_secret_post`: the provider's credentials in the form instead of the Authorization header. */
+  clientId?: unknown;
+  clientSecret?: unknown;
   token: unknown;
   tokenTypeHint: unknown;
 }
@@ -111,6 +114,38 @@ export function parseBasic(header: string | undefined): { id: string; secret: st
   return splitCredentials(Buffer.from(header.slice(6), 'base64').toString('utf8'));
 }
 
+/** application/x-www-form-urlencoded decoding of one value; undefined when an escape is malformed. */
+function formDecoded(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A provider's client credentials, by either method of RFC 6749 §2.3.1. In the Basic header the id and secret
+ * are form-urlencoded before Base64 (as OAuth libraries do); ours contain no character that encoding changes,
+ * so clients that send them as they are (curl -u) are understood the same. 'ambiguous': both methods at once,
+ * which the RFC forbids.
+ */
+function clientCredentials(
+  request: IntrospectionRequest,
+): { id: string; secret: string } | 'ambiguous' | undefined {
+  const posted = request.clientId !== undefined || request.clientSecret !== undefined;
+  if (request.authorization !== undefined) {
+    if (posted) return 'ambiguous';
+    const basic = parseBasic(request.authorization);
+    const id = basic && formDecoded(basic.id);
+    const secret = basic && formDecoded(basic.secret);
+    return id && secret ? { id, secret } : undefined;
+  }
+  const { clientId: id, clientSecret: secret } = request;
+  return typeof id === 'string' && typeof secret === 'string' && id !== '' && secret !== ''
+    ? { id, secret }
+    : undefined;
+}
+
 function splitCredentials(decoded: string): { id: string; secret: string } | undefined {
   const colon = decoded.indexOf(':');
   if (colon <= 0 || colon === decoded.length - 1) return undefined;
@@ -148,11 +183,10 @@ export function createIntrospection(deps: {
   let accountUses = new Map<string, Date>();
 
   async function authenticateProvider(
-    header: string | undefined,
+    credentials: { id: string; secret: string } | undefined,
     cache: CacheUse,
   ): Promise<ProviderCredential | undefined> {
-    const credentials = parseBasic(header);
-    if (!credentials || credentials.id.length > 200) return undefined;
+    if (!credentials || credentials.id.length > 200 || credentials.secret.length > 500) return undefined;
     const now = Date.now();
     let provider = providers.get(credentials.id, now);
     cache.consulted(provider !== undefined);
@@ -267,7 +301,18 @@ export function createIntrospection(deps: {
   timer.unref();
 
   async function answer(request: IntrospectionRequest, cache: CacheUse): Promise<IntrospectionAnswer> {
-    const provider = await authenticateProvider(request.authorization, cache);
+    const credentials = clientCredentials(request);
+    if (credentials === 'ambiguous')
+      return {
+        status: 400,
+        outcome: 'invalid_request',
+        body: {
+          error: 'invalid_request',
+          message:
+            'Authentifiez-vous par une seule méthode : l’en-tête Authorization ou client_id et client_secret dans le formulaire.',
+        },
+      };
+    const provider = await authenticateProvider(credentials, cache);
     if (!provider) return UNAUTHORIZED;
     if (typeof request.token !== 'string' || request.token === '')
       return {

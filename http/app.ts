@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createApiRouter } from '../api/index.ts';
+import { oauthMetadataRouter } from '../api/oauth-metadata.ts';
 import { apiErrorHandler } from '../api/errors.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { configureViews } from '../web/views.ts';
@@ -79,6 +80,7 @@ export function createApp(deps: HttpDeps): Express {
   );
 
   app.use(healthRouter(deps));
+  app.use(oauthMetadataRouter(deps.publicUrl));
   app.use('/dsfr', nameRoute('/dsfr/*'), express.static(DSFR_DIST, { index: false, maxAge: '7d' }));
   app.use('/static', nameRoute('/static/*'), express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
 
