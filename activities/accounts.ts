@@ -1,17 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { emailDomain } from '../domain/email-address.ts';
-import { decideMembership, type MatchCase } from '../domain/organisation-matching.ts';
+import type { MatchCase } from '../domain/organisation-matching.ts';
 import { type Mailer, dispatchAll } from '../mail/mailer.ts';
 import { newLinkToken } from '../security/link-tokens.ts';
-import { queueMemberJoined, queueSupportNeeded } from '../mail/membership-notifications.ts';
-import {
-  findMembership,
-  insertMembership,
-  listActiveMembers,
-  type Membership,
-} from '../store/memberships.ts';
-import { recordOrganisationEvent } from '../store/organisation-events.ts';
-import { lockOrganisation } from '../store/organisations.ts';
 import { withTransaction, type Db } from '../store/pool.ts';
 import {
   findSignup,
@@ -19,7 +9,8 @@ import {
   markSignupExpired,
   recordActivationLink,
 } from '../store/signups.ts';
-import { activateUser, deletePendingUser, findUserById, setCurrentOrganisation } from '../store/users.ts';
+import { activateUser, deletePendingUser, findUserById } from '../store/users.ts';
+import { attachToOrganisation } from './organisation-matching.ts';
 
 export interface AccountActivityDeps {
   db: Db;
@@ -33,13 +24,6 @@ export interface ActivationOutcome {
   userId: string;
   organisationId: string;
   membershipId: string;
-}
-
-function caseOf(membership: Membership): MatchCase {
-  if (membership.status !== 'active') return 'pending_support';
-  return membership.roles.includes('gestionnaire_principal') && membership.joinedVia === 'creation'
-    ? 'main_manager'
-    : 'joined_by_domain';
 }
 
 export function createAccountActivities(deps: AccountActivityDeps) {
@@ -94,67 +78,17 @@ export function createAccountActivities(deps: AccountActivityDeps) {
         await markSignupActivated(tx, signupId);
         await activateUser(tx, signup.userId);
         const user = (await findUserById(tx, signup.userId))!;
-        const { organisation } = await lockOrganisation(tx, signup.establishment, signup.createdAt);
-
-        const existing = await findMembership(tx, organisation.id, user.id);
-        if (existing) {
-          return {
-            case: caseOf(existing),
-            userId: user.id,
-            organisationId: organisation.id,
-            membershipId: existing.id,
-          };
-        }
-
-        const members = await listActiveMembers(tx, organisation.id);
-        const decision = decideMembership({
-          emailDomain: emailDomain(user.email),
-          activeMemberDomains: [...new Set(members.map((member) => emailDomain(member.email)))],
-        });
-        const membership = await insertMembership(tx, {
-          organisationId: organisation.id,
-          userId: user.id,
-          roles: decision.roles,
-          status: decision.status,
-          joinedVia: decision.case === 'joined_by_domain' ? 'email_domain' : 'creation',
-          supportReason: decision.supportReason,
-        });
-        if (membership.status === 'active') {
-          await setCurrentOrganisation(tx, user.id, organisation.id);
-          await recordOrganisationEvent(tx, {
-            organisationId: organisation.id,
-            actorId: user.id,
-            type: 'member_joined',
-            details: { userId: user.id, roles: membership.roles, joinedVia: membership.joinedVia },
-          });
-        }
-
-        if (decision.case === 'joined_by_domain') {
-          dispatches.push(
-            ...(await queueMemberJoined(tx, mailer, {
-              membershipId: membership.id,
-              organisation,
-              member: user,
-              roles: membership.roles,
-              joinedVia: membership.joinedVia,
-            })),
-          );
-        } else if (decision.case === 'pending_support') {
-          dispatches.push(
-            ...(await queueSupportNeeded(tx, mailer, {
-              membershipId: membership.id,
-              organisation,
-              member: user,
-              reason: decision.supportReason ?? '',
-              queueUrl: link('/support/rattachements'),
-            })),
-          );
-        }
+        const { matching, dispatches: queued } = await attachToOrganisation(
+          tx,
+          { mailer, publicUrl: deps.publicUrl },
+          { user, establishment: signup.establishment, checkedAt: signup.createdAt },
+        );
+        dispatches.push(...queued);
         return {
-          case: decision.case,
+          case: matching.case,
           userId: user.id,
-          organisationId: organisation.id,
-          membershipId: membership.id,
+          organisationId: matching.organisation.id,
+          membershipId: matching.membership.id,
         };
       });
       await dispatchAll(dispatches);
