@@ -79,7 +79,8 @@ export function organisationRoutes(deps: AppDeps) {
       path: '/organisations/:siret',
       summary: 'An organisation',
       description:
-        'Directory facts and eligibility, for its active members and platform staff (404 for anyone else).',
+        'Directory facts and eligibility, for its active members, support, platform admins, and the instructors and ' +
+        'reporters of a definition it submitted a request for (404 for anyone else).',
       tags: ['Organisations'],
       auth: 'session',
       access: ACCESS.organisationViewers,

@@ -8,6 +8,7 @@ import type { CredentialDeps } from '../ports/credentials.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Db } from '../store/pool.ts';
 import type { Introspection } from './introspection.ts';
+import type { ProConnectClient } from './proconnect-client.ts';
 
 /** What the commands of app/ are given; built once per process by runtime/services.ts. */
 export interface AppDeps {
@@ -32,6 +33,8 @@ export interface AppDeps {
   credentials: CredentialDeps;
   /** The providers' hot path, with its per-process caches and batched last-use times. */
   introspection: Introspection;
+  /** Sign-in through ProConnect; undefined when it is not configured (only email accounts are offered). */
+  proconnect: ProConnectClient | undefined;
 }
 
 /** An absolute link to a page of the platform. */

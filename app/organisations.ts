@@ -4,6 +4,8 @@ import { eligibilityOf, legalCategoryLabel, type Eligibility } from '../domain/e
 import { siretSchema } from './account-schemas.ts';
 import { findMembership, listUserMemberships, type UserMembership } from '../store/memberships.ts';
 import { findOrganisationBySiret, type Organisation } from '../store/organisations.ts';
+import { hasSubmittedRequest } from '../store/requests.ts';
+import { definitionsOfStaff, hasStaffRole } from '../domain/roles.ts';
 import { setCurrentOrganisation, type User } from '../store/users.ts';
 import type { AppDeps } from './deps.ts';
 import { parseInput } from './validation.ts';
@@ -51,20 +53,29 @@ export interface OrganisationView {
 }
 
 /**
- * An organisation's directory facts and eligibility, for its members and for platform staff; to anyone else
- * it does not exist.
+ * An organisation's directory facts and eligibility, for its members and for the platform staff whose work it is;
+ * to anyone else it does not exist.
  */
 export async function viewOrganisation(deps: AppDeps, actor: User, siret: string): Promise<OrganisationView> {
   const organisation = await findOrganisationBySiret(deps.db, siret);
   if (!organisation) throw notFound();
   const membership = await findMembership(deps.db, organisation.id, actor.id);
-  // Platform staff (support, instructors…) look at organisations to do their work.
-  const staff = actor.staffRoles.length > 0;
-  if (membership?.status !== 'active' && !staff) throw notFound();
+  if (membership?.status !== 'active' && !(await staffWorksOn(deps, actor, organisation))) throw notFound();
   return {
     organisation,
     legalCategoryLabel: legalCategoryLabel(organisation.legalCategory),
     eligibility: eligibilityOf(organisation),
     membership: membership ? { roles: membership.roles, status: membership.status } : null,
   };
+}
+
+/**
+ * Support and platform admins look at any organisation; instructors and reporters at those that submitted a request
+ * of their definitions — the ones whose requests they see. An instructor of another API has no business there.
+ */
+async function staffWorksOn(deps: AppDeps, actor: User, organisation: Organisation): Promise<boolean> {
+  if (hasStaffRole(actor.staffRoles, 'admin') || hasStaffRole(actor.staffRoles, 'support')) return true;
+  const definitions = definitionsOfStaff(actor.staffRoles);
+  if (definitions !== null && definitions.length === 0) return false;
+  return hasSubmittedRequest(deps.db, organisation.id, definitions);
 }

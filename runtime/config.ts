@@ -214,6 +214,14 @@ const envSchema = z
     DIRECTORY_TIMEOUT: duration('5s'),
     DIRECTORY_RETRIES: integer(0, 10, 2),
 
+    // ProConnect (docs/proconnect.md); unset, `npm start` runs a local identity provider in its place.
+    PROCONNECT_DISCOVERY_URL: urlWithProtocol(
+      ['http:', 'https:'],
+      'https://proconnect.example.gouv.fr/api/v2/.well-known/openid-configuration',
+    ),
+    PROCONNECT_CLIENT_ID: text(),
+    PROCONNECT_CLIENT_SECRET: text(),
+
     SMTP_URL: urlWithProtocol(['smtp:', 'smtps:'], 'smtp://user:password@smtp.example.fr:587', {
       secret: true,
     }),
@@ -304,6 +312,7 @@ const envSchema = z
         message: `expected a port other than PORT (${env.PORT}); METRICS_PUBLIC=true serves /metrics on PORT`,
       });
     }
+    checkProConnect(env, ctx);
     if (env.MAIL_RETRY_INITIAL_INTERVAL > env.MAIL_RETRY_MAX_INTERVAL) {
       ctx.addIssue({
         code: 'custom',
@@ -312,6 +321,60 @@ const envSchema = z
       });
     }
   });
+
+/** The three ProConnect settings go together; its discovery document is reached over https in production. */
+function checkProConnect(
+  env: {
+    NODE_ENV: string;
+    PROCONNECT_DISCOVERY_URL?: string;
+    PROCONNECT_CLIENT_ID?: string;
+    PROCONNECT_CLIENT_SECRET?: string;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const url = env.PROCONNECT_DISCOVERY_URL;
+  if (url === undefined) {
+    for (const name of ['PROCONNECT_CLIENT_ID', 'PROCONNECT_CLIENT_SECRET'] as const) {
+      if (env[name] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['PROCONNECT_DISCOVERY_URL'],
+          message: `required with ${name}: the discovery document of ProConnect (…/.well-known/openid-configuration)`,
+        });
+        return;
+      }
+    }
+    return;
+  }
+  if (!new URL(url).pathname.includes('/.well-known/')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PROCONNECT_DISCOVERY_URL'],
+      message: `expected the provider's discovery document, ending in /.well-known/openid-configuration (got ${quoted(url)})`,
+    });
+  }
+  if (env.NODE_ENV === 'production' && new URL(url).protocol !== 'https:') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PROCONNECT_DISCOVERY_URL'],
+      message: 'expected an https URL when NODE_ENV=production',
+    });
+  }
+  if (env.PROCONNECT_CLIENT_ID === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PROCONNECT_CLIENT_ID'],
+      message: 'required with PROCONNECT_DISCOVERY_URL: the client id ProConnect gave this service',
+    });
+  }
+  if (env.PROCONNECT_CLIENT_SECRET === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PROCONNECT_CLIENT_SECRET'],
+      message: 'required with PROCONNECT_DISCOVERY_URL: the client secret ProConnect gave this service',
+    });
+  }
+}
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -361,6 +424,8 @@ export interface Config {
   credentials: CredentialSettings;
   /** Port of the demo provider API that `npm start` runs beside the platform (0: any free port). */
   demoProviderPort: number;
+  /** Undefined: ProConnect is off, except under `npm start`, which runs a local identity provider instead. */
+  proconnect: { discoveryUrl: URL; clientId: string; clientSecret: string } | undefined;
   metrics: {
     /** Set: a listener of its own serves /metrics, for the web process and the worker alike. */
     port: number | undefined;
@@ -463,6 +528,14 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       lastUsedFlushIntervalMs: e.LAST_USED_FLUSH_INTERVAL,
     },
     demoProviderPort: e.DEMO_PROVIDER_PORT,
+    proconnect:
+      e.PROCONNECT_DISCOVERY_URL === undefined
+        ? undefined
+        : {
+            discoveryUrl: new URL(e.PROCONNECT_DISCOVERY_URL),
+            clientId: e.PROCONNECT_CLIENT_ID!,
+            clientSecret: e.PROCONNECT_CLIENT_SECRET!,
+          },
     metrics: {
       port: e.METRICS_PORT,
       host: e.METRICS_HOST ?? defaultHost,

@@ -11,12 +11,14 @@ import {
 import { ensureDemoProviderCredentials } from '../app/provider-credentials.ts';
 import { startDemoProvider } from '../demo-provider/server.ts';
 import { startHttpServer } from './http-server.ts';
+import { provideLocalIdentityProvider } from './proconnect.ts';
 import { openServices } from './services.ts';
 import { installTemporalRuntime, loadWorkflowBundle, startWorker } from './worker.ts';
 
 /**
  * `npm start`: the whole platform in one process tree, with embedded defaults for whatever is not configured
- * (Postgres when DATABASE_URL is unset, a Temporal dev server when TEMPORAL_ADDRESS is unset).
+ * (Postgres when DATABASE_URL is unset, a Temporal dev server when TEMPORAL_ADDRESS is unset, a local identity
+ * provider in place of ProConnect when PROCONNECT_DISCOVERY_URL is unset).
  */
 const config = loadConfigOrExit();
 
@@ -24,6 +26,7 @@ await boot(config, 'sesame', async (logger, started) => {
   const databaseUrl = await provideDatabase(config, logger, started);
   const temporal = await provideTemporal(config, logger, started);
   const directoryUrl = await provideDirectory(config, logger, started, { standIn: true });
+  const localIdentityProvider = await provideLocalIdentityProvider(config, logger, started);
   await migrateDatabase(databaseUrl, logger);
 
   const services = openServices(config, {
@@ -32,6 +35,7 @@ await boot(config, 'sesame', async (logger, started) => {
     directoryUrl,
     logger,
     applicationName: 'sesame',
+    proconnect: localIdentityProvider?.settings,
   });
   started.push({ name: 'services', stop: services.close });
   const demo = await seedDemoData(services);
@@ -68,6 +72,10 @@ await boot(config, 'sesame', async (logger, started) => {
   if (demoProvider)
     lines.push(
       `  Demo provider API (API Entreprise, checks Sésame tokens): ${demoProvider.url}/v3/insee/sirene/etablissements/<siret>`,
+    );
+  if (localIdentityProvider)
+    lines.push(
+      `  Local identity provider (stands in for ProConnect, test agents): ${localIdentityProvider.url}`,
     );
   if (config.mail.smtpUrl === undefined && config.env !== 'production') {
     lines.push(`  Development mailbox: ${new URL('/dev/mails', config.http.publicUrl).toString()}`);

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../app/deps.ts';
 import { createIntrospection } from '../app/introspection.ts';
+import { createProConnectClient, type ProConnectSettings } from '../app/proconnect-client.ts';
 import { createDirectoryClient } from '../directory/client.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { createMailRenderer } from '../mail/renderer.ts';
@@ -9,6 +10,7 @@ import { deriveKeys, type Keys } from '../security/keys.ts';
 import { createPool, type Db } from '../store/pool.ts';
 import type { Config } from './config.ts';
 import { createCredentialLifecycles } from './credential-lifecycles.ts';
+import { PROCONNECT_CALLBACK_PATH, PROCONNECT_LOGOUT_CALLBACK_PATH } from '../domain/proconnect.ts';
 import { createEmailDeliveries } from './email-deliveries.ts';
 
 /** Everything a web or worker process shares, built from the configuration and the addresses in use. */
@@ -35,6 +37,8 @@ export function openServices(
     directoryUrl: string;
     logger: Logger;
     applicationName: string;
+    /** ProConnect's settings when the configuration has none (`npm start`'s local identity provider). */
+    proconnect?: ProConnectSettings;
   },
 ): Services {
   const { logger } = options;
@@ -77,9 +81,24 @@ export function openServices(
     settings: config.credentials,
     logger: logger.child({ component: 'introspection' }),
   });
+  const proconnectSettings: ProConnectSettings | undefined = config.proconnect
+    ? {
+        ...config.proconnect,
+        // Only outside production: the configuration refuses an http discovery URL there.
+        allowInsecureRequests: config.proconnect.discoveryUrl.protocol === 'http:',
+      }
+    : options.proconnect;
+  const proconnect =
+    proconnectSettings &&
+    createProConnectClient(proconnectSettings, {
+      redirectUri: new URL(PROCONNECT_CALLBACK_PATH, config.http.publicUrl).toString(),
+      postLogoutRedirectUri: new URL(PROCONNECT_LOGOUT_CALLBACK_PATH, config.http.publicUrl).toString(),
+      logger: logger.child({ component: 'proconnect' }),
+    });
   return {
     config,
     keys,
+    proconnect,
     credentials,
     introspection,
     db,

@@ -251,6 +251,24 @@ export async function listRequestsOfOrganisation(
   return rows.map(toSummary);
 }
 
+/**
+ * Whether the organisation has submitted a request of one of these definitions (null: of any): what puts it before
+ * the definitions' instruction side.
+ */
+export async function hasSubmittedRequest(
+  db: Queryable,
+  organisationId: string,
+  definitions: string[] | null,
+): Promise<boolean> {
+  const { rows } = await db.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM access_requests
+                     WHERE organisation_id = $1 AND submitted_at IS NOT NULL
+                       AND ($2::text[] IS NULL OR definition = ANY($2))) AS found`,
+    [organisationId, definitions],
+  );
+  return rows[0]?.found ?? false;
+}
+
 export interface QueueFilter {
   /** The definitions the instructor may see; null for every definition. */
   definitions: string[] | null;

@@ -13,6 +13,8 @@ export interface User {
   lastLoginAt: Date | null;
   /** The organisation the person is acting for, among their active memberships. */
   currentOrganisationId: string | null;
+  /** False for an account that signs in only through ProConnect: it has no password to change or reset. */
+  hasPassword: boolean;
 }
 
 export interface UserWithPasswordHash extends User {
@@ -33,13 +35,13 @@ interface UserRow {
   given_name: string;
   family_name: string;
   status: UserStatus;
-  password_hash: string;
+  password_hash: string | null;
   last_login_at: Date | null;
   current_organisation_id: string | null;
   staff_roles: StaffGrant[];
 }
 
-function toUser(row: UserRow): UserWithPasswordHash {
+function toUser(row: UserRow): User {
   return {
     id: row.id,
     email: row.email,
@@ -49,26 +51,28 @@ function toUser(row: UserRow): UserWithPasswordHash {
     staffRoles: row.staff_roles,
     lastLoginAt: row.last_login_at,
     currentOrganisationId: row.current_organisation_id,
-    passwordHash: row.password_hash,
+    hasPassword: row.password_hash !== null,
   };
 }
 
-function withoutHash({ passwordHash: _, ...user }: UserWithPasswordHash): User {
-  return user;
-}
-
-/** For sign-in only: the one read that returns the password hash. */
+/**
+ * For sign-in only: the one read that returns the password hash. An account without a password (ProConnect
+ * only) is not found, so that a password sign-in treats it as an unknown address: same answer, same time.
+ */
 export async function findUserForSignIn(
   db: Queryable,
   email: string,
 ): Promise<UserWithPasswordHash | undefined> {
-  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.email = $1`, [email]);
-  return rows[0] && toUser(rows[0]);
+  const { rows } = await db.query<UserRow & { password_hash: string }>(
+    `SELECT ${USER_COLUMNS} FROM users u WHERE u.email = $1 AND u.password_hash IS NOT NULL`,
+    [email],
+  );
+  return rows[0] && { ...toUser(rows[0]), passwordHash: rows[0].password_hash };
 }
 
 export async function findUserById(db: Queryable, id: string): Promise<User | undefined> {
   const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id]);
-  return rows[0] && withoutHash(toUser(rows[0]));
+  return rows[0] && toUser(rows[0]);
 }
 
 /** The id and status of the account using an email address, locked for the caller's transaction. */
@@ -83,12 +87,17 @@ export async function lockUserByEmail(
   return rows[0];
 }
 
+/**
+ * The email account (one with a password) using an address, for the emails that serve such accounts: a new
+ * activation link, a password reset. An account that signs in only through ProConnect is not one: it gets
+ * neither, and the person asking gets the same answer as for an unknown address.
+ */
 export async function findAccountByEmail(
   db: Queryable,
   email: string,
 ): Promise<{ id: string; status: UserStatus; givenName: string } | undefined> {
   const { rows } = await db.query<{ id: string; status: UserStatus; given_name: string }>(
-    'SELECT id, status, given_name FROM users WHERE email = $1',
+    'SELECT id, status, given_name FROM users WHERE email = $1 AND password_hash IS NOT NULL',
     [email],
   );
   const row = rows[0];
@@ -109,6 +118,24 @@ export async function insertPendingUser(
      ON CONFLICT (email) DO NOTHING
      RETURNING id`,
     [user.email, user.givenName, user.familyName, user.passwordHash],
+  );
+  return rows[0]?.id;
+}
+
+/**
+ * An active account without a password, for a person whose identity provider vouched for the address
+ * (ProConnect): no activation email. Undefined when the address was taken meanwhile, as insertPendingUser.
+ */
+export async function insertPasswordlessUser(
+  tx: Queryable,
+  user: { email: string; givenName: string; familyName: string },
+): Promise<string | undefined> {
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO users (email, given_name, family_name, password_hash, status, activated_at)
+     VALUES ($1, $2, $3, NULL, 'active', now())
+     ON CONFLICT (email) DO NOTHING
+     RETURNING id`,
+    [user.email, user.givenName, user.familyName],
   );
   return rows[0]?.id;
 }
@@ -152,11 +179,11 @@ export async function setPasswordHash(db: Queryable, userId: string, passwordHas
 
 /** The password hash of an active account, for checking its current password before a change. */
 export async function findPasswordHash(db: Queryable, userId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ password_hash: string }>(
+  const { rows } = await db.query<{ password_hash: string | null }>(
     `SELECT password_hash FROM users WHERE id = $1 AND status = 'active'`,
     [userId],
   );
-  return rows[0]?.password_hash;
+  return rows[0]?.password_hash ?? undefined;
 }
 
 /** Ends every session of a person (after a password change), except the one given. */
@@ -214,14 +241,14 @@ export async function ensureStaffAccount(
   );
   let id = inserted.rows[0]?.id;
   if (id === undefined) {
-    const existing = await db.query<{ id: string; password_hash: string }>(
+    const existing = await db.query<{ id: string; password_hash: string | null }>(
       'SELECT id, password_hash FROM users WHERE email = $1',
       [account.email],
     );
     const row = existing.rows[0];
     if (!row) throw new Error(`staff account ${account.email} vanished while being seeded`);
     id = row.id;
-    if (await replacePasswordHash(row.password_hash)) {
+    if (row.password_hash === null || (await replacePasswordHash(row.password_hash))) {
       await db.query(`UPDATE users SET password_hash = $2, status = 'active' WHERE id = $1`, [
         id,
         account.passwordHash,

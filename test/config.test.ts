@@ -160,6 +160,17 @@ describe('configuration from the environment', () => {
       ],
       DIRECTORY_TIMEOUT: ['3s', (c) => c.directory.timeoutMs, 3_000],
       DIRECTORY_RETRIES: ['4', (c) => c.directory.retries, 4],
+      PROCONNECT_DISCOVERY_URL: [
+        'https://proconnect.example.gouv.fr/api/v2/.well-known/openid-configuration',
+        (c) => c.proconnect?.discoveryUrl.toString(),
+        'https://proconnect.example.gouv.fr/api/v2/.well-known/openid-configuration',
+      ],
+      PROCONNECT_CLIENT_ID: ['sesame-integration', (c) => c.proconnect?.clientId, 'sesame-integration'],
+      PROCONNECT_CLIENT_SECRET: [
+        'secret-de-proconnect',
+        (c) => c.proconnect?.clientSecret,
+        'secret-de-proconnect',
+      ],
       ACTIVATION_LINK_TTL: ['24h', (c) => c.accounts.activationLinkTtlMs, DAY],
       PASSWORD_RESET_TTL: ['30m', (c) => c.accounts.passwordResetTtlMs, 1_800_000],
       ACTIVITY_TIMEOUT: ['45s', (c) => c.activityTimeoutMs, 45_000],
@@ -219,6 +230,52 @@ describe('configuration from the environment', () => {
     assert.match(byVariable.TEMPORAL_TLS!, /true or false/);
     assert.match(byVariable.RATE_LIMIT_SIGN_UPS_PER_IP!, /count per window .* \(got "0\/1h"\)/);
     assert.match(byVariable.RATE_LIMIT_EMAILS_PER_ADDRESS!, /count per window/);
+  });
+
+  it('takes the three ProConnect settings together, the discovery document over https in production', () => {
+    const url = 'https://proconnect.example.gouv.fr/api/v2/.well-known/openid-configuration';
+    assert.equal(loadConfig({}).proconnect, undefined);
+    const alone = problemsOf({ PROCONNECT_DISCOVERY_URL: url });
+    assert.ok(
+      alone.some((line) => /^PROCONNECT_CLIENT_ID: required with PROCONNECT_DISCOVERY_URL/.test(line)),
+    );
+    assert.ok(
+      alone.some((line) => /^PROCONNECT_CLIENT_SECRET: required with PROCONNECT_DISCOVERY_URL/.test(line)),
+    );
+    assert.match(
+      problemsOf({ PROCONNECT_CLIENT_ID: 'sesame', PROCONNECT_CLIENT_SECRET: 'secret-de-proconnect' }).join(
+        '\n',
+      ),
+      /^PROCONNECT_DISCOVERY_URL: required with PROCONNECT_CLIENT_ID/m,
+    );
+    const client = { PROCONNECT_CLIENT_ID: 'sesame', PROCONNECT_CLIENT_SECRET: 'secret-de-proconnect' };
+    assert.match(
+      problemsOf({ ...client, PROCONNECT_DISCOVERY_URL: 'https://proconnect.example.gouv.fr/api/v2' }).join(
+        '\n',
+      ),
+      /^PROCONNECT_DISCOVERY_URL: expected the provider's discovery document/m,
+    );
+    assert.match(
+      problemsOf({ ...client, PROCONNECT_DISCOVERY_URL: 'ftp://x/.well-known/y' }).join('\n'),
+      /^PROCONNECT_DISCOVERY_URL: expected a URL/m,
+    );
+    const production = problemsOf({
+      ...client,
+      NODE_ENV: 'production',
+      PROCONNECT_DISCOVERY_URL: 'http://127.0.0.1:4000/.well-known/openid-configuration',
+    });
+    assert.ok(
+      production.some(
+        (line) => line === 'PROCONNECT_DISCOVERY_URL: expected an https URL when NODE_ENV=production',
+      ),
+    );
+    assert.ok(production.every((line) => !line.includes('secret-de-proconnect')));
+    // Outside production, a provider on this machine over http (the local identity provider run apart).
+    const local = loadConfig({
+      ...client,
+      PROCONNECT_DISCOVERY_URL: 'http://127.0.0.1:4000/.well-known/openid-configuration',
+    });
+    assert.equal(local.proconnect?.discoveryUrl.host, '127.0.0.1:4000');
   });
 
   it('never repeats a secret value in its messages', () => {

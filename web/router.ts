@@ -12,6 +12,7 @@ import { instructionPages } from './pages/instruction-pages.ts';
 import { invitationPages } from './pages/invitation-pages.ts';
 import { memberPages } from './pages/member-pages.ts';
 import { organisationPages } from './pages/organisation-pages.ts';
+import { proconnectPages } from './pages/proconnect-pages.ts';
 import { requestPages, requestUploadParser } from './pages/request-pages.ts';
 import { sessionPages } from './pages/session-pages.ts';
 import { technicalAccountPages } from './pages/technical-account-pages.ts';
@@ -40,6 +41,8 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
     if (req.user) return res.redirect('/tableau-de-bord');
     res.render('home', { title: 'Accueil' });
   });
+  // Ahead of the sign-in and sign-up pages: it tells them whether to show the ProConnect button.
+  router.use(proconnectPages(deps));
   router.use(sessionPages(deps));
   router.use(accountPages(deps));
   router.use(dashboardPage(deps));

@@ -5,11 +5,12 @@ import { signIn } from '../../app/sign-in.ts';
 import { emailAddressSchema } from '../../domain/email-address.ts';
 import { AppError } from '../../domain/errors.ts';
 import { csrfToken } from '../../http/csrf.ts';
-import { endAuthenticatedSession, startAuthenticatedSession } from '../../http/session.ts';
+import { startAuthenticatedSession } from '../../http/session.ts';
 import { retryLaterMessage } from '../errors.ts';
 import { flash } from '../flash.ts';
 import { formErrors } from '../forms.ts';
 import { safeReturnPath } from '../page-context.ts';
+import { endSessionWithProConnect } from './proconnect-pages.ts';
 
 const signInForm = z.object({
   email: z
@@ -74,7 +75,14 @@ export function sessionPages(deps: AppDeps): Router {
   });
 
   router.post('/deconnexion', async (req, res) => {
-    await endAuthenticatedSession(req);
+    const providerLogout = await endSessionWithProConnect(deps, req);
+    // A page that sends the browser on, not a redirect: the content security policy (form-action 'self')
+    // blocks a form submission's redirect to another site.
+    if (providerLogout)
+      return res.render('proconnect-deconnexion', {
+        title: 'Déconnexion',
+        endSessionUrl: providerLogout.toString(),
+      });
     flash(req, 'success', 'Vous êtes déconnecté.');
     res.redirect('/connexion');
   });
