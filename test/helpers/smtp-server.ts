@@ -81,6 +81,9 @@ export async function startSmtpServer(behaviour: (attempt: number) => SmtpBehavi
       });
     },
   });
+  // A sender that vanishes mid-session (a worker SIGKILLed by the chaos run) resets its connection: the
+  // server's 'error' event, which would end the process listening if nobody handled it.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
 
