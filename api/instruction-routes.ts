@@ -71,7 +71,7 @@ export function instructionRoutes(deps: AppDeps) {
       path: '/instruction/requests',
       summary: 'Instruction queue',
       description:
-        'Oldest submission first, 20 per page, with age against the definition’s SLA. Without `state`: submitted and pending_support. `q` searches title, organisation name, SIRET and applicant.',
+        'Requests submitted at least once (never a draft in progress), oldest submission first, 20 per page, with age against the definition’s SLA. Without `state`: submitted and pending_support. `q` searches title, organisation name, SIRET and applicant.',
       tags: ['Instruction'],
       auth: 'session',
       access: ACCESS.instructionQueue,

@@ -51,9 +51,10 @@ function accessTo(actor: User, found: RequestForActor): RequestAccess {
 }
 
 export function canSee(access: RequestAccess, request: RequestSummary): boolean {
-  if (access.member || access.instructor) return true;
-  // Reporters and instructors see what has been submitted, not organisations' drafts in progress.
-  if (access.reporter) return request.submittedAt !== null;
+  if (access.member) return true;
+  // The instruction side (platform admins with it) sees what has been submitted, never an organisation's draft in
+  // progress. The instruction queue (store/requests.ts listInstructionQueue) lists by the same rule.
+  if ((access.instructor || access.reporter) && request.submittedAt !== null) return true;
   return access.support && request.state === 'pending_support';
 }
 

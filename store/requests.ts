@@ -286,7 +286,8 @@ export async function listInstructionQueue(
   db: Queryable,
   filter: QueueFilter,
 ): Promise<{ items: RequestSummary[]; total: number }> {
-  const conditions = ['r.state = ANY($1)'];
+  // What has been submitted: organisations' drafts are not the instruction side's (app/request-access.ts canSee).
+  const conditions = ['r.state = ANY($1)', 'r.submitted_at IS NOT NULL'];
   const values: unknown[] = [filter.states];
   if (filter.definitions !== null) {
     values.push(filter.definitions);
