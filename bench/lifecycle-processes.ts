@@ -151,7 +151,8 @@ export function residentMemory(pid: number): { peakMb: number; currentMb: number
 }
 
 /**
- * Runs `cleanup` once, whichever comes first: the end of `main`, a failure, SIGINT/SIGTERM (then exits 130/143);
+ * Runs `cleanup` once, whichever comes first: the end of `main`, a failure, SIGINT/SIGTERM (then exits 130/143),
+ * an exception nothing caught (then exits 1);
  * `killNow` is the synchronous last resort on process exit.
  */
 export function installExitHooks(cleanup: () => Promise<void>, killNow: () => void): () => Promise<void> {
@@ -171,6 +172,15 @@ export function installExitHooks(cleanup: () => Promise<void>, killNow: () => vo
       void once().finally(() => process.exit(code));
     });
   }
+  // A failure nothing caught (a helper server's stray error event) still stops everything in order, and the
+  // databases are dropped, rather than the process ending with only the last-resort kill.
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const)
+    process.on(event, (error: unknown) => {
+      process.stderr.write(
+        `${event}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      void once().finally(() => process.exit(1));
+    });
   process.on('exit', killNow);
   return once;
 }
