@@ -110,10 +110,11 @@ describe('client credentials as RFC 6749 §2.3.1 encodes them', () => {
   });
 
   it('client_secret_post with a missing or empty secret is a 401', async () => {
-    for (const fields of [
+    const cases: Record<string, string>[] = [
       { client_id: provider.clientId },
       { client_id: provider.clientId, client_secret: '' },
-    ]) {
+    ];
+    for (const fields of cases) {
       const answer = await introspect(platform, undefined, { token, ...fields });
       assert.equal(answer.status, 401, JSON.stringify(fields));
     }
