@@ -357,6 +357,8 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', issuer);
+    // Browsers ask for one on every new site; nothing to show, and no 404 in their console.
+    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     handleInteraction(req, res, url)
       .then((handled) => {
         if (!handled) handleProvider(req, res);

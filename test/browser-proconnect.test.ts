@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { GOOD_PASSWORD, SIRET } from './helpers/accounts.ts';
+import { launchBrowser } from './helpers/browser.ts';
+import { createPerson } from './helpers/people.ts';
+import type { TestPlatform } from './helpers/platform.ts';
+import { newAgent, startPlatformWithProConnect } from './helpers/proconnect.ts';
+import type { LocalIdentityProvider } from '../runtime/local-identity-provider.ts';
+
+let platform: TestPlatform;
+let idp: LocalIdentityProvider;
+let browser: Browser;
+
+before(async () => {
+  ({ platform, idp } = await startPlatformWithProConnect());
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await platform?.stop();
+  await idp?.stop();
+});
+
+const shot = async (page: Page, name: string) => {
+  if (process.env.SCREENSHOTS_DIR)
+    await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/${name}.png`, fullPage: true });
+};
+
+/** A browser of its own, failing the test on any script error or console error. */
+async function newBrowsing(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ locale: 'fr-FR' });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    // Refusals and the wrong password answer 4xx on purpose; anything else is a problem.
+    if (message.type() === 'error' && !/status of 40[13]/.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  return { context, page, problems };
+}
+
+/** From the sign-in page, through the button and the provider's page, as the agent `name`. */
+async function signInAs(page: Page, name: string) {
+  await page.goto(`${platform.url}/connexion`);
+  await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).click();
+  await page.waitForURL(`${idp.url}/interaction/**`);
+  await page.getByRole('button', { name }).click();
+}
+
+// An organisation no other test file signs in to, so that the first agent finds it empty.
+const ORGANISATION = { siret: SIRET.portExemple, name: 'COMMUNE DE PORT-EXEMPLE' };
+
+describe('in a real browser, through the local identity provider', () => {
+  it('a new agent signs in with ProConnect and lands on the dashboard as main manager of their organisation', async () => {
+    const agent = newAgent(idp, {
+      givenName: 'Inès',
+      usualName: 'Fontaine',
+      domain: 'port-exemple.fr',
+      siret: ORGANISATION.siret,
+    });
+    const { context, page, problems } = await newBrowsing();
+    await page.goto(`${platform.url}/`);
+    await page.getByRole('link', { name: 'Se connecter' }).first().click();
+    await page.waitForURL('**/connexion');
+    await shot(page, 'connexion-proconnect');
+    await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).click();
+    await page.waitForURL(`${idp.url}/interaction/**`);
+    await page.getByRole('button', { name: 'Inès Fontaine' }).click();
+
+    await page.waitForURL('**/tableau-de-bord');
+    assert.ok(await page.getByText('Bonjour Inès Fontaine.').isVisible());
+    assert.ok(
+      await page
+        .getByText(
+          `Votre compte Sésame est créé à partir de votre identité ProConnect. Vous êtes gestionnaire principal de ${ORGANISATION.name}`,
+        )
+        .isVisible(),
+    );
+    assert.ok(await page.getByRole('link', { name: ORGANISATION.name }).isVisible());
+    assert.match((await page.locator('.fr-card__desc').textContent()) ?? '', /gestionnaire principal/i);
+    await shot(page, 'tableau-de-bord-proconnect');
+    assert.equal(agent.siret, ORGANISATION.siret);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('a second agent of the same domain joins that organisation as applicant', async () => {
+    newAgent(idp, {
+      givenName: 'Yanis',
+      usualName: 'Moreau',
+      domain: 'port-exemple.fr',
+      siret: ORGANISATION.siret,
+    });
+    const { context, page, problems } = await newBrowsing();
+    await signInAs(page, 'Yanis Moreau');
+    await page.waitForURL('**/tableau-de-bord');
+    assert.ok(
+      await page
+        .getByText(
+          `Vous avez rejoint ${ORGANISATION.name} (SIRET ${ORGANISATION.siret}) en tant que demandeur`,
+        )
+        .isVisible(),
+    );
+    assert.match((await page.locator('.fr-card__desc').textContent()) ?? '', /demandeur/i);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('an agent whose address has an email account links it after giving its password', async () => {
+    const person = await createPerson(platform, {
+      givenName: 'Léna',
+      familyName: 'Garnier',
+      domain: 'loire-exemplaire.fr',
+    });
+    newAgent(idp, {
+      givenName: 'Léna',
+      usualName: 'Garnier',
+      email: person.email,
+      siret: SIRET.department,
+    });
+    const { context, page, problems } = await newBrowsing();
+    await signInAs(page, 'Léna Garnier');
+    await page.waitForURL('**/connexion/proconnect/lier');
+    assert.ok(await page.getByText(person.email).isVisible());
+    await shot(page, 'proconnect-lier');
+
+    await page.getByLabel('Mot de passe de votre compte Sésame').fill('ce n’est pas le mot de passe');
+    await page.getByRole('button', { name: 'Lier mon compte et me connecter' }).click();
+    assert.ok(await page.getByText('Ce mot de passe n’est pas celui de votre compte Sésame.').isVisible());
+
+    await page.getByLabel('Mot de passe de votre compte Sésame').fill(GOOD_PASSWORD);
+    await page.getByRole('button', { name: 'Lier mon compte et me connecter' }).click();
+    await page.waitForURL('**/tableau-de-bord');
+    assert.ok(await page.getByText('Bonjour Léna Garnier.').isVisible());
+    assert.ok(await page.getByText(/Votre compte est désormais lié à ProConnect/).isVisible());
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('logging out ends the Sésame session and the ProConnect session', async () => {
+    newAgent(idp, {
+      givenName: 'Rose',
+      usualName: 'Lambert',
+      domain: 'port-exemple.fr',
+      siret: ORGANISATION.siret,
+    });
+    const { context, page, problems } = await newBrowsing();
+    await signInAs(page, 'Rose Lambert');
+    await page.waitForURL('**/tableau-de-bord');
+
+    // Control: forgetting only Sésame's session, the button signs in again without the provider's page, since
+    // the provider's session lasts.
+    await context.clearCookies({ name: 'sesame_session' });
+    await page.goto(`${platform.url}/connexion`);
+    await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).click();
+    await page.waitForURL('**/tableau-de-bord');
+    assert.ok(await page.getByText('Vous êtes connecté avec ProConnect.').isVisible());
+
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL('**/connexion');
+    assert.ok(await page.getByText('Vous êtes déconnecté de Sésame et de ProConnect.').isVisible());
+    await page.goto(`${platform.url}/tableau-de-bord`);
+    await page.waitForURL('**/connexion?retour=**');
+
+    // The provider asks who signs in again: its session ended too.
+    await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).click();
+    await page.waitForURL(`${idp.url}/interaction/**`);
+    assert.ok(await page.getByRole('button', { name: 'Rose Lambert' }).isVisible());
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
