@@ -104,6 +104,15 @@ export const messageSchema = z.object({
 });
 
 /**
+ * The side of the thread this person writes on: the definition's instructors, or the organisation's members who
+ * write requests; undefined for everyone else (readers, reporters, support), to whom writing does not exist.
+ */
+export function threadSide(visible: VisibleRequest): 'instruction' | 'organisation' | undefined {
+  if (visible.access.instructor) return 'instruction';
+  return visible.access.applicant ? 'organisation' : undefined;
+}
+
+/**
  * A message in the thread between the organisation and the instructors, emailed to the other side: the
  * instructors of the definition, or the organisation's people following the request.
  */
@@ -114,11 +123,7 @@ export async function postMessage(
   input: unknown,
 ): Promise<string> {
   const visible = await loadVisibleRequest(deps, actor, requestId);
-  const side = visible.access.instructor
-    ? 'instruction'
-    : visible.access.applicant
-      ? 'organisation'
-      : undefined;
+  const side = threadSide(visible);
   if (side === undefined) throw notFound();
   const { body } = parseInput(messageSchema, input);
   // Each message emails the other side: a limit per author keeps the thread from becoming a mail cannon.

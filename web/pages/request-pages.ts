@@ -9,7 +9,7 @@ import {
   removeAttachment,
 } from '../../app/attachments.ts';
 import type { AppDeps } from '../../app/deps.ts';
-import { postMessage, viewForOrganisation } from '../../app/instruction.ts';
+import { postMessage, threadSide, viewForOrganisation } from '../../app/instruction.ts';
 import { listMyOrganisations } from '../../app/organisations.ts';
 import { commandsFor, type VisibleRequest } from '../../app/request-access.ts';
 import { createRequest, listMyRequests, runCommand, updateDraft, viewRequest } from '../../app/requests.ts';
@@ -259,7 +259,7 @@ export function requestPages(deps: AppDeps): Router {
         }),
       })),
       messages,
-      canWrite: visible.access.member,
+      canWrite: threadSide(visible) === 'organisation',
       ...extra,
     });
   };
