@@ -147,13 +147,16 @@ export async function postMessage(
       actorId: actor.id,
       details: { messageId, side },
     });
-    // The other side hears of it: the organisation's people who act on requests, or the definition's instructors.
+    // The other side hears of it: the organisation's people who act on requests, or the definition's instructors —
+    // once the request was submitted: a draft is the organisation's alone, and its messages wait for instruction.
     const recipients = (
       side === 'instruction'
         ? (await listActiveMembers(tx, request.organisationId))
             .filter((member) => mayWriteRequests(member.roles))
             .map((member) => ({ id: member.userId, email: member.email }))
-        : await listStaffForDefinition(tx, 'instructeur', definition.slug)
+        : request.submittedAt === null
+          ? []
+          : await listStaffForDefinition(tx, 'instructeur', definition.slug)
     ).filter((recipient) => recipient.id !== actor.id);
     const mail = { mailer: deps.mailer, publicUrl: deps.publicUrl };
     dispatches = await deps.mailer.enqueueEach(tx, recipients, (recipient) => ({
