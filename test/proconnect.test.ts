@@ -46,7 +46,10 @@ const membershipsOf = async (email: string) =>
 
 /** An attribute's value as a browser reads it (Handlebars writes `=` and `&` as entities). */
 const attribute = (pattern: RegExp, html: string) =>
-  pattern.exec(html)?.[1]?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+  pattern
+    .exec(html)?.[1]
+    ?.replace(/&#x3D;/g, '=')
+    .replace(/&amp;/g, '&');
 
 /** A refusal: its French page, no session, no account for the agent's address. */
 async function assertRefused(
@@ -285,6 +288,57 @@ describe('bad answers end on a French page, with no session and no account', () 
     assert.equal(callback.searchParams.get('error'), 'access_denied');
     const answer = await client.get(`${callback.pathname}${callback.search}`);
     await assertRefused(client, answer, { status: 403, heading: /Connexion annulée/, email: agent.email });
+  });
+
+  it('another error returned by the provider, and an answer with neither code nor error', async () => {
+    for (const [query, status, heading] of [
+      ['error=server_error&error_description=panne', 502, /Connexion impossible/],
+      ['', 502, /Connexion impossible/],
+    ] as const) {
+      const client = platform.client();
+      const start = await client.get('/connexion/proconnect');
+      const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+      const iss = encodeURIComponent(idp.url);
+      const answer = await client.get(`/connexion/proconnect/retour?${query}&state=${state}&iss=${iss}`);
+      assert.equal(answer.status, status, answer.text.slice(0, 300));
+      assert.match(answer.text, heading);
+      assert.equal(await signedIn(client), false);
+    }
+  });
+
+  it('an account linking page opened with nothing to link', async () => {
+    const client = platform.client();
+    const page = await client.get('/connexion/proconnect/lier');
+    assert.equal(page.status, 410);
+    assert.match(page.text, /Liaison expirée/);
+    const form = await client.get('/connexion');
+    const posted = await client.postForm('/connexion/proconnect/lier', {
+      _csrf: csrfTokenOf(form.text),
+      password: GOOD_PASSWORD,
+    });
+    assert.equal(posted.status, 410);
+    assert.equal(await signedIn(client), false);
+  });
+
+  it('an email account already linked to another ProConnect identity', async () => {
+    const person = await createPerson(platform, { domain: 'ccas-saint-exemple.fr' });
+    const first = newAgent(idp, { email: person.email, siret: '26454097200017' });
+    const client = platform.client();
+    assert.equal((await signInWithProConnect(client, idp, first.login)).status, 302);
+    const page = await client.get('/connexion/proconnect/lier');
+    const linked = await client.postForm('/connexion/proconnect/lier', {
+      _csrf: csrfTokenOf(page.text),
+      password: GOOD_PASSWORD,
+    });
+    assert.equal(linked.status, 302);
+    // Another subject with the same address (another identity provider behind ProConnect).
+    const second = newAgent(idp, { email: person.email, siret: '26454097200017' });
+    const other = platform.client();
+    const answer = await signInWithProConnect(other, idp, second.login);
+    assert.equal(answer.status, 409);
+    assert.match(answer.text, /Compte déjà lié/);
+    assert.equal(await signedIn(other), false);
+    assert.equal(await accountsWithEmail(person.email), 1);
   });
 
   for (const fault of ['bad_signature', 'audience', 'issuer', 'expired'] as const) {
