@@ -29,6 +29,13 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     description: 'instructor of every API definition',
   },
   {
+    email: 'rapporteur@sesame.test',
+    givenName: 'Lou',
+    familyName: 'Moreau',
+    staffRoles: [{ role: 'rapporteur', definition: 'api-entreprise' }],
+    description: 'reporter of API Entreprise (reads its requests, gives an opinion when asked)',
+  },
+  {
     email: 'support@sesame.test',
     givenName: 'Sacha',
     familyName: 'Petit',
