@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GOOD_PASSWORD, SIRET } from './helpers/accounts.ts';
-import { csrfTokenOf, HttpClient, type HttpAnswer } from './helpers/http-client.ts';
+import { csrfTokenOf, type HttpAnswer, type HttpClient } from './helpers/http-client.ts';
 import { createPerson } from './helpers/people.ts';
 import type { TestPlatform } from './helpers/platform.ts';
 import {
