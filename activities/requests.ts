@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Directory } from '../directory/client.ts';
 import type { CredentialDeps } from '../ports/credentials.ts';
 import type { Definition, DefinitionCatalog } from '../domain/definitions.ts';
@@ -172,6 +172,24 @@ async function openRevision({ request }: TransitionContext): Promise<Prepared> {
   return { revision: request.revision + 1, details: { newRevision: request.revision + 1 } };
 }
 
+/** How often an activity that may wait on an outside service tells Temporal its worker is alive. */
+const HEARTBEAT_EVERY_MS = 1_000;
+
+/**
+ * Runs `work` while heartbeating: the workflow gives such an activity a heartbeat timeout of a few seconds, so
+ * that a worker that died holding it is noticed then, not after the whole start-to-close timeout (which must
+ * leave room for a slow outside service) — the request's commands wait behind it.
+ */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function createRequestActivities(deps: RequestActivityDeps) {
   const { db, definitions, credentials } = deps;
   const mail = { mailer: deps.mailer, publicUrl: deps.publicUrl };
@@ -239,7 +257,24 @@ export function createRequestActivities(deps: RequestActivityDeps) {
     return queueDecision(tx, mail, { request: summary, definition, version, decision, reason });
   }
 
-  return {
+  /**
+   * The check made after each submission (spec §3): the establishment is still open in the directory and the
+   * person who submitted is still an active member. A directory that cannot answer is retried.
+   */
+  async function checkOrganisationOf(requestId: string): Promise<OrganisationCheck> {
+    const request = await findRequestSummary(db, requestId);
+    if (!request) throw ApplicationFailure.nonRetryable('request missing', 'RequestMissing');
+    const [submission] = await listSubmissions(db, requestId, 1);
+    if (submission?.submittedBy) {
+      const membership = await findMembership(db, request.organisationId, submission.submittedBy);
+      if (membership?.status !== 'active') return 'membership_inactive';
+    }
+    const establishment = await deps.directory.findEstablishment(request.organisation.siret);
+    if (!establishment) return 'siret_unknown';
+    return establishment.active ? 'ok' : 'siret_inactive';
+  }
+
+  const activities = {
     async loadRequestPosition(requestId: string): Promise<RequestPosition & { version: number }> {
       const request = await findRequest(db, requestId);
       // Retried until the creating transaction has committed (or the workflow gives up).
@@ -345,6 +380,19 @@ export function createRequestActivities(deps: RequestActivityDeps) {
     },
 
     /**
+     * The habilitation of the approval the request's row stands on, made if missing; null when the request is
+     * not validated by an approval of its current revision (a reopened revision that fell back to validated).
+     * For a workflow catching up with a transition it never saw: an approval committed by a worker that died
+     * before recording it, the command not delivered again.
+     */
+    async ensureHabilitationOfApproval(requestId: string): Promise<{ habilitationId: string } | null> {
+      const request = await findRequest(db, requestId);
+      if (request?.state !== 'validated') return null;
+      if (!(await findApprovalOfRevision(db, requestId, request.revision))) return null;
+      return activities.createHabilitation({ requestId, revision: request.revision });
+    },
+
+    /**
      * The habilitation of an approved revision, with the scopes the transition granted, created once: the
      * unique (request, revision) key makes a retry after a crash find the one it made. Supersedes the previous
      * revision's habilitation.
@@ -389,21 +437,9 @@ export function createRequestActivities(deps: RequestActivityDeps) {
       });
     },
 
-    /**
-     * The check made after each submission (spec §3): the establishment is still open in the directory and
-     * the person who submitted is still an active member. A directory that cannot answer is retried.
-     */
+    /** The organisation check, heartbeating while it waits on the directory. */
     async checkOrganisation(requestId: string): Promise<OrganisationCheck> {
-      const request = await findRequestSummary(db, requestId);
-      if (!request) throw ApplicationFailure.nonRetryable('request missing', 'RequestMissing');
-      const [submission] = await listSubmissions(db, requestId, 1);
-      if (submission?.submittedBy) {
-        const membership = await findMembership(db, request.organisationId, submission.submittedBy);
-        if (membership?.status !== 'active') return 'membership_inactive';
-      }
-      const establishment = await deps.directory.findEstablishment(request.organisation.siret);
-      if (!establishment) return 'siret_unknown';
-      return establishment.active ? 'ok' : 'siret_inactive';
+      return heartbeating(() => checkOrganisationOf(requestId));
     },
 
     /** How long the draft has been left alone, by the database clock; null once it is no longer a draft. */
@@ -480,6 +516,7 @@ export function createRequestActivities(deps: RequestActivityDeps) {
       await dispatchAll(dispatches);
     },
   };
+  return activities;
 }
 
 export type RequestActivities = ReturnType<typeof createRequestActivities>;

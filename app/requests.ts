@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { notFound, validationFailed } from '../domain/errors.ts';
+import { AppError, notFound, validationFailed } from '../domain/errors.ts';
 import { mayWriteRequests } from '../domain/organisation-roles.ts';
 import { draftSchema, grantedScopes, mergeDraft, submissionErrors } from '../domain/request-form.ts';
 import {
@@ -36,7 +36,7 @@ import { siretSchema } from './account-schemas.ts';
 import type { AppDeps } from './deps.ts';
 import { writeDraft } from './draft-writes.ts';
 import { invalidTransition, loadVisibleRequest, mayIssue, type VisibleRequest } from './request-access.ts';
-import { withTemporalDeadline } from './temporal.ts';
+import { withTemporalDeadline, WORKFLOW_TASK_TIMEOUT_MS } from './temporal.ts';
 import { parseInput } from './validation.ts';
 import { textInput } from '../domain/text-input.ts';
 
@@ -77,6 +77,7 @@ export async function createRequest(deps: AppDeps, actor: User, input: unknown):
       deps.temporal.client.workflow.start(accessRequest, {
         workflowId: requestWorkflowId(id),
         taskQueue: deps.temporal.taskQueue,
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT_MS,
         args: [
           {
             requestId: id,
@@ -155,6 +156,11 @@ export const commandSchemas = COMMAND_SCHEMAS;
  * Any command on a request: who may send it, what it needs, then the request's workflow decides. Answers
  * 404 to someone who may not send it, 409 when the state does not allow it, 422 when its input (or, for a
  * submission, the form) is incomplete.
+ *
+ * Whether a command is allowed now has one rule (nextState, domain/request-states.ts) and one judge, the
+ * request's workflow, which judges on a position at least as recent as the row read here (it waits for the
+ * commands in progress and catches up with the row first). The row answers early only when it already says
+ * no, and every refusal lists what is allowed from the position it was decided on.
  */
 export async function runCommand(
   deps: AppDeps,
@@ -187,27 +193,46 @@ export async function runCommand(
     ? await insertRequestText(deps.db, { requestId, authorId: actor.id, body: form.reason })
     : undefined;
 
-  let result: CommandResult;
+  let seen = visible;
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await sendCommand(deps, actor, seen, { command, scopes, textId });
+    if (result.outcome !== 'incomplete') return result;
+    // The form changed between the check above and the submission: the same check says what is missing. When
+    // nothing is (saved complete again since), the submission is judged again on what is saved now.
+    seen = await loadVisibleRequest(deps, actor, requestId);
+    await requireComplete(deps, seen);
+    if (nextState(seen.position, command) === undefined) throw invalidTransition(seen);
+    if (attempt >= 3)
+      throw new AppError({
+        kind: 'Conflict',
+        code: 'request_changing',
+        message: 'La demande est modifiée en ce moment même : veuillez réessayer dans quelques instants.',
+      });
+  }
+}
+
+async function sendCommand(
+  deps: AppDeps,
+  actor: User,
+  seen: VisibleRequest,
+  input: { command: RequestCommand; scopes?: string[]; textId?: string },
+): Promise<CommandResult> {
+  const { request } = seen;
+  // The same person sending the same command twice (a double click) gets one transition and one answer; a
+  // submission of the form saved since is another command (the first one's answer is kept under its id).
+  const edited = input.command === 'submit' ? `:e${request.editedAt.getTime()}` : '';
   try {
-    result = await withTemporalDeadline(deps, () =>
-      deps.temporal.client.workflow.getHandle(requestWorkflowId(requestId)).executeUpdate(commandUpdate, {
-        args: [{ command, actorId: actor.id, scopes, textId }],
-        // The same person sending the same command twice (a double click) gets one transition and one answer.
-        updateId: `${command}:v${request.version}:${actor.id}:${scopes?.join(',') ?? ''}`,
+    return await withTemporalDeadline(deps, () =>
+      deps.temporal.client.workflow.getHandle(requestWorkflowId(request.id)).executeUpdate(commandUpdate, {
+        args: [{ ...input, actorId: actor.id, seenVersion: request.version }],
+        updateId: `${input.command}:v${request.version}${edited}:${actor.id}:${input.scopes?.join(',') ?? ''}`,
       }),
     );
   } catch (error) {
     const refusedAt = refusedPosition(error);
-    if (refusedAt) throw invalidTransition({ access: visible.access, position: refusedAt });
+    if (refusedAt) throw invalidTransition({ access: seen.access, position: refusedAt });
     throw error;
   }
-  if (result.outcome === 'incomplete') {
-    // The form changed between the check above and the submission: the same check says what is missing.
-    const now = await loadVisibleRequest(deps, actor, requestId);
-    await requireComplete(deps, now);
-    throw invalidTransition(now);
-  }
-  return result;
 }
 
 async function requireComplete(deps: AppDeps, visible: VisibleRequest): Promise<void> {

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.ts';
+import { WORKFLOW_TASK_TIMEOUT_MS } from '../app/temporal.ts';
 import type { MetricsSource } from '../http/metrics.ts';
 import { createMailTransport } from '../mail/transport.ts';
 import type { housekeeping } from '../workflows/housekeeping.ts';
@@ -113,7 +114,11 @@ async function connectWorker(services: Services, logger: Logger): Promise<Native
 /** The long-running workflows every deployment has exactly one of, per task queue. */
 async function ensureSingletonWorkflows(services: Services): Promise<void> {
   const { client, taskQueue } = services.temporal;
-  const common = { taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING } as const;
+  const common = {
+    taskQueue,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT_MS,
+  } as const;
   await client.workflow.start<typeof outboxRelay>('outboxRelay', {
     ...common,
     workflowId: `${taskQueue}:outbox-relay`,
@@ -160,6 +165,12 @@ export async function startWorker(services: Services, bundle: WorkflowBundleOpti
       logger: logger.child({ component: 'activities' }),
     }),
     shutdownGraceTime: '10s',
+    // The workflows this worker has cached are given their next task on its own (sticky) queue first; a worker
+    // that died without saying so (SIGKILL) leaves them waiting there this long before any live worker may take
+    // them (the SDK's default, 10 s, made a command caught by a kill answer 503 — issue 12). A live worker starts
+    // its sticky tasks within milliseconds (its pollers run outside Node's event loop): a longer wait means it
+    // is gone, and another worker replaying the history is the cheaper outcome.
+    stickyQueueScheduleToStartTimeout: '2s',
   });
   const done = worker.run();
   await ensureSingletonWorkflows(services);

@@ -43,6 +43,11 @@ export interface CommandInput {
   actorId: string;
   scopes?: string[];
   textId?: string;
+  /**
+   * The request's version in the row the caller read before sending (absent from callers of the previous
+   * version): the workflow judges the command on a position at least that recent.
+   */
+  seenVersion?: number;
 }
 
 export type CommandResult =
@@ -72,6 +77,11 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
   // the task queue for each step; and the workflow continues as new when its history grows long. Histories
   // recorded before it replay on the path they took.
   const lean = patched('local-transitions');
+  // Since this patch, a command is judged on a position at least as recent as the row its caller read: the
+  // validator refuses only when nothing is in progress and the position is that recent, otherwise the handler
+  // judges the command in its turn; and a workflow that finds the row ahead of it (a transition committed by a
+  // worker that died before recording it, the command not delivered again) catches up from the row.
+  const judgedCaughtUp = patched('judged-caught-up');
   const retry = { initialInterval: '500ms', maximumInterval: '30s' };
   const proxy = lean ? proxyLocalActivities : proxyActivities;
   const acts = proxy<RequestActivities>({
@@ -86,6 +96,9 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
   // local first attempt was measured slower: the workflow task that answers the submission would wait for it.)
   const { checkOrganisation } = proxyActivities<RequestActivities>({
     startToCloseTimeout: input.activityTimeoutMs,
+    // Commands wait for the check: a worker that died holding it is given up on within seconds (the activity
+    // heartbeats), not after the whole start-to-close timeout, which leaves room for a slow directory.
+    heartbeatTimeout: '5s',
     retry: { ...retry, nonRetryableErrorTypes: ['RequestMissing'] },
   });
   // The request row commits just after this workflow is started: wait for it, soon again at first (the commit
@@ -96,6 +109,10 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     retry: lean ? { initialInterval: '20ms', maximumInterval: '30s' } : retry,
   });
   const continueAsNewDue = () => lean && workflowInfo().continueAsNewSuggested;
+  const { ensureHabilitationOfApproval } = proxy<RequestActivities>({
+    startToCloseTimeout: input.activityTimeoutMs,
+    retry: { ...retry, nonRetryableErrorTypes: ['RequestMissing'] },
+  });
 
   // Every request starts as a fresh draft; handlers are registered before the first await so that a command
   // arriving at once is not rejected, and they wait until the row is confirmed.
@@ -166,16 +183,44 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
   };
 
   let organisationCheckDue = false;
+
+  /**
+   * Adopts the row's position when it is ahead of this one (`seen`: the version a caller read; undefined: read
+   * the row anyway), with what the missed transition owed: the organisation check of a submission, the
+   * habilitation and credentials of an approval — each idempotent. Runs in its turn (inside `exclusively`).
+   */
+  const catchUp = async (seen: number | undefined): Promise<void> => {
+    if (seen !== undefined && seen <= current().version) return;
+    const row = await loadRequestPosition(requestId);
+    if (row.version <= current().version) return;
+    log.warn('the request row is ahead of its workflow: catching up', {
+      requestId,
+      from: current().version,
+      to: row.version,
+    });
+    position = row;
+    if (row.state === 'submitted') organisationCheckDue = true;
+    if (row.state === 'validated') {
+      const approved = await ensureHabilitationOfApproval(requestId);
+      if (approved) await credentials.issueCredentials(approved.habilitationId);
+    }
+  };
+
   setHandler(
     commandUpdate,
     (command) =>
       exclusively(async () => {
+        if (judgedCaughtUp) await catchUp(command.seenVersion);
         const result = await apply(command.command, command);
         if (command.command === 'submit' && result.outcome === 'applied') organisationCheckDue = true;
         return result;
       }),
     {
       validator: (command) => {
+        // A position that may still move before this command's turn (another command in progress, or behind
+        // the row the caller read) does not refuse: the handler judges the command once it is its turn.
+        const settled = !busy && loaded && (command.seenVersion ?? 0) <= current().version;
+        if (judgedCaughtUp && !settled) return;
         if (nextState(current(), command.command) === undefined) throw refuse(command.command);
       },
     },
@@ -227,6 +272,8 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     let remindedFor: number | undefined;
     while (!moved()) {
       const idle = await acts.draftIdleTime(requestId);
+      // No longer editable by the row while this position says it is, nothing in progress: the row is ahead.
+      if (idle === null && judgedCaughtUp && !moved()) await exclusively(() => catchUp(undefined));
       if (idle === null || moved()) return;
       const reminded = remindedFor === idle.editedAtMs;
       const due = reminded ? timers.draftReminderMs + timers.draftArchiveMs : timers.draftReminderMs;
