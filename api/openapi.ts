@@ -49,6 +49,8 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { version: string
       description: route.description,
       tags: route.tags,
       security: route.auth === 'session' ? [{ sessionCookie: [], csrfToken: [] }] : [],
+      // Who may call it, as declared (api/access-policies.ts): kinds of person relative to the object.
+      'x-sesame-access': route.access,
       ...(route.params || route.query
         ? {
             requestParams: {

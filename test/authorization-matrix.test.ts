@@ -354,15 +354,22 @@ describe(
   'the authorisation matrix: every operation, called by every kind of person',
   { concurrency: 4 },
   () => {
-    it('covers every operation the API serves', async () => {
+    it('covers every operation the API serves, whose policy the OpenAPI document shows', async () => {
       const document = (await platform.client().get('/api/v1/openapi.json')).json as {
-        paths: Record<string, Record<string, unknown>>;
+        paths: Record<string, Record<string, { 'x-sesame-access'?: unknown }>>;
       };
       const served = Object.entries(document.paths).flatMap(([path, operations]) =>
         Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/^\/api\/v1/, '')}`),
       );
-      const declared = ROUTES.map((route) => keyOf(route).replace(/:([A-Za-z]+)/g, '{$1}'));
+      const openApiPath = (route: AnyRoute) => `/api/v1${route.path.replace(/:([A-Za-z]+)/g, '{$1}')}`;
+      const declared = ROUTES.map((route) => `${route.method.toUpperCase()} ${openApiPath(route).slice(7)}`);
       assert.deepEqual([...served].sort(), [...declared].sort());
+      for (const route of ROUTES)
+        assert.deepEqual(
+          document.paths[openApiPath(route)]![route.method]!['x-sesame-access'],
+          JSON.parse(JSON.stringify(route.access)),
+          `${keyOf(route)}: the OpenAPI document shows its policy`,
+        );
     });
 
     for (const route of ROUTES) {
