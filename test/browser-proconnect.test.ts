@@ -53,7 +53,7 @@ const ORGANISATION = { siret: SIRET.portExemple, name: 'COMMUNE DE PORT-EXEMPLE'
 
 describe('in a real browser, through the local identity provider', () => {
   it('a new agent signs in with ProConnect and lands on the dashboard as main manager of their organisation', async () => {
-    const agent = newAgent(idp, {
+    newAgent(idp, {
       givenName: 'Inès',
       usualName: 'Fontaine',
       domain: 'port-exemple.fr',
@@ -80,7 +80,8 @@ describe('in a real browser, through the local identity provider', () => {
     assert.ok(await page.getByRole('link', { name: ORGANISATION.name }).isVisible());
     assert.match((await page.locator('.fr-card__desc').textContent()) ?? '', /gestionnaire principal/i);
     await shot(page, 'tableau-de-bord-proconnect');
-    assert.equal(agent.siret, ORGANISATION.siret);
+    await page.goto(`${platform.url}/compte`);
+    assert.ok(await page.getByText('Vous vous connectez avec ProConnect').isVisible());
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -167,6 +168,15 @@ describe('in a real browser, through the local identity provider', () => {
     await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).click();
     await page.waitForURL(`${idp.url}/interaction/**`);
     assert.ok(await page.getByRole('button', { name: 'Rose Lambert' }).isVisible());
+
+    // Cancelling there ends on Sésame's page that says so, signed out.
+    await page.getByRole('button', { name: 'Annuler et revenir au service' }).click();
+    await page.waitForURL('**/connexion/proconnect/retour?**');
+    assert.ok(await page.getByRole('heading', { name: 'Connexion annulée' }).isVisible());
+    await page.getByRole('link', { name: 'Revenir à la page de connexion' }).click();
+    await page.waitForURL('**/connexion');
+    await page.goto(`${platform.url}/inscription`);
+    assert.ok(await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).isVisible());
     assert.deepEqual(problems, []);
     await context.close();
   });
