@@ -14,6 +14,7 @@ import { mountRoute, type AnyRoute } from './route.ts';
 import { instructionRoutes } from './instruction-routes.ts';
 import { requestRoutes } from './request-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { statisticsRoutes } from './statistics-routes.ts';
 import { jsonBody } from '../http/json-body.ts';
 
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
@@ -28,6 +29,7 @@ export function apiRoutes(deps: AppDeps): AnyRoute[] {
     ...memberRoutes(deps),
     ...organisationEventRoutes(deps),
     ...credentialRoutes(deps),
+    ...statisticsRoutes(deps),
   ];
 }
 

@@ -8,6 +8,7 @@ import type { CredentialDeps } from '../ports/credentials.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Db } from '../store/pool.ts';
 import type { Introspection } from './introspection.ts';
+import type { Statistics } from './statistics.ts';
 import type { ProConnectClient } from './proconnect-client.ts';
 
 /** What the commands of app/ are given; built once per process by runtime/services.ts. */
@@ -33,6 +34,8 @@ export interface AppDeps {
   credentials: CredentialDeps;
   /** The providers' hot path, with its per-process caches and batched last-use times. */
   introspection: Introspection;
+  /** The public statistics, cached a few minutes per process. */
+  statistics: Statistics;
   /** Sign-in through ProConnect; undefined when it is not configured (only email accounts are offered). */
   proconnect: ProConnectClient | undefined;
 }

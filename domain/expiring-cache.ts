@@ -25,6 +25,10 @@ export class ExpiringCache<V> {
     return entry.value;
   }
 
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   set(key: string, value: V, until: number): void {
     // A key set again moves to the newest place.
     this.entries.delete(key);

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../app/deps.ts';
 import { createIntrospection } from '../app/introspection.ts';
+import { createStatistics } from '../app/statistics.ts';
 import { createProConnectClient, type ProConnectSettings } from '../app/proconnect-client.ts';
 import { createDirectoryClient } from '../directory/client.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
@@ -101,6 +102,7 @@ export function openServices(
     proconnect,
     credentials,
     introspection,
+    statistics: createStatistics({ db, definitions: config.definitions }),
     db,
     mailer,
     temporal,

@@ -15,6 +15,7 @@ import { organisationPages } from './pages/organisation-pages.ts';
 import { proconnectPages } from './pages/proconnect-pages.ts';
 import { requestPages, requestUploadParser } from './pages/request-pages.ts';
 import { sessionPages } from './pages/session-pages.ts';
+import { statisticsPages } from './pages/statistics-pages.ts';
 import { technicalAccountPages } from './pages/technical-account-pages.ts';
 import { tokenPages } from './pages/token-pages.ts';
 
@@ -46,6 +47,7 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
   router.use(sessionPages(deps));
   router.use(accountPages(deps));
   router.use(dashboardPage(deps));
+  router.use(statisticsPages(deps));
   router.use(organisationPages(deps));
   router.use(requestPages(deps));
   router.use(instructionPages(deps));

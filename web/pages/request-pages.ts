@@ -43,6 +43,7 @@ import {
 } from '../request-form-steps.ts';
 import { requestTitle } from '../../domain/request-form.ts';
 import { mayWriteRequests } from '../../domain/organisation-roles.ts';
+import { formatElapsed } from '../../domain/french-format.ts';
 
 const requestId = (req: Request): string => idParam(req, 'id');
 
@@ -181,7 +182,10 @@ export function requestPages(deps: AppDeps): Router {
   });
 
   const newRequestPage = async (req: Request, extra: Record<string, unknown> = {}) => {
-    const { memberships } = await listMyOrganisations(deps, req.user!);
+    const [{ memberships }, medians] = await Promise.all([
+      listMyOrganisations(deps, req.user!),
+      deps.statistics.medianDecisionTimes(),
+    ]);
     const organisations = memberships
       .filter((m) => m.status === 'active' && mayWriteRequests(m.roles))
       .map((m) => ({ ...m.organisation, current: m.current }));
@@ -192,6 +196,9 @@ export function requestPages(deps: AppDeps): Router {
         ...definition,
         credentialLabel: definition.credentialTypes.map((type) => CREDENTIAL_TYPE_LABELS[type]).join(' et '),
         selected: definition.slug === req.query.api,
+        medianDecision: medians.has(definition.slug)
+          ? formatElapsed(medians.get(definition.slug)!)
+          : undefined,
       })),
       organisations,
       ...extra,

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.1 A and AA rules) on the page as it is now and fails with every violation, each with
+ * the elements it found. axe comes from node_modules, injected by the test: no page ships it.
+ */
+export async function assertNoAxeViolations(page: Page, context = page.url()): Promise<void> {
+  // Evaluated through the DevTools protocol: the page's content security policy (no inline script) stays on.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async (tags) => {
+    // Runs in the page: its globals are typed here by hand, the project's TypeScript has no DOM library.
+    const { axe, document } = globalThis as unknown as {
+      axe: { run: (context: unknown, options: unknown) => Promise<{ violations: unknown[] }> };
+      document: unknown;
+    };
+    return (await axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations;
+  }, WCAG_TAGS);
+  const found = (violations as AxeViolation[]).map(
+    (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`,
+  );
+  assert.deepEqual(found, [], `axe-core violations on ${context}`);
+}
