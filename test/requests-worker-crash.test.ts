@@ -68,3 +68,67 @@ describe('a worker killed between an approval and the habilitation it creates', 
     });
   });
 });
+
+describe('a command sent while the workflow lags behind the request it was read from', () => {
+  it(
+    'is judged once the workflow has caught up, not refused on the older position',
+    needsPostgresServer,
+    async () => {
+      const { platform } = setup;
+      let requestId = '';
+      let organisationId = '';
+      let revoked: Promise<{ status: number; text: string; json: { state?: string } }> | undefined;
+      const instructor = () => signInInstructor(platform);
+      await killWorkerInsideTransaction(platform, {
+        async prepare() {
+          const draft = await applicantWithDraft(platform);
+          requestId = draft.requestId;
+          await fillAndSubmit(draft.client, requestId);
+          const { rows } = await platform.services.db.query<{ organisation_id: string }>(
+            'SELECT organisation_id FROM access_requests WHERE id = $1',
+            [requestId],
+          );
+          organisationId = rows[0]!.organisation_id;
+        },
+        // The approval's transition commits; its habilitation waits on a key the blocker holds, and the worker
+        // dies there: the row says validated while the workflow, replayed by the next worker, is still deciding.
+        block: async (blocker) => {
+          await blocker.query(
+            `INSERT INTO habilitations (request_id, revision, organisation_id, definition, scopes, valid_until)
+           VALUES ($1, 1, $2, 'api-entreprise', '{}', now())`,
+            [requestId, organisationId],
+          );
+        },
+        start: async () => (await instructor()).send('POST', `/api/v1/requests/${requestId}/approve`),
+        waiting: `l.locktype = 'transactionid' AND a.query LIKE '%INSERT INTO habilitations%'`,
+        async whileWaiting() {
+          // Read as validated, so revoking is allowed; the workflow has not finished the approval yet.
+          const client = await instructor();
+          const read = await client.send('GET', `/api/v1/requests/${requestId}`);
+          assert.equal(read.json.state, 'validated', read.text);
+          revoked = client.send('POST', `/api/v1/requests/${requestId}/revoke`, {
+            reason: 'Fin du marché public.',
+          });
+          revoked.catch(() => undefined);
+        },
+        async check(approved) {
+          assert.equal(approved.status, 200, approved.text);
+          const answer = await revoked!;
+          // Before the fix: 409, "state: submitted", listing approve among the allowed commands.
+          assert.equal(answer.status, 200, answer.text);
+          assert.equal(answer.json.state, 'revoked');
+          const { rows } = await platform.services.db.query<{ state: string; status: string }>(
+            `SELECT r.state, h.status FROM access_requests r JOIN habilitations h ON h.request_id = r.id
+            WHERE r.id = $1`,
+            [requestId],
+          );
+          assert.deepEqual(
+            rows,
+            [{ state: 'revoked', status: 'revoked' }],
+            'one habilitation, revoked with it',
+          );
+        },
+      });
+    },
+  );
+});
