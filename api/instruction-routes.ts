@@ -196,7 +196,7 @@ export function instructionRoutes(deps: AppDeps) {
       },
       handler: async ({ user, params, body }) => ({
         status: 201,
-        body: { id: await postMessage(deps, user, params.id, body) },
+        body: { id: (await postMessage(deps, user, params.id, body)).id },
       }),
     }),
     defineRoute({

@@ -121,7 +121,7 @@ export async function postMessage(
   actor: User,
   requestId: string,
   input: unknown,
-): Promise<string> {
+): Promise<{ id: string; waitsForSubmission: boolean }> {
   const visible = await loadVisibleRequest(deps, actor, requestId);
   const side = threadSide(visible);
   if (side === undefined) throw notFound();
@@ -180,7 +180,7 @@ export async function postMessage(
     return messageId;
   });
   await dispatchAll(dispatches);
-  return id;
+  return { id, waitsForSubmission: side === 'organisation' && request.submittedAt === null };
 }
 
 export async function listMessages(deps: AppDeps, actor: User, requestId: string): Promise<RequestMessage[]> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { emailsTo } from './helpers/accounts.ts';
+import { csrfTokenOf } from './helpers/http-client.ts';
 import { submitRequest } from './helpers/habilitations.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import {
@@ -142,6 +143,22 @@ describe('attachments', () => {
 });
 
 describe('the instruction side', () => {
+  it('a message on a draft never submitted waits in the thread, and the page says so', async () => {
+    const { client, requestId } = await applicantWithDraft(platform);
+    const page = await client.get(`/demandes/${requestId}`);
+    const sent = await client.postForm(`/demandes/${requestId}/messages`, {
+      _csrf: csrfTokenOf(page.text),
+      body: 'Une question avant de déposer.',
+    });
+    assert.equal(sent.status, 302);
+    const after = await client.get(`/demandes/${requestId}`);
+    assert.match(
+      after.text,
+      /Votre message est enregistré dans le fil de la demande\. L’équipe d’instruction le lira une fois la demande déposée\./,
+    );
+    assert.doesNotMatch(after.text, /a été envoyé à l’équipe d’instruction/);
+  });
+
   it('messages go both ways by email; notes and opinions stay on the instruction side', async () => {
     const { client, email, requestId } = await applicantWithDraft(platform);
     await fillAndSubmit(client, requestId);

@@ -413,14 +413,21 @@ export function requestPages(deps: AppDeps): Router {
 
   router.post('/demandes/:id/messages', requireSignedIn, async (req, res) => {
     const id = requestId(req);
+    let posted: Awaited<ReturnType<typeof postMessage>>;
     try {
-      await postMessage(deps, req.user!, id, { body: req.body?.body ?? '' });
+      posted = await postMessage(deps, req.user!, id, { body: req.body?.body ?? '' });
     } catch (error) {
       const errors = fieldErrorsOf(error);
       if (!errors) throw error;
       return overview(req, res, 422, { messageErrors: errors, messageDraft: req.body?.body ?? '' });
     }
-    flash(req, 'success', 'Votre message a été envoyé à l’équipe d’instruction.');
+    flash(
+      req,
+      'success',
+      posted.waitsForSubmission
+        ? 'Votre message est enregistré dans le fil de la demande. L’équipe d’instruction le lira une fois la demande déposée.'
+        : 'Votre message a été envoyé à l’équipe d’instruction.',
+    );
     res.redirect(`/demandes/${id}#messages`);
   });
 
