@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { GOOD_PASSWORD, SIRET } from './helpers/accounts.ts';
+import { assertNoAxeViolations } from './helpers/accessibility.ts';
 import { launchBrowser } from './helpers/browser.ts';
 import { createPerson } from './helpers/people.ts';
 import type { TestPlatform } from './helpers/platform.ts';
@@ -63,6 +64,7 @@ describe('in a real browser, through the local identity provider', () => {
     await page.goto(`${platform.url}/`);
     await page.getByRole('link', { name: 'Se connecter' }).first().click();
     await page.waitForURL('**/connexion');
+    await assertNoAxeViolations(page);
     await shot(page, 'connexion-proconnect');
     await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).click();
     await page.waitForURL(`${idp.url}/interaction/**`);
@@ -79,9 +81,11 @@ describe('in a real browser, through the local identity provider', () => {
     );
     assert.ok(await page.getByRole('link', { name: ORGANISATION.name }).isVisible());
     assert.match((await page.locator('.fr-card__desc').textContent()) ?? '', /gestionnaire principal/i);
+    await assertNoAxeViolations(page);
     await shot(page, 'tableau-de-bord-proconnect');
     await page.goto(`${platform.url}/compte`);
     assert.ok(await page.getByText('Vous vous connectez avec ProConnect').isVisible());
+    await assertNoAxeViolations(page);
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -129,6 +133,7 @@ describe('in a real browser, through the local identity provider', () => {
     await page.getByLabel('Mot de passe de votre compte Sésame').fill('ce n’est pas le mot de passe');
     await page.getByRole('button', { name: 'Lier mon compte et me connecter' }).click();
     assert.ok(await page.getByText('Ce mot de passe n’est pas celui de votre compte Sésame.').isVisible());
+    await assertNoAxeViolations(page);
 
     await page.getByLabel('Mot de passe de votre compte Sésame').fill(GOOD_PASSWORD);
     await page.getByRole('button', { name: 'Lier mon compte et me connecter' }).click();
@@ -173,10 +178,12 @@ describe('in a real browser, through the local identity provider', () => {
     await page.getByRole('button', { name: 'Annuler et revenir au service' }).click();
     await page.waitForURL('**/connexion/proconnect/retour?**');
     assert.ok(await page.getByRole('heading', { name: 'Connexion annulée' }).isVisible());
+    await assertNoAxeViolations(page);
     await page.getByRole('link', { name: 'Revenir à la page de connexion' }).click();
     await page.waitForURL('**/connexion');
     await page.goto(`${platform.url}/inscription`);
     assert.ok(await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).isVisible());
+    await assertNoAxeViolations(page);
     assert.deepEqual(problems, []);
     await context.close();
   });
