@@ -117,7 +117,7 @@ async function answerRepeat(
   deps: AppDeps,
   tx: Queryable,
   email: string,
-  existing: { id: string; status: UserStatus },
+  existing: { id: string; status: UserStatus; hasPassword: boolean },
 ): Promise<() => Promise<void>> {
   const pending = existing.status === 'pending_activation';
   // One warning per address and hour at most: signing up repeatedly must not flood someone's mailbox.
@@ -127,6 +127,8 @@ async function answerRepeat(
     template: 'account-exists',
     data: {
       pending,
+      // An account that signs in only through ProConnect has no password to reset: its owner is sent there.
+      proconnectOnly: !existing.hasPassword,
       signInUrl: pageUrl(deps, '/connexion'),
       forgottenPasswordUrl: pageUrl(deps, '/mot-de-passe/oublie'),
     },

@@ -7,7 +7,7 @@ export interface MailCatalog {
   'test-email': { data: { requestedBy: string; requestedAt: string }; secrets: never };
   activation: { data: { givenName: string; expiresAt: string }; secrets: 'activationUrl' };
   'account-exists': {
-    data: { pending: boolean; signInUrl: string; forgottenPasswordUrl: string };
+    data: { pending: boolean; proconnectOnly: boolean; signInUrl: string; forgottenPasswordUrl: string };
     secrets: never;
   };
   'member-joined': {

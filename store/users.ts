@@ -79,12 +79,13 @@ export async function findUserById(db: Queryable, id: string): Promise<User | un
 export async function lockUserByEmail(
   tx: Queryable,
   email: string,
-): Promise<{ id: string; status: UserStatus } | undefined> {
-  const { rows } = await tx.query<{ id: string; status: UserStatus }>(
-    'SELECT id, status FROM users WHERE email = $1 FOR UPDATE',
+): Promise<{ id: string; status: UserStatus; hasPassword: boolean } | undefined> {
+  const { rows } = await tx.query<{ id: string; status: UserStatus; has_password: boolean }>(
+    'SELECT id, status, password_hash IS NOT NULL AS has_password FROM users WHERE email = $1 FOR UPDATE',
     [email],
   );
-  return rows[0];
+  const row = rows[0];
+  return row && { id: row.id, status: row.status, hasPassword: row.has_password };
 }
 
 /**

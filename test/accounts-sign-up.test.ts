@@ -165,6 +165,22 @@ describe('a valid sign-up', () => {
     assert.equal(signIn.status, 200, 'the existing account is untouched');
   });
 
+  it('the owner of an account that signs in with ProConnect only is sent to ProConnect, not to a password reset', async () => {
+    const email = newEmail('saint-exemple.fr');
+    await platform.services.db.query(
+      `INSERT INTO users (email, given_name, family_name, password_hash, status, activated_at)
+       VALUES ($1, 'Camille', 'Martin', NULL, 'active', now())`,
+      [email],
+    );
+    assert.equal(
+      (await platform.client().send('POST', '/api/v1/accounts', signUpBody({ email }))).status,
+      201,
+    );
+    const [warning] = await emailsTo(platform, email, { subject: /Tentative d’inscription/ });
+    assert.match(warning!.text, /votre compte se connecte avec ProConnect/);
+    assert.doesNotMatch(warning!.text, /Mot de passe oublié/);
+  });
+
   it('signing up again with a pending address sends a new link that replaces the first', async () => {
     const body = signUpBody();
     await platform.client().send('POST', '/api/v1/accounts', body);
