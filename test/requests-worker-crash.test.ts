@@ -5,6 +5,9 @@ import {
   killWorkerInsideTransaction,
   needsPostgresServer,
 } from './helpers/worker-crash.ts';
+import { randomUUID } from 'node:crypto';
+import { accessRequest, requestWorkflowId } from '../workflows/access-request.ts';
+import { startScript } from './helpers/processes.ts';
 import { applicantWithDraft, fillAndSubmit, signInInstructor } from './helpers/requests.ts';
 
 const setup = crashTestPlatform();
@@ -131,4 +134,40 @@ describe('a command sent while the workflow lags behind the request it was read 
       });
     },
   );
+});
+
+describe('a worker holding a request whose creation never committed', () => {
+  it('stops cleanly on SIGTERM while the workflow waits for the row', needsPostgresServer, async () => {
+    const { platform } = setup;
+    const worker = await startScript(
+      'runtime/worker-main.ts',
+      { ...platform.env, LOG_LEVEL: 'info' },
+      /worker started/,
+    );
+    try {
+      // What a web process killed between starting the workflow and committing the row leaves behind.
+      const requestId = randomUUID();
+      await platform.services.temporal.client.workflow.start(accessRequest, {
+        workflowId: requestWorkflowId(requestId),
+        taskQueue: platform.services.temporal.taskQueue,
+        args: [
+          {
+            requestId,
+            timers: { draftReminderMs: 86_400_000, draftArchiveMs: 86_400_000, instructionSlaMs: 86_400_000 },
+            activityTimeoutMs: 2_000,
+          },
+        ],
+      });
+      // Long enough for the wait for the row to back off past a second.
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      assert.match(worker.output(), /loadRequestPosition/, 'the worker is waiting for the row');
+      const began = Date.now();
+      worker.child.kill('SIGTERM');
+      const status = await worker.exited;
+      assert.equal(status, 0, worker.output().slice(-2_000));
+      assert.ok(Date.now() - began < 10_000, `stopped in ${Date.now() - began} ms`);
+    } finally {
+      worker.child.kill('SIGKILL');
+    }
+  });
 });

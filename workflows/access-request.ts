@@ -103,11 +103,18 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
   });
   // The request row commits just after this workflow is started: wait for it, soon again at first (the commit
   // is a moment away), but not for ever.
-  const { loadRequestPosition } = proxy<RequestActivities>({
+  const rowWait = {
     startToCloseTimeout: input.activityTimeoutMs,
     scheduleToCloseTimeout: '10 minutes',
     retry: lean ? { initialInterval: '20ms', maximumInterval: '30s' } : retry,
-  });
+  } as const;
+  // Since this patch, past a second of back-off the wait is a timer in Temporal instead of a loop inside the
+  // worker, which kept a worker holding a request whose row never came (its web process died before the
+  // commit) from stopping on SIGTERM for up to 10 minutes.
+  const { loadRequestPosition } =
+    lean && patched('row-wait-timers')
+      ? proxyLocalActivities<RequestActivities>({ ...rowWait, localRetryThreshold: '1s' })
+      : proxy<RequestActivities>(rowWait);
   const continueAsNewDue = () => lean && workflowInfo().continueAsNewSuggested;
   const { ensureHabilitationOfApproval } = proxy<RequestActivities>({
     startToCloseTimeout: input.activityTimeoutMs,
