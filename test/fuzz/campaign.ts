@@ -62,8 +62,9 @@ export interface CampaignReport {
   secretsWatched: string[];
   logLinesSearched: number;
   secretsFound: SecretSighting[];
-  /** Log lines at level error or above: a bad request is the client's fault, never an error of ours. */
+  /** Log lines at level error or above (a bad request is the client's fault, never an error of ours): the first ten. */
   errorsLogged: string[];
+  errorLines: number;
   failures: Failure[];
   seconds: number;
 }
@@ -131,6 +132,7 @@ export async function runCampaign(platform: TestPlatform, options: CampaignOptio
     logLinesSearched: 0,
     secretsFound: [],
     errorsLogged: [],
+    errorLines: 0,
     failures: crawl.failures.map((failure) => ({
       target: `GET ${failure.path}`,
       seed: options.seed,
@@ -222,8 +224,10 @@ export async function runCampaign(platform: TestPlatform, options: CampaignOptio
   report.logLinesSearched = lines.length;
   lines.forEach((line, index) => {
     report.secretsFound.push(...cast.secrets.find(line, `log line ${index + 1}`));
-    if (levelOf(line) >= 50)
-      report.errorsLogged.push(line.length > 2_000 ? `${line.slice(0, 2_000)}…` : line);
+    if (levelOf(line) < 50) return;
+    report.errorLines += 1;
+    if (report.errorsLogged.length < 10)
+      report.errorsLogged.push(line.length > 1_500 ? `${line.slice(0, 1_500)}…` : line);
   });
   report.secretsWatched = cast.secrets.labels();
   report.seconds = Math.round((Date.now() - started) / 100) / 10;

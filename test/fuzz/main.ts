@@ -39,7 +39,9 @@ try {
   try {
     const report = await runCampaign(platform, { ...settings, progress });
     for (const failure of report.failures) progress(`\n${describeFailure(failure)}`);
-    for (const line of report.errorsLogged) progress(`\n✖ logged as an error: ${line}`);
+    for (const line of report.errorsLogged.slice(0, 3)) progress(`\n✖ logged as an error: ${line}`);
+    if (report.errorLines > 3)
+      progress(`… ${report.errorLines - 3} more error lines (errorsLogged in the report)`);
     for (const sighting of report.secretsFound)
       progress(`\n✖ ${sighting.secret} in ${sighting.where}: ${sighting.excerpt}`);
     const { failures, ...rest } = report;
@@ -50,8 +52,7 @@ try {
         2,
       ),
     );
-    exitCode =
-      failures.length === 0 && report.secretsFound.length === 0 && report.errorsLogged.length === 0 ? 0 : 1;
+    exitCode = failures.length === 0 && report.secretsFound.length === 0 && report.errorLines === 0 ? 0 : 1;
   } finally {
     await platform.stop();
   }
