@@ -9,6 +9,7 @@ import {
   tokenMailContext,
 } from '../mail/credential-notifications.ts';
 import { dispatchAll, type Dispatch, type Mailer } from '../mail/mailer.ts';
+import type { WebhookOutbox } from '../app/webhook-outbox.ts';
 import { mintToken } from '../security/token-secrets.ts';
 import { findHabilitation } from '../store/habilitations.ts';
 import { findOrganisationById } from '../store/organisations.ts';
@@ -37,6 +38,7 @@ export interface CredentialActivityDeps {
   publicUrl: URL;
   logger: Logger;
   credentials: CredentialDeps;
+  webhooks: WebhookOutbox;
 }
 
 /** The issue key of the token an approval gives: one per habilitation, whatever retries happen. */
@@ -102,6 +104,7 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
             : [];
         if (created) {
           await recordCredentialEvent(tx, habilitationId, null, 'credential_issued', token.id);
+          dispatches.push(...(await deps.webhooks.recordTokenEvent(tx, token.id, 'token.issued', 'issued')));
           dispatches.push(
             ...(await queueToCredentialHolders(
               tx,
@@ -187,7 +190,13 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
         );
       }
       if (!(await markExpiryNotified(tx, token.id, token.expiresAt))) return [];
-      return queueToCredentialHolders(
+      const expired = await deps.webhooks.recordTokenEvent(
+        tx,
+        token.id,
+        'token.expired',
+        String(token.expiresAt.getTime()),
+      );
+      const queued = await queueToCredentialHolders(
         tx,
         mailer,
         'token-expired',
@@ -195,6 +204,7 @@ export function createCredentialActivities(deps: CredentialActivityDeps) {
         { visiblePart: token.visiblePart, expiresAt: token.expiresAt.toISOString() },
         `token-expired:${token.id}:${token.expiresAt.getTime()}`,
       );
+      return [...queued, ...expired];
     });
     await dispatchAll(dispatches);
   }

@@ -3,11 +3,13 @@ import { createCredentialActivities, type CredentialActivityDeps } from './crede
 import { createHousekeepingActivities } from './housekeeping.ts';
 import { createMailActivities, type MailActivityDeps } from './mail.ts';
 import { createRequestActivities, type RequestActivityDeps } from './requests.ts';
+import { createWebhookActivities, type WebhookActivityDeps } from './webhooks.ts';
 
 export type ActivityDeps = MailActivityDeps &
   AccountActivityDeps &
   RequestActivityDeps &
-  CredentialActivityDeps;
+  CredentialActivityDeps &
+  WebhookActivityDeps;
 
 /** Every activity the worker registers, built from the dependencies it is given. */
 export function createActivities(deps: ActivityDeps) {
@@ -17,5 +19,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createAccountActivities(deps),
     ...createRequestActivities(deps),
     ...createCredentialActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }

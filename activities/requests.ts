@@ -15,6 +15,8 @@ import {
 import { ORGANISATION_CHECK_FAILURE_LABELS, type OrganisationCheck } from '../domain/organisation-check.ts';
 import type { RequestDecision } from '../domain/organisation-events.ts';
 import { type Dispatch, type Mailer, dispatchAll } from '../mail/mailer.ts';
+import type { WebhookOutbox } from '../app/webhook-outbox.ts';
+import type { WebhookEventType } from '../domain/webhooks.ts';
 import { recordOrganisationEvent } from '../store/organisation-events.ts';
 import {
   organisationRecipients,
@@ -57,6 +59,7 @@ export interface RequestActivityDeps {
   definitions: DefinitionCatalog;
   directory: Directory;
   credentials: CredentialDeps;
+  webhooks: WebhookOutbox;
 }
 
 export type { OrganisationCheck };
@@ -115,17 +118,23 @@ interface EventEffects {
   prepare?(context: TransitionContext): Promise<Prepared | 'incomplete'>;
   feed?: 'request_submitted' | RequestDecision;
   decision?: MailedDecision;
+  /** The event the definition's webhooks receive (issue 14); none for support's own steps. */
+  webhook?: WebhookEventType;
 }
 
 const EFFECTS: Record<RequestCommand | SystemEvent, EventEffects> = {
-  submit: { prepare: recordSubmitted, feed: 'request_submitted' },
-  approve: { prepare: grantScopes, feed: 'validated', decision: 'validated' },
-  request_changes: { feed: 'changes_requested', decision: 'changes_requested' },
-  refuse: { feed: 'refused', decision: 'refused' },
-  revoke: { prepare: revokeHabilitation, feed: 'revoked', decision: 'revoked' },
-  reopen: { prepare: openRevision },
-  archive: { decision: 'archived' },
-  inactivity_archive: { decision: 'archived' },
+  submit: { prepare: recordSubmitted, feed: 'request_submitted', webhook: 'request.submitted' },
+  approve: { prepare: grantScopes, feed: 'validated', decision: 'validated', webhook: 'request.validated' },
+  request_changes: {
+    feed: 'changes_requested',
+    decision: 'changes_requested',
+    webhook: 'request.changes_requested',
+  },
+  refuse: { feed: 'refused', decision: 'refused', webhook: 'request.refused' },
+  revoke: { prepare: revokeHabilitation, feed: 'revoked', decision: 'revoked', webhook: 'request.revoked' },
+  reopen: { prepare: openRevision, webhook: 'request.reopened' },
+  archive: { decision: 'archived', webhook: 'request.archived' },
+  inactivity_archive: { decision: 'archived', webhook: 'request.archived' },
   resolve: {},
   organisation_check_failed: {
     prepare: async ({ input }) => ({ details: { reason: input.checkFailure ?? null } }),
@@ -257,6 +266,30 @@ export function createRequestActivities(deps: RequestActivityDeps) {
     return queueDecision(tx, mail, { request: summary, definition, version, decision, reason });
   }
 
+  /** The webhook events of the transition, in its transaction: the request's, and its revoked tokens'. */
+  async function recordWebhookEvents(
+    { tx, request, version }: TransitionContext,
+    effects: EventEffects,
+    prepared: Prepared,
+    revokedTokenIds: string[],
+  ): Promise<Dispatch[]> {
+    if (!effects.webhook) return [];
+    const extra: Record<string, unknown> = {};
+    if (prepared.grantedScopes) extra.scopes = prepared.grantedScopes;
+    if (typeof prepared.details?.habilitationId === 'string')
+      extra.habilitation_id = prepared.details.habilitationId;
+    const dispatches = await deps.webhooks.recordRequestEvent(
+      tx,
+      request.id,
+      effects.webhook,
+      `v${version}`,
+      extra,
+    );
+    for (const tokenId of revokedTokenIds)
+      dispatches.push(...(await deps.webhooks.recordTokenEvent(tx, tokenId, 'token.revoked', 'revoked')));
+    return dispatches;
+  }
+
   /**
    * The check made after each submission (spec §3): the establishment is still open in the directory and the
    * person who submitted is still an active member. A directory that cannot answer is retried.
@@ -363,6 +396,7 @@ export function createRequestActivities(deps: RequestActivityDeps) {
         await recordInFeed(context, effects.feed);
         dispatches.push(...(await notify(context, effects, details, revisionAbandoned)));
         revokedTokenIds = prepared.revokedTokenIds ?? [];
+        dispatches.push(...(await recordWebhookEvents(context, effects, prepared, revokedTokenIds)));
 
         const stillReopened = canBeRevision(to) && (reopened || input.event === 'reopen');
         return {

@@ -27,6 +27,8 @@ export const ACTOR_KINDS = [
   'instructor',
   /** `rapporteur` of the object's definition. */
   'reporter',
+  /** `developpeur` of the object's definition: its provider's developers, who manage its webhooks. */
+  'developer',
   'support',
   'platformAdmin',
 ] as const;
@@ -155,6 +157,8 @@ export const ACCESS = {
 
   /** The support desk (memberships waiting for a decision): a documented feature, 403 to others. */
   supportDesk: { allowed: ['support', 'platformAdmin'], others: 'forbidden' },
+  /** A definition's webhooks: its developers (`developpeur`) and the platform admins; 404 to others. */
+  definitionDevelopers: { allowed: ['developer', 'platformAdmin'] },
   /** Platform administration: a documented feature, 403 to others. */
   platformAdmins: { allowed: ['platformAdmin'], others: 'forbidden' },
 } as const satisfies Record<string, AccessPolicy>;

@@ -15,6 +15,8 @@ import { instructionRoutes } from './instruction-routes.ts';
 import { requestRoutes } from './request-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { statisticsRoutes } from './statistics-routes.ts';
+import { webhookRoutes } from './webhook-routes.ts';
+import { providerFeedRoutes } from './provider-feed-routes.ts';
 import { jsonBody } from '../http/json-body.ts';
 
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
@@ -30,6 +32,8 @@ export function apiRoutes(deps: AppDeps): AnyRoute[] {
     ...organisationEventRoutes(deps),
     ...credentialRoutes(deps),
     ...statisticsRoutes(deps),
+    ...webhookRoutes(deps),
+    ...providerFeedRoutes(deps),
   ];
 }
 

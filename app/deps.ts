@@ -10,6 +10,9 @@ import type { Db } from '../store/pool.ts';
 import type { Introspection } from './introspection.ts';
 import type { Statistics } from './statistics.ts';
 import type { ProConnectClient } from './proconnect-client.ts';
+import type { WebhookSettings } from '../runtime/config.ts';
+import type { ProviderAuthentication } from './provider-authentication.ts';
+import type { WebhookOutbox } from './webhook-outbox.ts';
 
 /** What the commands of app/ are given; built once per process by runtime/services.ts. */
 export interface AppDeps {
@@ -38,6 +41,11 @@ export interface AppDeps {
   statistics: Statistics;
   /** Sign-in through ProConnect; undefined when it is not configured (only email accounts are offered). */
   proconnect: ProConnectClient | undefined;
+  /** The webhook event outbox: events written in the transaction of their change (issue 14). */
+  webhooks: WebhookOutbox;
+  webhookSettings: WebhookSettings;
+  /** Providers' client credentials, for introspection and the catch-up feed. */
+  providers: ProviderAuthentication;
 }
 
 /** An absolute link to a page of the platform. */

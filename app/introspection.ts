@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CredentialSettings } from '../domain/credential-settings.ts';
 import type { DefinitionCatalog } from '../domain/definitions.ts';
@@ -8,7 +8,12 @@ import { isTokenUsable, retirementOf, type TokenRules } from '../domain/token-st
 import { hasControlCharacter } from '../domain/text-input.ts';
 import { hashSecret } from '../security/token-secrets.ts';
 import type { Db } from '../store/pool.ts';
-import { findProviderCredential, type ProviderCredential } from '../store/provider-credentials.ts';
+import type { ProviderCredential } from '../store/provider-credentials.ts';
+import {
+  splitCredentials,
+  type ProviderAuthentication,
+  type ProviderCredentialsInput,
+} from './provider-authentication.ts';
 import { findAccountForIntrospection, recordTechnicalAccountUses } from '../store/technical-accounts.ts';
 import { findTokensBySecretHashes, recordTokenUses, type IntrospectedToken } from '../store/tokens.ts';
 import { verifyAgainstDecoy, verifyPassword } from './passwords.ts';
@@ -20,11 +25,7 @@ import { verifyAgainstDecoy, verifyPassword } from './passwords.ts';
  * technical-account passwords (argon2id, ~20 ms) are verified once and the success cached briefly, tied to the
  * password's set time so that a reset kills the old password at once.
  */
-export interface IntrospectionRequest {
-  authorization: string | undefined;
-  /** `client_secret_post`: the provider's credentials in the form instead of the Authorization header. */
-  clientId?: unknown;
-  clientSecret?: unknown;
+export interface IntrospectionRequest extends ProviderCredentialsInput {
   token: unknown;
   tokenTypeHint: unknown;
 }
@@ -54,8 +55,6 @@ export interface Introspection {
   stop(): Promise<void>;
 }
 
-const PROVIDER_CACHE_TTL_MS = 30_000;
-const UNKNOWN_PROVIDER_CACHE_TTL_MS = 5_000;
 const BASIC_CACHE_TTL_MS = 60_000;
 const CACHE_MAX_ENTRIES = 10_000;
 /** Lookups arriving in the same turn of the event loop go to the database together, this many at most. */
@@ -108,53 +107,6 @@ function tokenLookups(db: Db) {
     });
 }
 
-/** `Basic base64(id:secret)` → its two parts, or undefined when malformed. */
-export function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
-  if (!header || !/^Basic [A-Za-z0-9+/=]+$/.test(header) || header.length > 2_000) return undefined;
-  return splitCredentials(Buffer.from(header.slice(6), 'base64').toString('utf8'));
-}
-
-/** application/x-www-form-urlencoded decoding of one value; undefined when an escape is malformed. */
-function formDecoded(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * A provider's client credentials, by either method of RFC 6749 §2.3.1. In the Basic header the id and secret
- * are form-urlencoded before Base64 (as OAuth libraries do); ours contain no character that encoding changes,
- * so clients that send them as they are (curl -u) are understood the same. 'ambiguous': both methods at once,
- * which the RFC forbids.
- */
-function clientCredentials(
-  request: IntrospectionRequest,
-): { id: string; secret: string } | 'ambiguous' | undefined {
-  const posted = request.clientId !== undefined || request.clientSecret !== undefined;
-  if (request.authorization !== undefined) {
-    if (posted) return 'ambiguous';
-    const basic = parseBasic(request.authorization);
-    const id = basic && formDecoded(basic.id);
-    const secret = basic && formDecoded(basic.secret);
-    return id && secret ? { id, secret } : undefined;
-  }
-  const { clientId: id, clientSecret: secret } = request;
-  return typeof id === 'string' && typeof secret === 'string' && id !== '' && secret !== ''
-    ? { id, secret }
-    : undefined;
-}
-
-function splitCredentials(decoded: string): { id: string; secret: string } | undefined {
-  const colon = decoded.indexOf(':');
-  if (colon <= 0 || colon === decoded.length - 1) return undefined;
-  return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
-}
-
-const sameHash = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /** One call's use of the caches: a single miss makes it a miss. */
@@ -166,6 +118,7 @@ class CacheUse {
 }
 
 export function createIntrospection(deps: {
+  providers: ProviderAuthentication;
   db: Db;
   definitions: DefinitionCatalog;
   settings: CredentialSettings;
@@ -176,35 +129,10 @@ export function createIntrospection(deps: {
     renewalWindowMs: settings.tokenRenewalWindowMs,
     supersededGraceMs: settings.supersededTokenGraceMs,
   };
-  const providers = new ExpiringCache<ProviderCredential | null>(CACHE_MAX_ENTRIES);
   const lookupToken = tokenLookups(db);
   const verifiedBasic = new ExpiringCache<{ accountId: string; passwordSetAt: number }>(CACHE_MAX_ENTRIES);
   let tokenUses = new Map<string, Date>();
   let accountUses = new Map<string, Date>();
-
-  async function authenticateProvider(
-    credentials: { id: string; secret: string } | undefined,
-    cache: CacheUse,
-  ): Promise<ProviderCredential | undefined> {
-    if (!credentials || credentials.id.length > 200 || credentials.secret.length > 500) return undefined;
-    const now = Date.now();
-    let provider = providers.get(credentials.id, now);
-    cache.consulted(provider !== undefined);
-    if (provider === undefined) {
-      // Checked on a miss only, off the cached path: a client id no provider could hold (control characters,
-      // which Postgres refuses) is unknown without a query.
-      provider = hasControlCharacter(credentials.id)
-        ? null
-        : ((await findProviderCredential(db, credentials.id)) ?? null);
-      providers.set(
-        credentials.id,
-        provider,
-        now + (provider ? PROVIDER_CACHE_TTL_MS : UNKNOWN_PROVIDER_CACHE_TTL_MS),
-      );
-    }
-    if (!provider || provider.revokedAt) return undefined;
-    return sameHash(hashSecret(credentials.secret), provider.secretHash) ? provider : undefined;
-  }
 
   async function introspectToken(token: string, provider: ProviderCredential): Promise<IntrospectionAnswer> {
     // A mistyped, truncated or made-up token is refused without a query.
@@ -301,8 +229,8 @@ export function createIntrospection(deps: {
   timer.unref();
 
   async function answer(request: IntrospectionRequest, cache: CacheUse): Promise<IntrospectionAnswer> {
-    const credentials = clientCredentials(request);
-    if (credentials === 'ambiguous')
+    const provider = await deps.providers.authenticate(request, (hit) => cache.consulted(hit));
+    if (provider === 'ambiguous')
       return {
         status: 400,
         outcome: 'invalid_request',
@@ -312,7 +240,6 @@ export function createIntrospection(deps: {
             'Authentifiez-vous par une seule méthode : l’en-tête Authorization ou client_id et client_secret dans le formulaire.',
         },
       };
-    const provider = await authenticateProvider(credentials, cache);
     if (!provider) return UNAUTHORIZED;
     if (typeof request.token !== 'string' || request.token === '')
       return {

@@ -39,6 +39,7 @@ import { invalidTransition, loadVisibleRequest, mayIssue, type VisibleRequest } 
 import { withTemporalDeadline, WORKFLOW_TASK_TIMEOUT_MS } from './temporal.ts';
 import { parseInput } from './validation.ts';
 import { textInput } from '../domain/text-input.ts';
+import { dispatchAll } from '../mail/mailer.ts';
 
 export const createRequestSchema = z.object({
   definition: textInput({ required: 'Indiquez l’API demandée.' }).trim().min(1, 'Indiquez l’API demandée.'),
@@ -71,8 +72,9 @@ export async function createRequest(deps: AppDeps, actor: User, input: unknown):
     ]);
 
   const id = randomUUID();
-  await withTransaction(deps.db, async (tx) => {
+  const dispatches = await withTransaction(deps.db, async (tx) => {
     await insertRequest(tx, { id, definition: slug, organisationId: organisation.id, authorId: actor.id });
+    const created = await deps.webhooks.recordRequestEvent(tx, id, 'request.created', 'created');
     await withTemporalDeadline(deps, () =>
       deps.temporal.client.workflow.start(accessRequest, {
         workflowId: requestWorkflowId(id),
@@ -87,7 +89,9 @@ export async function createRequest(deps: AppDeps, actor: User, input: unknown):
         ],
       }),
     );
+    return created;
   });
+  await dispatchAll(dispatches);
   return (await loadVisibleRequest(deps, actor, id)).request;
 }
 

@@ -150,6 +150,14 @@ export async function createTechnicalAccount(
       details: { credentialId: account.id, kind: 'technical_account' },
     });
     const dispatches = await queueChanged(deps, tx, organisation, account, actor, false);
+    dispatches.push(
+      ...(await deps.webhooks.recordTechnicalAccountEvent(
+        tx,
+        account.id,
+        'technical_account.created',
+        'created',
+      )),
+    );
     await withTemporalDeadline(deps, () => deps.credentials.lifecycles.startTechnicalAccount(account.id));
     return { account, dispatches };
   });
@@ -192,7 +200,16 @@ export async function resetTechnicalAccountPassword(
       type: 'credential_rotated',
       details: { credentialId: account.id, kind: 'technical_account' },
     });
-    return { account, dispatches: await queueChanged(deps, tx, organisation, account, actor, true) };
+    const dispatches = await queueChanged(deps, tx, organisation, account, actor, true);
+    dispatches.push(
+      ...(await deps.webhooks.recordTechnicalAccountEvent(
+        tx,
+        account.id,
+        'technical_account.password_reset',
+        String(account.passwordSetAt.getTime()),
+      )),
+    );
+    return { account, dispatches };
   });
   await dispatchAll(dispatches);
   await notifyLifecycle(deps, account.id);
@@ -207,7 +224,7 @@ export async function deleteTechnicalAccount(
 ): Promise<void> {
   const organisation = await asMainManager(deps, deps.db, actor, siret);
   await accountOf(deps.db, organisation, accountId);
-  await withTransaction(deps.db, async (tx) => {
+  const dispatches = await withTransaction(deps.db, async (tx) => {
     if (!(await storeDeletion(tx, accountId, actor.id))) throw notFound();
     await recordOrganisationEvent(tx, {
       organisationId: organisation.id,
@@ -215,7 +232,9 @@ export async function deleteTechnicalAccount(
       type: 'credential_revoked',
       details: { credentialId: accountId, kind: 'technical_account' },
     });
+    return deps.webhooks.recordTechnicalAccountEvent(tx, accountId, 'technical_account.deleted', 'deleted');
   });
+  await dispatchAll(dispatches);
   await notifyLifecycle(deps, accountId);
 }
 

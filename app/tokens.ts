@@ -266,6 +266,12 @@ export async function rotateToken(
       },
       `token-rotated:${token.id}`,
     );
+    queued.push(
+      ...(await deps.webhooks.recordTokenEvent(tx, created.id, 'token.rotated', 'rotated', {
+        rotated_from: token.id,
+        previous_ends_at: endsAt.toISOString(),
+      })),
+    );
     await withTemporalDeadline(deps, () => deps.credentials.lifecycles.startToken(created.id));
     return { outcome: { tokenId: created.id, oldTokenEndsAt: endsAt }, dispatches: queued };
   });
@@ -291,7 +297,8 @@ export async function revokeToken(deps: AppDeps, actor: User, tokenId: string): 
       reason: access === 'instruct' ? 'instructor' : 'holder',
     });
     await recordCredentialEvent(tx, token.habilitationId, actor.id, 'credential_revoked', token.id);
-    return queueToCredentialHolders(
+    const revoked = await deps.webhooks.recordTokenEvent(tx, token.id, 'token.revoked', 'revoked');
+    const queued = await queueToCredentialHolders(
       tx,
       deps.mailer,
       'token-changed',
@@ -304,6 +311,7 @@ export async function revokeToken(deps: AppDeps, actor: User, tokenId: string): 
       },
       `token-revoked:${token.id}`,
     );
+    return [...queued, ...revoked];
   });
   await dispatchAll(dispatches);
   await notifyLifecycle(deps, tokenId);

@@ -4,8 +4,14 @@
  * definition (a central instruction team).
  */
 export const PLATFORM_ROLES = ['admin', 'support'] as const;
+/** The instruction side of a definition: instructors and reporters. */
 export const DEFINITION_ROLES = ['instructeur', 'rapporteur'] as const;
-export const STAFF_ROLES = [...PLATFORM_ROLES, ...DEFINITION_ROLES] as const;
+/**
+ * The provider's developers: they manage the definition's webhooks and see nothing of its requests, so they are
+ * kept out of DEFINITION_ROLES (which opens the instruction side).
+ */
+export const PROVIDER_ROLES = ['developpeur'] as const;
+export const STAFF_ROLES = [...PLATFORM_ROLES, ...DEFINITION_ROLES, ...PROVIDER_ROLES] as const;
 
 export type PlatformRole = (typeof PLATFORM_ROLES)[number];
 export type DefinitionRole = (typeof DEFINITION_ROLES)[number];
@@ -22,6 +28,7 @@ export const STAFF_ROLE_LABELS: Record<StaffRole, string> = {
   support: 'Support',
   instructeur: 'Instructeur',
   rapporteur: 'Rapporteur',
+  developpeur: 'Développeur (fournisseur de l’API)',
 };
 
 export function hasStaffRole(grants: readonly StaffGrant[], role: StaffRole, definition?: string): boolean {

@@ -103,6 +103,21 @@ export interface MailCatalog {
     secrets: never;
   };
   'technical-account-expiring': { data: TechnicalAccountMailBase; secrets: never };
+  'webhook-trouble': {
+    data: {
+      givenName: string;
+      definitionName: string;
+      endpointHost: string;
+      /** An event's retries are spent (otherwise the endpoint was disabled). */
+      failed: boolean;
+      /** Disabled because the receiver answered 410 Gone (otherwise: days of failures). */
+      gone: boolean;
+      eventType: string;
+      eventId: string;
+      webhooksUrl: string;
+    };
+    secrets: never;
+  };
 }
 
 /** What every email about an access request says: which request, for whom, and the link to it. */
@@ -159,4 +174,5 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'token-changed',
   'technical-account-changed',
   'technical-account-expiring',
+  'webhook-trouble',
 ];

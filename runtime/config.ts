@@ -105,6 +105,26 @@ function durationList(fallback: string) {
     });
 }
 
+/** Delays from the first attempt, in order; `0` (at once) is allowed here, unlike in a plain duration. */
+function delayList(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const parts = (raw ?? fallback).split(',').map((part) => part.trim());
+      const values = parts.map((part) => (part === '0' || part === '0s' ? 0 : parseDuration(part)));
+      const ordered = values.every((value, index) => index === 0 || (values[index - 1] ?? 0) <= (value ?? 0));
+      if (parts.length === 0 || values.some((value) => value === undefined) || !ordered) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected delays in increasing order separated by commas, such as 0,5s,5m,30m (got ${quoted(raw ?? '')})`,
+        });
+        return z.NEVER;
+      }
+      return values as number[];
+    });
+}
+
 function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
   return z
     .string()
@@ -270,6 +290,14 @@ const envSchema = z
     LAST_USED_FLUSH_INTERVAL: duration('10s'),
     DEMO_PROVIDER_PORT: integer(0, 65535, 3001),
 
+    // Webhooks (docs/webhooks.md): the Standard Webhooks retry schedule; tests shrink it to seconds.
+    WEBHOOK_RETRY_SCHEDULE: delayList('0,5s,5m,30m,2h,5h,10h,14h,20h,24h'),
+    WEBHOOK_TIMEOUT: duration('15s'),
+    WEBHOOK_DISABLE_AFTER: duration('5d'),
+    WEBHOOK_SECRET_OVERLAP: duration('24h'),
+    WEBHOOK_RELAY_INTERVAL: duration('1m'),
+    WEBHOOK_ALLOW_LOCAL_HTTP: booleanFlag(false),
+
     // Prometheus metrics: off the public port in production, on a listener of their own when METRICS_PORT is set.
     METRICS_PORT: integer(1, 65535, undefined),
     METRICS_HOST: text(),
@@ -310,6 +338,13 @@ const envSchema = z
         code: 'custom',
         path: ['METRICS_PORT'],
         message: `expected a port other than PORT (${env.PORT}); METRICS_PUBLIC=true serves /metrics on PORT`,
+      });
+    }
+    if (production && env.WEBHOOK_ALLOW_LOCAL_HTTP) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_ALLOW_LOCAL_HTTP'],
+        message: 'refused when NODE_ENV=production: webhooks go to https addresses outside private networks',
       });
     }
     checkProConnect(env, ctx);
@@ -376,6 +411,19 @@ function checkProConnect(
   }
 }
 
+export interface WebhookSettings {
+  /** Delay before each attempt, from the first (0: at once); the event fails after the last. */
+  retryScheduleMs: number[];
+  timeoutMs: number;
+  /** Continuous failure this long disables an endpoint. */
+  disableAfterMs: number;
+  /** How long a rotated secret keeps signing beside the new one. */
+  secretOverlapMs: number;
+  relayIntervalMs: number;
+  /** http:// and loopback addresses allowed (development and tests only). */
+  allowLocalHttp: boolean;
+}
+
 export interface Config {
   env: 'development' | 'test' | 'production';
   http: { host: string; port: number; publicUrl: URL; trustProxy: string };
@@ -403,6 +451,7 @@ export interface Config {
     relayIntervalMs: number;
   };
   housekeepingIntervalMs: number;
+  webhooks: WebhookSettings;
   directory: {
     /** Undefined: `npm start` serves the bundled stand-in; the production processes use the public API. */
     url: string | undefined;
@@ -493,6 +542,14 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       relayIntervalMs: e.OUTBOX_RELAY_INTERVAL,
     },
     housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL,
+    webhooks: {
+      retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: e.WEBHOOK_TIMEOUT,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,
+      relayIntervalMs: e.WEBHOOK_RELAY_INTERVAL,
+      allowLocalHttp: e.WEBHOOK_ALLOW_LOCAL_HTTP,
+    },
     directory: { url: e.DIRECTORY_URL, timeoutMs: e.DIRECTORY_TIMEOUT, retries: e.DIRECTORY_RETRIES },
     accounts: { activationLinkTtlMs: e.ACTIVATION_LINK_TTL, passwordResetTtlMs: e.PASSWORD_RESET_TTL },
     rateLimits: {

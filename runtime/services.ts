@@ -13,6 +13,9 @@ import type { Config } from './config.ts';
 import { createCredentialLifecycles } from './credential-lifecycles.ts';
 import { PROCONNECT_CALLBACK_PATH, PROCONNECT_LOGOUT_CALLBACK_PATH } from '../domain/proconnect.ts';
 import { createEmailDeliveries } from './email-deliveries.ts';
+import { createWebhookOutbox } from '../app/webhook-outbox.ts';
+import { createProviderAuthentication } from '../app/provider-authentication.ts';
+import { createWebhookDeliveries } from './webhook-deliveries.ts';
 
 /** Everything a web or worker process shares, built from the configuration and the addresses in use. */
 export interface Services extends AppDeps {
@@ -76,7 +79,15 @@ export function openServices(
     downloadKey: keys.credentialDownloads,
     lifecycles: createCredentialLifecycles(temporal, config.credentials, config.activityTimeoutMs),
   };
+  const webhooks = createWebhookOutbox({
+    db,
+    deliveries: createWebhookDeliveries(temporal, config.webhooks),
+    definitions: config.definitions,
+    logger: logger.child({ component: 'webhooks' }),
+  });
+  const providers = createProviderAuthentication({ db });
   const introspection = createIntrospection({
+    providers,
     db,
     definitions: config.definitions,
     settings: config.credentials,
@@ -102,6 +113,9 @@ export function openServices(
     proconnect,
     credentials,
     introspection,
+    webhooks,
+    webhookSettings: config.webhooks,
+    providers,
     statistics: createStatistics({ db, definitions: config.definitions }),
     db,
     mailer,

@@ -16,6 +16,7 @@ import type { MetricsSource } from '../http/metrics.ts';
 import { createMailTransport } from '../mail/transport.ts';
 import type { housekeeping } from '../workflows/housekeeping.ts';
 import type { outboxRelay } from '../workflows/mail-delivery.ts';
+import type { webhookRelay } from '../workflows/webhook-delivery.ts';
 import { temporalConnectionOptions, type Services } from './services.ts';
 import { freePort } from './temporal-dev-server.ts';
 
@@ -124,6 +125,11 @@ async function ensureSingletonWorkflows(services: Services): Promise<void> {
     workflowId: `${taskQueue}:outbox-relay`,
     args: [{ intervalMs: services.config.mail.relayIntervalMs }],
   });
+  await client.workflow.start<typeof webhookRelay>('webhookRelay', {
+    ...common,
+    workflowId: `${taskQueue}:webhook-relay`,
+    args: [{ intervalMs: services.config.webhooks.relayIntervalMs }],
+  });
   await client.workflow.start<typeof housekeeping>('housekeeping', {
     ...common,
     workflowId: `${taskQueue}:housekeeping`,
@@ -162,6 +168,8 @@ export async function startWorker(services: Services, bundle: WorkflowBundleOpti
       definitions: config.definitions,
       directory: services.directory,
       credentials: services.credentials,
+      webhooks: services.webhooks,
+      webhookSettings: config.webhooks,
       logger: logger.child({ component: 'activities' }),
     }),
     shutdownGraceTime: '10s',

@@ -4,3 +4,4 @@ export { signUp } from './sign-up.ts';
 export { accessRequest } from './access-request.ts';
 export { tokenLifecycle } from './token-lifecycle.ts';
 export { technicalAccountLifecycle } from './technical-account-lifecycle.ts';
+export { deliverWebhook, webhookRelay } from './webhook-delivery.ts';

@@ -167,8 +167,15 @@ export async function revokeRequest(
  * committed (the request's workflow is the one way a credential is issued): answers the token ids it found.
  */
 export async function retryIssuance(platform: TestPlatform, habilitationId: string): Promise<string[]> {
-  const { db, mailer, publicUrl, logger, credentials } = platform.services;
-  const { issueCredentials } = createCredentialActivities({ db, mailer, publicUrl, logger, credentials });
+  const { db, mailer, publicUrl, logger, credentials, webhooks } = platform.services;
+  const { issueCredentials } = createCredentialActivities({
+    db,
+    mailer,
+    publicUrl,
+    logger,
+    credentials,
+    webhooks,
+  });
   return (await issueCredentials(habilitationId)).tokenIds;
 }
 
