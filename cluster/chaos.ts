@@ -49,7 +49,9 @@ import { startSmtpServer, type ReceivedMail } from '../test/helpers/smtp-server.
  * failed workflow; no 5xx answered while a worker was alive and Temporal up (the kill and restart times are
  * recorded to know); no 409 whose allowed commands list the command it refused, and none refusing a command
  * that a later attempt applied; no secret — the seeded password, a revealed token, a session cookie, a CSRF
- * token, APP_SECRET — in any line the processes wrote or any email. Exit code 1 on any violation.
+ * token, APP_SECRET — in any line the processes wrote, any email or any workflow history (each kind of source
+ * checked to hold a value known to be there, so that the search cannot pass by seeing nothing). Exit code 1 on
+ * any violation.
  *
  * Settings: CHAOS_LIFECYCLES (default 30), CHAOS_CONCURRENCY (default 6), CHAOS_DURATION (seconds, default 0:
  * lifecycles go on starting until both the count and the duration are reached — the soak), CHAOS_KILL_EVERY_MS
@@ -272,6 +274,35 @@ function decodedEmail(raw: string): string {
   return `${raw}\n${bytes.toString('utf8')}`;
 }
 
+/** Every byte string in a history (payloads' data, failures' details), as text. */
+function payloadTexts(value: unknown, into: string[] = []): string[] {
+  if (value instanceof Uint8Array) into.push(Buffer.from(value).toString('utf8'));
+  else if (typeof value === 'string') into.push(value);
+  else if (Array.isArray(value)) for (const item of value) payloadTexts(item, into);
+  else if (value !== null && typeof value === 'object')
+    for (const item of Object.values(value)) payloadTexts(item, into);
+  return into;
+}
+
+/** The text of every workflow history of the namespace: what Temporal keeps of what the workers sent it. */
+async function temporalPayloads(temporal: Client): Promise<{ where: string; text: string }[]> {
+  const runs: { workflowId: string; runId: string; type: string }[] = [];
+  for await (const info of temporal.workflow.list())
+    runs.push({ workflowId: info.workflowId, runId: info.runId, type: info.type });
+  const sources: { where: string; text: string }[] = [];
+  for (let start = 0; start < runs.length; start += 16)
+    await Promise.all(
+      runs.slice(start, start + 16).map(async (run) => {
+        const history = await temporal.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+        sources.push({
+          where: `${run.type} ${run.workflowId}`,
+          text: payloadTexts(history.events).join('\n'),
+        });
+      }),
+    );
+  return sources;
+}
+
 function findSecrets(
   secrets: { kind: string; value: string }[],
   sources: { where: string; text: string }[],
@@ -402,6 +433,9 @@ async function main() {
     TEMPORAL_TASK_QUEUE: taskQueue,
     DIRECTORY_URL: directory.url,
     SMTP_URL: smtp.url,
+    // The SMTP sink answers at once: a send held by a killed worker is retried after 15 s, not the default
+    // minute, which only makes the run wait for its emails.
+    MAIL_SEND_TIMEOUT: '15s',
     MAIL_RETRY_INITIAL_INTERVAL: '500ms',
     MAIL_RETRY_MAX_INTERVAL: '2s',
     OUTBOX_RELAY_INTERVAL: '2s',
@@ -543,9 +577,18 @@ async function main() {
     pool,
     lifecycles.map((lifecycle) => lifecycle.requestId),
     smtp.received,
+    180_000,
   );
-  if (!settled.ok) violations.push({ what: 'did not settle within 120 s', detail: settled.pending });
+  if (!settled.ok) violations.push({ what: 'did not settle within 180 s', detail: settled.pending });
   const settleSeconds = round((now() - settleStarted) / 1000, 1);
+  // How long emails took from the outbox to the SMTP sink, and how many attempts: a kill's cost to email.
+  const { rows: deliveries } = await pool.query<{ ms: number; attempts: number }>(
+    `SELECT extract(epoch FROM sent_at - created_at) * 1000 AS ms, attempts FROM outbox_emails WHERE sent_at IS NOT NULL`,
+  );
+  const emailDelivery = {
+    ms: distribution(deliveries.map((row) => Number(row.ms))),
+    maxAttempts: Math.max(0, ...deliveries.map((row) => row.attempts)),
+  };
 
   const verified = await verifyLifecycles(pool, lifecycles, smtp.received, temporal, violations);
   const duplicates = await duplicateEmails(pool);
@@ -614,8 +657,23 @@ async function main() {
     where: `email "${mail.subject}" to ${mail.to.join(', ')}`,
     text: decodedEmail(mail.raw),
   }));
-  const leaks = findSecrets(secrets, [...logLines, ...emailSources]);
-  if (leaks.length > 0) violations.push({ what: 'secrets in logs or emails', detail: leaks.slice(0, 20) });
+  const historySources = await temporalPayloads(temporal);
+  const leaks = findSecrets(secrets, [...logLines, ...emailSources, ...historySources]);
+  if (leaks.length > 0)
+    violations.push({ what: 'secrets in logs, emails or Temporal histories', detail: leaks.slice(0, 20) });
+  // The search must see what it searches: values each kind of source is known to hold, found where expected.
+  const firstRequest = lifecycles[0]?.requestId ?? 'none';
+  const canaries = [
+    { where: 'process output', sources: logLines, value: taskQueue },
+    { where: 'emails', sources: emailSources, value: `Grappe n° ${lifecycles[0]?.number ?? 1} ` },
+    { where: 'Temporal histories', sources: historySources, value: firstRequest },
+  ];
+  for (const canary of canaries)
+    if (!canary.sources.some((source) => source.text.includes(canary.value)))
+      violations.push({
+        what: `the secret search saw nothing known in the ${canary.where}`,
+        detail: canary.value,
+      });
   const tokensRevealed = lifecycles.filter((lifecycle) => lifecycle.tokenSecret !== undefined).length;
   if (tokensRevealed === 0)
     violations.push({ what: 'no token secret revealed: the secret check saw none', detail: null });
@@ -662,13 +720,14 @@ async function main() {
         others: took(commands.filter((record) => !nearKill(record))),
       },
     },
-    verified: { ...verified, emailsQueuedTwice: duplicates.groups },
+    verified: { ...verified, emailsQueuedTwice: duplicates.groups, emailDelivery },
     requestWorkflowTasks: workflowTasks,
     secrets: {
       checked: secrets.length,
       logLines: logLines.length,
       logBytes,
       emails: emailSources.length,
+      temporalHistories: historySources.length,
       found: leaks.length,
     },
     seconds: {
