@@ -13,7 +13,12 @@ import { introspectionDocumentation } from '../api/introspection-routes.ts';
 import type { AnyRoute } from '../api/route.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { GOOD_PASSWORD, newEmail, signUpBody, SIRET } from './helpers/accounts.ts';
-import { buildAuthorizationWorld, type Actor, type World } from './helpers/authorization-world.ts';
+import {
+  buildAuthorizationWorld,
+  WORLD_WEBHOOK_URL,
+  type Actor,
+  type World,
+} from './helpers/authorization-world.ts';
 import { historyText } from './helpers/history.ts';
 import type { HttpAnswer, HttpClient } from './helpers/http-client.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
@@ -66,6 +71,8 @@ const file = (world: World, state?: RequestCase) =>
   `${r(world, 'submitted', state)}/attachments/${state ? world.cases[state].attachmentId : world.attachmentId}`;
 const org = (world: World) => `/organisations/${world.organisation.siret}`;
 const reason = { reason: 'Le cadre juridique ne couvre pas cet usage.' };
+const hooks = (world: World) => `/definitions/${world.definition}/webhooks`;
+const hook = (world: World) => `${hooks(world)}/${world.webhook.endpointId}`;
 
 /** One valid-shaped call per operation, keyed `METHOD /path` as declared. */
 const PROBES: Record<string, Probe> = {
@@ -274,6 +281,32 @@ const PROBES: Record<string, Probe> = {
     path: () => '/introspect',
     form: { token: `sesame_${'a'.repeat(40)}` },
   },
+  'POST /definitions/:slug/webhooks': {
+    path: hooks,
+    body: () => ({ url: WORLD_WEBHOOK_URL, events: ['request.validated'] }),
+    shows: (json) => [json.secret],
+  },
+  'GET /definitions/:slug/webhooks': { path: hooks },
+  'GET /definitions/:slug/webhooks/:id': { path: hook },
+  'PATCH /definitions/:slug/webhooks/:id': { path: hook, body: () => ({ events: ['request.refused'] }) },
+  'DELETE /definitions/:slug/webhooks/:id': {
+    path: async (world) => `${hooks(world)}/${await world.newWebhookEndpoint()}`,
+  },
+  'POST /definitions/:slug/webhooks/:id/test': { path: (world) => `${hook(world)}/test` },
+  'POST /definitions/:slug/webhooks/:id/rotate-secret': {
+    path: (world) => `${hook(world)}/rotate-secret`,
+    shows: (json) => [json.secret],
+  },
+  'GET /definitions/:slug/webhooks/:id/deliveries': { path: (world) => `${hook(world)}/deliveries` },
+  'POST /definitions/:slug/webhooks/:id/deliveries/:eventId/replay': {
+    path: (world) => `${hook(world)}/deliveries/${world.webhook.eventId}/replay`,
+  },
+  'POST /definitions/:slug/webhooks/:id/deliveries/replay-failed': {
+    path: (world) => `${hook(world)}/deliveries/replay-failed`,
+    body: () => ({ since: '2020-01-01T00:00:00Z' }),
+  },
+  'GET /provider/events': { path: () => '/provider/events' },
+  'GET /provider/habilitations': { path: () => '/provider/habilitations' },
 };
 
 /** The outcome an answer shows: what the caller was told. */
@@ -304,7 +337,7 @@ const timings = { setupMs: 0, probesStartedAt: 0, probes: 0 };
 
 before(async () => {
   const started = Date.now();
-  platform = await startTestPlatform();
+  platform = await startTestPlatform({ env: { WEBHOOK_ALLOW_LOCAL_HTTP: 'true' } });
   world = await buildAuthorizationWorld(platform);
   timings.setupMs = Date.now() - started;
   timings.probesStartedAt = Date.now();

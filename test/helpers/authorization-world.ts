@@ -82,9 +82,16 @@ export interface World {
   opinionId: string;
   usedActivationToken: string;
   usedResetToken: string;
+  /** A webhook endpoint of the definition (to a closed local port) and its test event. */
+  webhook: { endpointId: string; eventId: string };
   /** A new file on the draft, for a probe that removes one. */
   newDraftAttachment(): Promise<string>;
+  /** A new webhook endpoint of the definition, for a probe that deletes one. */
+  newWebhookEndpoint(): Promise<string>;
 }
+
+/** Where the world's webhook endpoints point: a closed local port (WEBHOOK_ALLOW_LOCAL_HTTP on the matrix's platform). */
+export const WORLD_WEBHOOK_URL = 'http://127.0.0.1:9/sesame';
 
 const ipOf = (kind: ActorKind) => `10.12.0.${ACTOR_KINDS.indexOf(kind) + 1}`;
 
@@ -133,19 +140,31 @@ export async function buildAuthorizationWorld(platform: TestPlatform): Promise<W
     email: newEmail('saint-exemple.fr', 'gestionnaire'),
   });
   const manager = founder.client;
-  const [other, orgAdmin, applicant, reader, member, instructor, otherInstructor, reporter, support, admin] =
-    await Promise.all([
-      signUpAndActivate(platform, { siret: SIRET.department, email: newEmail('loire-exemplaire.fr') }),
-      createPerson(platform, { invitedBy: { admin: manager, siret, roles: ['administrateur'] } }),
-      createPerson(platform, { invitedBy: { admin: manager, siret, roles: ['demandeur'] } }),
-      createPerson(platform, { invitedBy: { admin: manager, siret, roles: ['lecteur'] } }),
-      createPerson(platform, { invitedBy: { admin: manager, siret, roles: ['demandeur'] } }),
-      signInStaff(platform, [{ role: 'instructeur', definition }], 'instructeur'),
-      signInStaff(platform, [{ role: 'instructeur', definition: 'api-particulier' }], 'autre-instructeur'),
-      signInStaff(platform, [{ role: 'rapporteur', definition }], 'rapporteur'),
-      signInStaff(platform, [{ role: 'support', definition: null }], 'support'),
-      signInStaff(platform, [{ role: 'admin', definition: null }], 'admin'),
-    ]);
+  const [
+    other,
+    orgAdmin,
+    applicant,
+    reader,
+    member,
+    instructor,
+    otherInstructor,
+    reporter,
+    support,
+    admin,
+    developer,
+  ] = await Promise.all([
+    signUpAndActivate(platform, { siret: SIRET.department, email: newEmail('loire-exemplaire.fr') }),
+    createPerson(platform, { invitedBy: { admin: manager, siret, roles: ['administrateur'] } }),
+    createPerson(platform, { invitedBy: { admin: manager, siret, roles: ['demandeur'] } }),
+    createPerson(platform, { invitedBy: { admin: manager, siret, roles: ['lecteur'] } }),
+    createPerson(platform, { invitedBy: { admin: manager, siret, roles: ['demandeur'] } }),
+    signInStaff(platform, [{ role: 'instructeur', definition }], 'instructeur'),
+    signInStaff(platform, [{ role: 'instructeur', definition: 'api-particulier' }], 'autre-instructeur'),
+    signInStaff(platform, [{ role: 'rapporteur', definition }], 'rapporteur'),
+    signInStaff(platform, [{ role: 'support', definition: null }], 'support'),
+    signInStaff(platform, [{ role: 'admin', definition: null }], 'admin'),
+    signInStaff(platform, [{ role: 'developpeur', definition }], 'developpeur'),
+  ]);
   const person = (p: { userId: string; email: string }) => ({ ...p, password: GOOD_PASSWORD });
   const staff = (p: { id: string; email: string }) => ({
     userId: p.id,
@@ -178,6 +197,7 @@ export async function buildAuthorizationWorld(platform: TestPlatform): Promise<W
     actor(platform, 'otherInstructor', staff(otherInstructor)),
     actor(platform, 'instructor', staff(instructor)),
     actor(platform, 'reporter', staff(reporter)),
+    actor(platform, 'developer', staff(developer)),
     actor(platform, 'support', staff(support)),
     actor(platform, 'platformAdmin', staff(admin)),
   ]);
@@ -304,6 +324,19 @@ export async function buildAuthorizationWorld(platform: TestPlatform): Promise<W
     (credential) => credential.clientId === provider.clientId,
   )!.id;
 
+  const newWebhookEndpoint = async () => {
+    const created = await actors.developer.client.send('POST', `/api/v1/definitions/${definition}/webhooks`, {
+      url: WORLD_WEBHOOK_URL,
+    });
+    assert.equal(created.status, 201, created.text);
+    return created.json as { id: string; secret: string };
+  };
+  const webhook = await newWebhookEndpoint();
+  const webhookDeliveries = await actors.developer.client.get(
+    `/api/v1/definitions/${definition}/webhooks/${webhook.id}/deliveries`,
+  );
+  assert.equal(webhookDeliveries.status, 200, webhookDeliveries.text);
+
   // Links already used: answering them again is refused (410) whoever asks, and opens nothing.
   const usedActivationToken = await activationTokenFor(platform, founder.email);
   const { token: usedResetToken, password: resetPassword } = await usedPasswordReset(platform, member.email);
@@ -334,6 +367,7 @@ export async function buildAuthorizationWorld(platform: TestPlatform): Promise<W
       { label: 'a provider’s client secret', value: provider.clientSecret },
       { label: 'an activation link', value: usedActivationToken },
       { label: 'a password reset link', value: usedResetToken },
+      { label: 'a webhook signing secret', value: webhook.secret },
     ],
     definition,
     requests: {
@@ -359,6 +393,11 @@ export async function buildAuthorizationWorld(platform: TestPlatform): Promise<W
     opinionId: opinion.json.id as string,
     usedActivationToken,
     usedResetToken,
+    webhook: {
+      endpointId: webhook.id,
+      eventId: (webhookDeliveries.json.deliveries as { eventId: string }[])[0]!.eventId,
+    },
+    newWebhookEndpoint: async () => (await newWebhookEndpoint()).id,
     newDraftAttachment: async () => {
       const added = await upload(
         manager,
