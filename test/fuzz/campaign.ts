@@ -13,11 +13,12 @@ import { readVocabulary } from './vocabulary.ts';
 
 /**
  * One fuzz campaign against a running platform: every operation of the OpenAPI document, every POST route of the
- * pages (their forms) and every GET route of the pages (their query strings) gets `runs` generated bad requests (fast-check, one property per target, all from one seed), sent as
- * the cast's callers. A 5xx, or a secret in an answer, fails the target's property; fast-check then shrinks the
- * request and the report gives the seed, the counterexample's path and the request, so that
- * `FUZZ_SEED=… FUZZ_PATH=… FUZZ_ONLY='<target>' npm run fuzz` sends it again. At the end every log line is
- * searched for the secrets too.
+ * pages (their forms) and every GET route of the pages (their query strings) gets `runs` generated bad requests
+ * (fast-check, one property per target, each target's seed drawn from the run's), sent as the cast's callers. A
+ * 5xx, or a secret in an answer, fails the target's property; fast-check then shrinks the request and the report
+ * gives the seed, the counterexample's path and the request, so that
+ * `FUZZ_SEED=… FUZZ_PATH=… FUZZ_ONLY='<target>' npm run fuzz` sends it again. At the end every log line and every
+ * email of the outbox is searched for the secrets too, and log lines at level error are counted.
  */
 export interface CampaignOptions {
   seed: number;
@@ -61,6 +62,10 @@ export interface CampaignReport {
   slowest: Record<string, number>;
   secretsWatched: string[];
   logLinesSearched: number;
+  /** Emails of the outbox searched for the secrets too (subject and bodies). */
+  emailsSearched: number;
+  /** POST routes whose form no page showed the cast: fuzzed with generic fields only. */
+  formsNotSeen: string[];
   secretsFound: SecretSighting[];
   /** Log lines at level error or above (a bad request is the client's fault, never an error of ours): the first ten. */
   errorsLogged: string[];
@@ -130,6 +135,8 @@ export async function runCampaign(platform: TestPlatform, options: CampaignOptio
     slowest: {},
     secretsWatched: [],
     logLinesSearched: 0,
+    emailsSearched: 0,
+    formsNotSeen: forms.filter((route) => !crawl.forms.has(route.key)).map((route) => route.key),
     secretsFound: [],
     errorsLogged: [],
     errorLines: 0,
@@ -229,6 +236,17 @@ export async function runCampaign(platform: TestPlatform, options: CampaignOptio
     if (report.errorsLogged.length < 10)
       report.errorsLogged.push(line.length > 1_500 ? `${line.slice(0, 1_500)}…` : line);
   });
+  const emails = await platform.services.db.query<{
+    template: string;
+    subject: string;
+    text_body: string;
+    html_body: string;
+  }>('SELECT template, subject, text_body, html_body FROM outbox_emails');
+  report.emailsSearched = emails.rows.length;
+  for (const email of emails.rows) {
+    const text = `${email.subject}\n${email.text_body}\n${email.html_body}`;
+    report.secretsFound.push(...cast.secrets.find(text, `an email (${email.template})`));
+  }
   report.secretsWatched = cast.secrets.labels();
   report.seconds = Math.round((Date.now() - started) / 100) / 10;
   return report;

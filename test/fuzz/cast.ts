@@ -45,7 +45,8 @@ const SAME_OBJECTS: [string, string[]][] = [
   ['requests', ['demandes', 'instruction', 'requests/id', 'demandes/id']],
   ['attachments', ['attachmentId', 'pieces-jointes']],
   ['tokens', ['tokens/id', 'jetons/id']],
-  ['habilitations', ['habilitation', 'habilitations/id', 'jetons/habilitation']],
+  // `/jetons/:id` shows a habilitation, `/jetons/:habilitation/:id/…` acts on a token: `jetons/id` holds both.
+  ['habilitations', ['habilitation', 'habilitations/id', 'jetons/habilitation', 'jetons/id']],
   ['technical-accounts', ['comptes-techniques', 'technical-accounts/id', 'comptes-techniques/id']],
   ['invitations', ['codes-invitation', 'invitations/id', 'codes-invitation/id']],
   ['members', ['membres', 'userId', 'reporterId', 'members/userId', 'membres/userId']],

@@ -87,8 +87,11 @@ export async function readPages(
 
   for (const reader of readers) {
     const client = cast.client(reader);
-    const queue: string[] = ['/', '/tableau-de-bord'];
-    for (const route of gets) queue.push(...fill(route, cast));
+    // Every page without parameters first, then the others with the cast's ids, then the links met.
+    const queue: string[] = [
+      ...gets.filter((route) => route.params.length === 0).map((route) => route.path),
+      ...gets.filter((route) => route.params.length > 0).flatMap((route) => fill(route, cast)),
+    ];
     const seen = new Set<string>();
     while (queue.length > 0 && seen.size < budgetPerReader) {
       const path = queue.shift()!;
@@ -147,7 +150,7 @@ function fill(route: PageRoute, cast: Cast): string[] {
       cast.pools.get(collections[name] ?? '');
     if (!pool) return [];
     paths = paths.flatMap((path) =>
-      pool.slice(0, 4).map((value) => path.replace(`:${name}`, encodeURIComponent(value))),
+      pool.slice(0, 2).map((value) => path.replace(`:${name}`, encodeURIComponent(value))),
     );
   }
   return paths;

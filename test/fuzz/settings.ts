@@ -23,7 +23,7 @@ export function fuzzSettings(kind: 'bounded' | 'long'): Omit<CampaignOptions, 'p
     runs: integer('FUZZ_RUNS', kind === 'bounded' ? BOUNDED_RUNS : LONG_RUNS),
     path: process.env.FUZZ_PATH || undefined,
     only: process.env.FUZZ_ONLY || undefined,
-    pagesPerReader: kind === 'bounded' ? 40 : 150,
+    pagesPerReader: kind === 'bounded' ? 60 : 150,
     trace: process.env.FUZZ_TRACE === '1',
   };
 }
