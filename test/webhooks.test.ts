@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { createRequestActivities } from '../activities/requests.ts';
+import { isAllowedAddress } from '../app/webhook-sender.ts';
+import { loadConfig } from '../runtime/config.ts';
 import { emailsTo } from './helpers/accounts.ts';
 import { approvedToken, providerCredentials, submitRequest, approve } from './helpers/habilitations.ts';
 import { historyText } from './helpers/history.ts';
@@ -210,6 +212,45 @@ describe('webhooks', () => {
     assert.equal(target.received.at(-1)!.id, delivery!.eventId);
   });
 
+  it('wait as long as a 429’s Retry-After says before the next attempt', async () => {
+    const target = await receiver();
+    target.script([{ status: 429, headers: { 'retry-after': '2' } }], { status: 204 });
+    await addEndpoint(target, QUIET);
+    await eventually(async () => (target.received.length >= 2 ? true : undefined));
+    const gap = target.received[1]!.receivedAt - target.received[0]!.receivedAt;
+    assert.ok(gap >= 1_900, `the second attempt came ${gap} ms after the first, not 300 ms`);
+    assert.equal(target.received[0]!.id, target.received[1]!.id);
+  });
+
+  it('disable an endpoint failing for longer than WEBHOOK_DISABLE_AFTER, and tell the developers', async () => {
+    const target = await receiver();
+    const endpoint = await addEndpoint(target, QUIET);
+    await eventually(async () => ((await endpointStatus(endpoint.id)) === 'active' ? true : undefined));
+    // Failing for six days already (the default limit is five).
+    await platform.services.db.query(
+      `UPDATE webhook_endpoints SET failing_since = now() - interval '6 days' WHERE id = $1`,
+      [endpoint.id],
+    );
+    target.script([], { status: 500 });
+    assert.equal((await developer.client.send('POST', `${BASE}/${endpoint.id}/test`)).status, 202);
+    await eventually(async () => ((await endpointStatus(endpoint.id)) === 'disabled' ? true : undefined));
+    const answer = await developer.client.get(`${BASE}/${endpoint.id}`);
+    assert.equal(answer.json.disabledReason, 'failing');
+    await emailsTo(platform, developer.email, { subject: /désactivé/, count: 2 });
+  });
+
+  it('deliver an event whose delivery was never started (the relay)', async () => {
+    const target = await receiver();
+    const endpoint = await addEndpoint(target, QUIET);
+    await eventually(async () => (target.received.length >= 1 ? true : undefined));
+    // Committed, then the process died before starting the delivery: the dispatches are dropped.
+    const { withTransaction } = await import('../store/pool.ts');
+    const { eventId } = await withTransaction(platform.services.db, (tx) =>
+      platform.services.webhooks.recordTestEvent(tx, { id: endpoint.id, definition: 'api-entreprise' }),
+    );
+    await eventually(async () => (target.received.some((d) => d.id === eventId) ? true : undefined), 20_000);
+  });
+
   it('sign with the old and the new secret after a rotation', async () => {
     const target = await receiver();
     const endpoint = await addEndpoint(target, QUIET);
@@ -383,6 +424,52 @@ describe('webhooks', () => {
         })
       ).status,
       422,
+    );
+  });
+});
+
+describe('webhook targets', () => {
+  it('refuse loopback, private, link-local, metadata and reserved addresses; loopback only where allowed', () => {
+    const strict = { allowLocalHttp: false };
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.0.10',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd00:ec2::254',
+      '::ffff:10.0.0.1',
+      '::ffff:127.0.0.1',
+    ])
+      assert.equal(isAllowedAddress(address, strict), false, address);
+    for (const address of ['203.0.114.7', '8.8.8.8', '2001:4860:4860::8888'])
+      assert.equal(isAllowedAddress(address, strict), true, address);
+    assert.equal(isAllowedAddress('127.0.0.1', { allowLocalHttp: true }), true);
+    assert.equal(isAllowedAddress('10.1.2.3', { allowLocalHttp: true }), false);
+  });
+
+  it('are never local in production: the setting that allows it is refused there', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          NODE_ENV: 'production',
+          APP_SECRET: 'x'.repeat(40),
+          PUBLIC_URL: 'https://sesame.example.gouv.fr',
+          SMTP_URL: 'smtp://smtp.example.fr:587',
+          WEBHOOK_ALLOW_LOCAL_HTTP: 'true',
+        }),
+      /WEBHOOK_ALLOW_LOCAL_HTTP/,
+    );
+    assert.throws(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: '5m,5s' }), /WEBHOOK_RETRY_SCHEDULE/);
+    assert.deepEqual(
+      loadConfig({}).webhooks.retryScheduleMs,
+      [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000],
     );
   });
 });
