@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { hkdfSync, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, notFound, validationFailed } from '../domain/errors.ts';
 import { hasStaffRole } from '../domain/roles.ts';
@@ -22,7 +22,7 @@ import {
 } from '../store/webhooks.ts';
 import type { AppDeps } from './deps.ts';
 import { parseInput } from './validation.ts';
-import { mintWebhookSecret } from './webhook-secrets.ts';
+import { mintWebhookSecret, sealWebhookSecret } from './webhook-secrets.ts';
 import { targetProblem } from './webhook-sender.ts';
 
 /**
@@ -282,4 +282,33 @@ export async function replayFailedWebhookDeliveries(
     if (run !== undefined) await deps.webhooks.dispatch({ endpointId: id, eventId, run });
   }
   return { replayed: eventIds.length };
+}
+
+/** The demo provider's webhook secret (`npm start`), derived from its key so that it survives restarts. */
+export function demoWebhookSecret(demoKey: Buffer): string {
+  return `whsec_${Buffer.from(hkdfSync('sha256', demoKey, 'sesame', 'demo-webhook:v1', 32)).toString('base64')}`;
+}
+
+/**
+ * The endpoint `npm start` delivers a definition's events to (the demo provider), made once; its secret is set
+ * again at each start, so that a changed APP_SECRET still signs what the demo provider verifies.
+ */
+export async function ensureWebhookEndpoint(
+  deps: Pick<AppDeps, 'db' | 'sealingKey'>,
+  endpoint: { definition: string; url: string; secret: string },
+): Promise<string> {
+  const existing = (await listEndpoints(deps.db, endpoint.definition)).find((e) => e.url === endpoint.url);
+  const id = existing?.id ?? randomUUID();
+  const sealed = sealWebhookSecret(deps.sealingKey, id, endpoint.secret);
+  if (existing) await updateEndpoint(deps.db, id, { sealedSecret: sealed });
+  else
+    await insertEndpoint(deps.db, {
+      id,
+      definition: endpoint.definition,
+      url: endpoint.url,
+      events: [...WEBHOOK_EVENT_TYPES],
+      sealedSecret: sealed,
+      createdBy: null,
+    });
+  return id;
 }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { loadOrganisations, type Organisation } from '../directory/organisations.ts';
-import { sesameVerify } from '../packages/sesame-verify/index.ts';
+import { sesameVerify, verifyWebhook, WebhookVerificationError } from '../packages/sesame-verify/index.ts';
 
 /**
  * A demo of an API provider (an "API Entreprise" look-alike) protected by @sesame/verify, started by
@@ -17,6 +17,8 @@ export interface DemoProviderOptions {
   port: number;
   cacheTtlMs?: number;
   negativeCacheTtlMs?: number;
+  /** The signing secret of the webhook endpoint Sésame delivers to at `/webhooks` (none: webhooks refused). */
+  webhookSecret?: string;
 }
 
 export interface RunningDemoProvider {
@@ -120,6 +122,34 @@ export function createDemoProviderApp(options: Omit<DemoProviderOptions, 'host' 
       });
     },
   );
+
+  // Webhooks from Sésame: each delivery verified with @sesame/verify, deduplicated on its webhook-id (a retry or a
+  // replay carries the same), the last ones accepted listed at GET /webhooks.
+  const accepted: { id: string; type: string; timestamp: string; receivedAt: string; data: unknown }[] = [];
+  app.post('/webhooks', express.raw({ type: () => true, limit: '64kb' }), (req, res) => {
+    if (!options.webhookSecret) return void res.status(404).json({ error: 'webhooks_not_configured' });
+    try {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const { id, payload } = verifyWebhook(options.webhookSecret, req.headers, body);
+      if (!accepted.some((event) => event.id === id)) {
+        accepted.unshift({
+          id,
+          type: payload.type,
+          timestamp: payload.timestamp,
+          receivedAt: new Date().toISOString(),
+          data: payload.data,
+        });
+        accepted.length = Math.min(accepted.length, 50);
+      }
+      res.status(204).end();
+    } catch (error) {
+      if (!(error instanceof WebhookVerificationError)) throw error;
+      res.status(401).json({ error: 'invalid_signature', reason: error.reason });
+    }
+  });
+  app.get('/webhooks', (_req, res) => {
+    res.json({ webhooks: accepted });
+  });
 
   app.use((_req, res) => {
     res

@@ -296,7 +296,7 @@ const envSchema = z
     WEBHOOK_DISABLE_AFTER: duration('5d'),
     WEBHOOK_SECRET_OVERLAP: duration('24h'),
     WEBHOOK_RELAY_INTERVAL: duration('1m'),
-    WEBHOOK_ALLOW_LOCAL_HTTP: booleanFlag(false),
+    WEBHOOK_ALLOW_LOCAL_HTTP: booleanFlag(undefined),
 
     // Prometheus metrics: off the public port in production, on a listener of their own when METRICS_PORT is set.
     METRICS_PORT: integer(1, 65535, undefined),
@@ -548,7 +548,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       disableAfterMs: e.WEBHOOK_DISABLE_AFTER,
       secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,
       relayIntervalMs: e.WEBHOOK_RELAY_INTERVAL,
-      allowLocalHttp: e.WEBHOOK_ALLOW_LOCAL_HTTP,
+      // `npm start` delivers to the demo provider on this machine; tests say what they need.
+      allowLocalHttp: e.WEBHOOK_ALLOW_LOCAL_HTTP ?? e.NODE_ENV === 'development',
     },
     directory: { url: e.DIRECTORY_URL, timeoutMs: e.DIRECTORY_TIMEOUT, retries: e.DIRECTORY_RETRIES },
     accounts: { activationLinkTtlMs: e.ACTIVATION_LINK_TTL, passwordResetTtlMs: e.PASSWORD_RESET_TTL },

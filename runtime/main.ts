@@ -8,7 +8,8 @@ import {
   provideTemporal,
   seedDemoData,
 } from './boot.ts';
-import { ensureDemoProviderCredentials } from '../app/provider-credentials.ts';
+import { DEMO_PROVIDER_DEFINITION, ensureDemoProviderCredentials } from '../app/provider-credentials.ts';
+import { demoWebhookSecret, ensureWebhookEndpoint } from '../app/webhooks.ts';
 import { startDemoProvider } from '../demo-provider/server.ts';
 import { startHttpServer } from './http-server.ts';
 import { provideLocalIdentityProvider } from './proconnect.ts';
@@ -50,6 +51,8 @@ await boot(config, 'sesame', async (logger, started) => {
   const http = await startHttpServer(services, { metricsSources: temporalMetrics ? [temporalMetrics] : [] });
   started.push({ name: 'http', stop: http.stop });
   // The demo provider API checks tokens through this platform's introspection, with credentials of its own.
+  // It also receives API Entreprise's webhooks, verified with @sesame/verify, and lists them at /webhooks.
+  const webhookSecret = demoWebhookSecret(services.keys.demoProvider);
   const demoProvider =
     config.env === 'production'
       ? undefined
@@ -58,8 +61,15 @@ await boot(config, 'sesame', async (logger, started) => {
           introspectionUrl: new URL('/api/v1/introspect', http.url).toString(),
           host: config.http.host,
           port: config.demoProviderPort,
+          webhookSecret,
         });
   if (demoProvider) started.push({ name: 'demo provider', stop: demoProvider.stop });
+  if (demoProvider && config.webhooks.allowLocalHttp)
+    await ensureWebhookEndpoint(services, {
+      definition: DEMO_PROVIDER_DEFINITION,
+      url: `${demoProvider.url}/webhooks`,
+      secret: webhookSecret,
+    });
 
   const lines = [
     '',
@@ -72,6 +82,7 @@ await boot(config, 'sesame', async (logger, started) => {
   if (demoProvider)
     lines.push(
       `  Demo provider API (API Entreprise, checks Sésame tokens): ${demoProvider.url}/v3/insee/sirene/etablissements/<siret>`,
+      `  Webhooks it received from Sésame: ${demoProvider.url}/webhooks`,
     );
   if (localIdentityProvider)
     lines.push(

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -222,4 +222,88 @@ export function sesameVerify(options: SesameVerifyOptions): SesameVerify {
   }
 
   return { requireScopes, verify, clear: () => cache.clear() };
+}
+
+/** Why a webhook delivery was refused by `verifyWebhook`. */
+export class WebhookVerificationError extends Error {
+  constructor(
+    readonly reason:
+      'missing_headers' | 'bad_timestamp' | 'too_old' | 'too_new' | 'bad_signature' | 'bad_secret',
+  ) {
+    super(`webhook refused: ${reason}`);
+    this.name = 'WebhookVerificationError';
+  }
+}
+
+/** A verified delivery: the event as Sésame sent it, and its id (the same on every retry: deduplicate on it). */
+export interface VerifiedWebhook {
+  id: string;
+  timestamp: number;
+  payload: { type: string; timestamp: string; data: Record<string, unknown> };
+}
+
+type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
+
+function headerOf(headers: HeaderSource, name: string): string | undefined {
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    return (headers as { get(name: string): string | null }).get(name) ?? undefined;
+  }
+  const record = headers as Record<string, string | string[] | undefined>;
+  const value = record[name] ?? Object.entries(record).find(([key]) => key.toLowerCase() === name)?.[1];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const WEBHOOK_SECRET_PREFIX = 'whsec_';
+
+/**
+ * Checks a Sésame webhook delivery (Standard Webhooks v1): the `webhook-signature` header holds one or two
+ * `v1,<base64 HMAC-SHA256>` of `webhook-id.webhook-timestamp.body`, keyed with the secret's bytes. Pass the raw
+ * body exactly as received (before any JSON parsing). `secret` may be a list: during a rotation, hold the old
+ * and the new secret, and either verifies. Refuses a timestamp more than `toleranceSeconds` (default 300) away
+ * from now, so that a captured delivery cannot be replayed later. Throws WebhookVerificationError.
+ */
+export function verifyWebhook(
+  secret: string | readonly string[],
+  headers: HeaderSource,
+  rawBody: string | Buffer,
+  options: { toleranceSeconds?: number; now?: Date } = {},
+): VerifiedWebhook {
+  const id = headerOf(headers, 'webhook-id');
+  const timestampText = headerOf(headers, 'webhook-timestamp');
+  const signatures = headerOf(headers, 'webhook-signature');
+  if (!id || !timestampText || !signatures) throw new WebhookVerificationError('missing_headers');
+  if (!/^\d{1,12}$/.test(timestampText)) throw new WebhookVerificationError('bad_timestamp');
+  const timestamp = Number(timestampText);
+  const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const tolerance = options.toleranceSeconds ?? 300;
+  if (timestamp < now - tolerance) throw new WebhookVerificationError('too_old');
+  if (timestamp > now + tolerance) throw new WebhookVerificationError('too_new');
+
+  const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
+  const signed = Buffer.concat([Buffer.from(`${id}.${timestampText}.`, 'utf8'), body]);
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  const expected = secrets.map((candidate) => {
+    const encoded = candidate.startsWith(WEBHOOK_SECRET_PREFIX)
+      ? candidate.slice(WEBHOOK_SECRET_PREFIX.length)
+      : candidate;
+    const key = Buffer.from(encoded, 'base64');
+    if (key.length === 0) throw new WebhookVerificationError('bad_secret');
+    return createHmac('sha256', key).update(signed).digest();
+  });
+  const given = signatures
+    .split(' ')
+    .map((entry) => entry.split(','))
+    .filter(([version, value]) => version === 'v1' && value !== undefined)
+    .map(([, value]) => Buffer.from(value!, 'base64'));
+  const matches = given.some((signature) =>
+    expected.some((mac) => mac.length === signature.length && timingSafeEqual(mac, signature)),
+  );
+  if (!matches) throw new WebhookVerificationError('bad_signature');
+  let payload: VerifiedWebhook['payload'];
+  try {
+    payload = JSON.parse(body.toString('utf8')) as VerifiedWebhook['payload'];
+  } catch {
+    throw new WebhookVerificationError('bad_signature');
+  }
+  return { id, timestamp, payload };
 }
