@@ -3,7 +3,7 @@ import { hostileString, hostileValue } from './hostile-values.ts';
 import { schemaValue, type Vocabulary } from './json-schema-values.ts';
 import type { ApiOperation } from './openapi-operations.ts';
 import { percentEncode } from './path-segments.ts';
-import { toText, type FuzzValue, type ResolveRef } from './symbolic-values.ts';
+import { RawJson, toText, type FuzzValue, type ResolveRef } from './symbolic-values.ts';
 
 /**
  * Query strings: the declared parameters with good or hostile values, a key repeated (Express then gives an
@@ -12,7 +12,9 @@ import { toText, type FuzzValue, type ResolveRef } from './symbolic-values.ts';
 export type QueryPart = { raw: string } | { key: string; value: FuzzValue };
 
 /** Past about 16 KB of URL Node's parser answers 431 itself: longer is no test of ours. */
-const boundedHostile = hostileValue.filter((value) => typeof value !== 'string' || value.length < 3_000);
+const boundedHostile = hostileValue.filter((value) =>
+  typeof value === 'string' ? value.length < 3_000 : !(value instanceof RawJson) || value.text.length < 3_000,
+);
 
 const RAW_PARTS = [
   '%',
