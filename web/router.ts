@@ -18,6 +18,7 @@ import { sessionPages } from './pages/session-pages.ts';
 import { statisticsPages } from './pages/statistics-pages.ts';
 import { technicalAccountPages } from './pages/technical-account-pages.ts';
 import { tokenPages } from './pages/token-pages.ts';
+import { webhookPages } from './pages/webhook-pages.ts';
 
 export interface WebOptions {
   /** Mount /dev/mails: outside production, when emails are not sent by SMTP. */
@@ -55,6 +56,7 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
   router.use(memberPages(deps));
   router.use(tokenPages(deps));
   router.use(technicalAccountPages(deps));
+  router.use(webhookPages(deps));
   router.use(adminPages(deps, { smtp: options.smtp }));
   if (options.devMailbox) router.use(devMailboxPages(deps));
 
