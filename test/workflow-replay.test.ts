@@ -26,6 +26,8 @@ describe('recorded workflow histories replay against the current code', () => {
       'access-request',
       'token-lifecycle',
       'technical-account-lifecycle',
+      'deliver-webhook',
+      'webhook-relay',
     ]) {
       assert.ok(
         files.some((file) => file.startsWith(`${workflow}.`)),
