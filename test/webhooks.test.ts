@@ -371,6 +371,59 @@ describe('webhooks', () => {
     assert.equal(badSince.status, 422);
   });
 
+  it('answer odd inputs on every webhook route with a 4xx, never a 5xx', async () => {
+    const target = await receiver();
+    const endpoint = await addEndpoint(target, QUIET);
+    const calls: [string, string, unknown?][] = [
+      ['POST', BASE, []],
+      ['POST', BASE, { url: null }],
+      ['POST', BASE, { url: target.url, events: [null] }],
+      ['POST', BASE, { url: target.url, extra: true }],
+      ['POST', BASE, { url: 'http://[fe80::1%25eth0]/x' }],
+      ['POST', BASE, { url: 'http://localhost:1/x'.padEnd(2_100, 'x') }],
+      ['PATCH', `${BASE}/${endpoint.id}`, { enabled: 'oui' }],
+      ['PATCH', `${BASE}/${endpoint.id}`, { events: [] }],
+      ['PATCH', `${BASE}/${endpoint.id}`, { url: 'http://0.0.0.0/x' }],
+      ['GET', `${BASE}/pas-un-id`],
+      ['GET', `${BASE}/${endpoint.id}/deliveries?limit=-1`],
+      ['GET', `${BASE}/${endpoint.id}/deliveries?limit=abc`],
+      ['GET', `${BASE}/${endpoint.id}/deliveries?after=pas-un-id`],
+      ['POST', `${BASE}/${endpoint.id}/deliveries/replay-failed`, { since: '2026-13-45T00:00:00Z' }],
+      ['POST', `${BASE}/${endpoint.id}/deliveries/replay-failed`, {}],
+      ['POST', `${BASE}/00000000-0000-4000-8000-000000000000/test`],
+      ['POST', '/api/v1/definitions/inconnue/webhooks', { url: target.url }],
+      ['GET', '/api/v1/definitions/INCONNUE!/webhooks'],
+    ];
+    for (const [method, path, body] of calls) {
+      const answer = await developer.client.send(method, path, body);
+      assert.ok(
+        answer.status >= 400 && answer.status < 500,
+        `${method} ${path}: ${answer.status} ${answer.text}`,
+      );
+    }
+    const unknownCursor = await developer.client.get(
+      `${BASE}/${endpoint.id}/deliveries?after=00000000-0000-4000-8000-000000000000`,
+    );
+    assert.deepEqual(unknownCursor.json, { deliveries: [] }, 'an unknown cursor has nothing after it');
+    const upper = await developer.client.send('PATCH', `${BASE}/${endpoint.id.toUpperCase()}`, {
+      events: ['request.created'],
+    });
+    assert.equal(upper.status, 200, 'an id in capitals names the same endpoint');
+    const feed = platform.client();
+    for (const query of [
+      '?limit=0',
+      '?limit=5000',
+      '?after=pas-un-id',
+      '?after=00000000-0000-4000-8000-000000000000',
+    ])
+      assert.equal(
+        (await feed.get(`/api/v1/provider/events${query}`, { authorization: 'Basic Og==' })).status < 500,
+        true,
+      );
+    const long = `Basic ${Buffer.from(`${'x'.repeat(300)}:${'y'.repeat(600)}`).toString('base64')}`;
+    assert.equal((await feed.get('/api/v1/provider/events', { authorization: long })).status, 401);
+  });
+
   it('serve the catch-up feed of the provider’s own definition, oldest first, 401 on wrong credentials', async () => {
     const entreprise = await providerCredentials(platform, 'api-entreprise');
     const chorus = await providerCredentials(platform, 'chorus-pro');
