@@ -36,6 +36,13 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     description: 'reporter of API Entreprise (reads its requests, gives an opinion when asked)',
   },
   {
+    email: 'developpeur@sesame.test',
+    givenName: 'Noa',
+    familyName: 'Lefèvre',
+    staffRoles: [{ role: 'developpeur', definition: 'api-entreprise' }],
+    description: 'developer of API Entreprise (its webhooks, at /developpeurs/api-entreprise/webhooks)',
+  },
+  {
     email: 'support@sesame.test',
     givenName: 'Sacha',
     familyName: 'Petit',
