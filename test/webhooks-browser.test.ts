@@ -82,5 +82,25 @@ describe('a developer in a real browser', () => {
     assert.match(await page.locator('.fr-alert, [role="alert"]').first().innerText(), /renvoyé/);
     await eventually(async () => (target.received.length > before ? true : undefined));
     assert.equal(target.received.at(-1)!.id, validated.id, 'the replay carries the same webhook-id');
+
+    // A new secret: shown once, and both sign the next event for a day.
+    await page.getByRole('button', { name: 'Renouveler le secret de signature' }).click();
+    const newSecret = await page.getByLabel('Secret de signature').inputValue();
+    assert.notEqual(newSecret, secret);
+    target.secrets = [secret, newSecret];
+    await page.getByRole('link', { name: 'Voir les livraisons' }).click();
+    const count = target.received.length;
+    await page.getByRole('button', { name: 'Envoyer un évènement de test' }).click();
+    await eventually(async () => (target.received.length > count ? true : undefined));
+    assert.deepEqual(target.received.at(-1)!.verifiedWith, [secret, newSecret]);
+
+    // Disabled, then deleted after a confirmation.
+    await page.getByRole('button', { name: 'Désactiver le webhook' }).click();
+    assert.match(await page.locator('[role="status"]').first().innerText(), /désactivé/);
+    await page.getByRole('link', { name: 'Supprimer le webhook' }).click();
+    await assertNoAxeViolations(page, 'the confirmation');
+    await page.getByRole('button', { name: 'Supprimer définitivement le webhook' }).click();
+    await page.waitForURL('**/developpeurs/api-entreprise/webhooks');
+    assert.match(await page.locator('tbody').innerText(), /Aucun webhook/);
   });
 });

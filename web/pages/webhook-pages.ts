@@ -2,10 +2,14 @@ import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../../app/deps.ts';
 import {
   createWebhookEndpoint,
+  deleteWebhookEndpoint,
   listWebhookDeliveries,
   listWebhookEndpoints,
+  replayFailedWebhookDeliveries,
   replayWebhookDelivery,
+  rotateWebhookSecret,
   sendWebhookTest,
+  updateWebhookEndpoint,
   viewWebhookEndpoint,
 } from '../../app/webhooks.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
@@ -139,6 +143,75 @@ export function webhookPages(deps: AppDeps): Router {
       res.redirect(`${base(slug)}/${id}`);
     },
   );
+
+  router.post('/developpeurs/:slug/webhooks/:id/activation', requireSignedIn, async (req, res) => {
+    const slug = slugParam(req);
+    const id = idParam(req, 'id');
+    const enabled = req.body?.enabled === 'oui';
+    await updateWebhookEndpoint(deps, req.user!, slug, id, { enabled });
+    flash(
+      req,
+      'success',
+      enabled
+        ? 'Le webhook est réactivé : un évènement de test part pour le vérifier.'
+        : 'Le webhook est désactivé : il ne reçoit plus d’évènements.',
+    );
+    res.redirect(`${base(slug)}/${id}`);
+  });
+
+  router.post('/developpeurs/:slug/webhooks/:id/secret', requireSignedIn, async (req, res) => {
+    const slug = slugParam(req);
+    const id = idParam(req, 'id');
+    const { endpoint, secret } = await rotateWebhookSecret(deps, req.user!, slug, id);
+    res.set('Cache-Control', 'no-store');
+    res.render('webhooks/secret', {
+      title: 'Nouveau secret de signature',
+      rotated: true,
+      endpoint,
+      secret,
+      endpointUrl: `${base(slug)}/${endpoint.id}`,
+    });
+  });
+
+  router.get('/developpeurs/:slug/webhooks/:id/suppression', requireSignedIn, async (req, res) => {
+    const slug = slugParam(req);
+    const endpoint = await viewWebhookEndpoint(deps, req.user!, slug, idParam(req, 'id'));
+    res.render('webhooks/suppression', {
+      title: 'Supprimer le webhook',
+      endpoint,
+      endpointUrl: `${base(slug)}/${endpoint.id}`,
+    });
+  });
+
+  router.post('/developpeurs/:slug/webhooks/:id/suppression', requireSignedIn, async (req, res) => {
+    const slug = slugParam(req);
+    await deleteWebhookEndpoint(deps, req.user!, slug, idParam(req, 'id'));
+    flash(req, 'success', 'Le webhook est supprimé : il ne reçoit plus d’évènements.');
+    res.redirect(base(slug));
+  });
+
+  router.post('/developpeurs/:slug/webhooks/:id/renvoi-echecs', requireSignedIn, async (req, res) => {
+    const slug = slugParam(req);
+    const id = idParam(req, 'id');
+    const day = typeof req.body?.since === 'string' ? req.body.since : '';
+    try {
+      const since = /^\d{4}-\d{2}-\d{2}$/.test(day) ? `${day}T00:00:00Z` : day;
+      const { replayed } = await replayFailedWebhookDeliveries(deps, req.user!, slug, id, { since });
+      flash(
+        req,
+        'success',
+        replayed === 0
+          ? 'Aucun évènement en échec depuis cette date.'
+          : `${replayed} évènement${replayed > 1 ? 's' : ''} en échec renvoyé${replayed > 1 ? 's' : ''}.`,
+      );
+    } catch (error) {
+      if (error instanceof AppError && error.problem.kind === 'Conflict')
+        flash(req, 'error', error.problem.message);
+      else if (fieldErrorsOf(error)) flash(req, 'error', 'Indiquez une date valide, par exemple 30/11/2026.');
+      else throw error;
+    }
+    res.redirect(`${base(slug)}/${id}`);
+  });
 
   return router;
 }
