@@ -40,7 +40,8 @@ describe('a developer in a real browser', () => {
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL('**/tableau-de-bord');
 
-    await page.goto(`${platform.url}/developpeurs/api-entreprise/webhooks`);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.waitForURL('**/developpeurs/api-entreprise/webhooks');
     await assertNoAxeViolations(page);
     // A private address first: refused, with the reason on the field.
     await page.getByLabel('Adresse de réception').fill('http://10.0.0.8/webhooks');

@@ -17,6 +17,11 @@ export function pageContext(options: { devMailbox: boolean }) {
         hasStaffRole(req.user.staffRoles, 'rapporteur') ||
         hasStaffRole(req.user.staffRoles, 'support') ||
         hasStaffRole(req.user.staffRoles, 'admin'));
+    // A developer of one definition (or several: the first) reaches its webhooks from the menu.
+    const developerOf = req.user?.staffRoles.find(
+      (grant) => grant.role === 'developpeur' && grant.definition,
+    );
+    res.locals.webhooksPath = developerOf && `/developpeurs/${developerOf.definition}/webhooks`;
     res.locals.devMailbox = options.devMailbox;
     if (req.user) res.locals.csrfToken = csrfToken(req);
     if (req.method === 'GET') res.locals.flashes = takeFlashes(req);
