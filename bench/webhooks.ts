@@ -24,7 +24,8 @@ import { createFreshDatabase, Teardown } from './teardown.ts';
  *
  * Each event is recorded as a transition records it — `webhooks.recordRequestEvent` in a transaction of its own
  * (a request's sequence, its payload, a delivery row), then its delivery started after the commit — by
- * BENCH_PRODUCERS (default 16) producers at once, on BENCH_REQUESTS (default 100) seeded requests. The receiver
+ * BENCH_PRODUCERS (default 16) producers at once, on BENCH_REQUESTS (default 100) seeded requests, as fast as
+ * they can or at BENCH_RATE events per second (then the latency is that of a platform keeping up). The receiver
  * verifies each delivery with @sesame/verify and answers 204. Measured: events/s from the first commit to the
  * last receipt, and the time from each event's commit to its receipt (p50, p95, max, ms). The request
  * workflows' own transition (a workflow task and an activity) is not in it: bench:lifecycle measures those.
@@ -33,6 +34,8 @@ import { createFreshDatabase, Teardown } from './teardown.ts';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000);
 const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 16);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100);
+/** Events per second the producers keep to, all together; unset: as fast as they can. */
+const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -102,6 +105,10 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: PRODUCERS }, async () => {
         for (let index = next++; index < EVENTS; index = next++) {
+          if (RATE !== undefined) {
+            const due = started + (index * 1000) / RATE;
+            if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+          }
           const requestId = requestIds[index % requestIds.length]!;
           const dispatches = await withTransaction(services.db, (tx) =>
             services.webhooks.recordRequestEvent(tx, requestId, 'request.submitted', `bench-${index}`),
@@ -131,6 +138,7 @@ async function main(): Promise<void> {
         {
           events: EVENTS,
           producers: PRODUCERS,
+          rate: RATE ?? 'unpaced',
           delivered: latencies.length,
           refusedByReceiver: refused,
           recordingSeconds: round((recorded - started) / 1000, 2),
