@@ -14,7 +14,7 @@ import {
 import { signUpSchema } from './account-schemas.ts';
 import { pageUrl, type AppDeps } from './deps.ts';
 import { hashPassword } from './passwords.ts';
-import { withTemporalDeadline } from './temporal.ts';
+import { withTemporalDeadline, WORKFLOW_TASK_TIMEOUT_MS } from './temporal.ts';
 import { addressCounter, spendAttempt } from './rate-limiting.ts';
 import { parseInput } from './validation.ts';
 
@@ -93,6 +93,8 @@ export async function signUp(
       deps.temporal.client.workflow.start<typeof signUpWorkflow>('signUp', {
         workflowId: signUpWorkflowId(signupId),
         taskQueue: deps.temporal.taskQueue,
+        // Activation waits on this workflow (an update): a dead worker's task must move on within the call's deadline.
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT_MS,
         args: [
           {
             signupId,

@@ -6,7 +6,7 @@ import type { AppDeps } from './deps.ts';
 const UNAVAILABLE = new Set<number>([1, 4, 14]);
 
 /**
- * The workflow task timeout of the workflows HTTP requests wait on (a request's commands): how long the server
+ * The workflow task timeout of the workflows HTTP requests wait on (a request's commands, an activation): how long the server
  * waits for a worker that took a workflow task and died (SIGKILL, out of memory, a lost machine) before it hands
  * the task to a live worker. Temporal's default, 10 s, equals TEMPORAL_CALL_TIMEOUT's: a command caught by a
  * worker's death was answered 503 although it then succeeded (issue 12). It must exceed the longest task a live
