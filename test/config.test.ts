@@ -116,6 +116,13 @@ describe('configuration from the environment', () => {
         [14 * DAY, 2 * DAY],
       ],
       LAST_USED_FLUSH_INTERVAL: ['30s', (c) => c.credentials.lastUsedFlushIntervalMs, 30_000],
+      WEBHOOK_RETRY_SCHEDULE: ['0,1m,1h', (c) => c.webhooks.retryScheduleMs, [0, 60_000, 3_600_000]],
+      WEBHOOK_TIMEOUT: ['10s', (c) => c.webhooks.timeoutMs, 10_000],
+      WEBHOOK_DISABLE_AFTER: ['3d', (c) => c.webhooks.disableAfterMs, 3 * DAY],
+      WEBHOOK_SECRET_OVERLAP: ['12h', (c) => c.webhooks.secretOverlapMs, 43_200_000],
+      WEBHOOK_RELAY_INTERVAL: ['30s', (c) => c.webhooks.relayIntervalMs, 30_000],
+      // Production refuses `true`; its default, false, is also what NODE_ENV=production implies.
+      WEBHOOK_ALLOW_LOCAL_HTTP: ['false', (c) => c.webhooks.allowLocalHttp, false, ['NODE_ENV']],
       DEMO_PROVIDER_PORT: ['3101', (c) => c.demoProviderPort, 3101],
       DEFINITIONS_DIR: [definitionsDir, (c) => c.definitions.list().map((d) => d.slug), ['api-entreprise']],
       REQUEST_DRAFT_REMINDER_AFTER: ['5d', (c) => c.requestTimers.draftReminderMs, 5 * DAY],
