@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { inflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
+import { assertButtonsShowTheirWords } from './helpers/accessibility.ts';
 import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
 import { launchBrowser } from './helpers/browser.ts';
 import {
@@ -83,8 +84,10 @@ describe('in a real browser', () => {
     await page.getByRole('link', { name: 'API Entreprise' }).click();
     await page.waitForURL(`**/jetons/${habilitation.id}`);
     assert.ok(await page.getByText('jamais utilisé').isVisible());
+    await assertButtonsShowTheirWords(page);
     await page.getByRole('button', { name: 'Révéler le jeton' }).click();
     await page.getByRole('heading', { name: 'Votre jeton' }).waitFor();
+    await assertButtonsShowTheirWords(page);
     const token = await page.getByLabel('Jeton d’accès').inputValue();
     assert.match(token, /^sesame_[0-9A-Za-z]{38}$/);
     await page.getByRole('button', { name: 'Copier le jeton' }).click();
@@ -132,6 +135,7 @@ describe('in a real browser', () => {
     const password = await page.getByLabel('Mot de passe').inputValue();
     assert.match(login, new RegExp(`^TECH_${SIRET.commune}_1$`));
     assert.ok(password.length >= 22);
+    await assertButtonsShowTheirWords(page);
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),

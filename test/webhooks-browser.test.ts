@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
-import { assertNoAxeViolations } from './helpers/accessibility.ts';
+import { assertButtonsShowTheirWords, assertNoAxeViolations } from './helpers/accessibility.ts';
 import { launchBrowser } from './helpers/browser.ts';
 import { approvedRequest } from './helpers/habilitations.ts';
 import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
@@ -53,6 +53,7 @@ describe('a developer in a real browser', () => {
     await page.getByRole('button', { name: 'Ajouter le webhook' }).click();
     const secret = await page.getByLabel('Secret de signature').inputValue();
     assert.match(secret, /^whsec_/);
+    await assertButtonsShowTheirWords(page);
     target.secrets = [secret];
     await page.getByRole('link', { name: 'Voir les livraisons' }).click();
     await eventually(async () => {

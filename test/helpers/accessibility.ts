@@ -34,3 +34,28 @@ export async function assertNoAxeViolations(page: Page, context = page.url()): P
   );
   assert.deepEqual(found, [], `axe-core violations on ${context}`);
 }
+
+/**
+ * Every visible DSFR button shows its words (spec §7b: every action button has words). Inside a `fr-btns-group`
+ * without `fr-btns-group--icon-left`, DSFR turns a button with an icon into a bare icon and clips its text: such a
+ * button is wider inside than it is drawn.
+ */
+export async function assertButtonsShowTheirWords(page: Page): Promise<void> {
+  const clipped = await page.evaluate(() => {
+    const { document } = globalThis as unknown as {
+      document: {
+        querySelectorAll: (selector: string) => Iterable<{
+          textContent: string | null;
+          scrollWidth: number;
+          clientWidth: number;
+          getClientRects: () => { length: number };
+        }>;
+      };
+    };
+    return [...document.querySelectorAll('.fr-btn')]
+      .filter((button) => button.getClientRects().length > 0 && (button.textContent ?? '').trim() !== '')
+      .filter((button) => button.scrollWidth > button.clientWidth + 1)
+      .map((button) => (button.textContent ?? '').trim());
+  });
+  assert.deepEqual(clipped, [], `buttons drawn as a bare icon on ${page.url()}`);
+}
