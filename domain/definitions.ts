@@ -109,6 +109,11 @@ export function definitionScopes(definition: Definition): DefinitionScope[] {
   return definition.scopeGroups.flatMap((group) => group.scopes);
 }
 
+/** A scope as people read it (its label), or its identifier when the definition no longer declares it. */
+export function scopeLabel(definition: Definition, id: string): string {
+  return definitionScopes(definition).find((scope) => scope.id === id)?.label ?? id;
+}
+
 export function hasBlock(definition: Definition, block: FormBlock): boolean {
   return definition.blocks.includes(block);
 }

@@ -167,6 +167,51 @@ describe('token issuance', () => {
 });
 
 describe('the holder’s dashboard', () => {
+  it('the pages name the data in words, keep the prefix’s case, and show a rotated token as replaced while it still works', async () => {
+    const { habilitation, tokenId } = await issuedToken();
+    const rotated = await manager.client.send('POST', `/api/v1/tokens/${tokenId}/rotate`, {
+      graceHours: 168,
+    });
+    assert.equal(rotated.status, 201, rotated.text);
+    const tokens = (await manager.client.get(`/api/v1/habilitations/${habilitation.id}`)).json.tokens as {
+      id: string;
+      prefix: string;
+    }[];
+    const old = tokens.find((token) => token.id === tokenId)!;
+    const current = tokens.find((token) => token.id !== tokenId)!;
+
+    const list = (await manager.client.get('/jetons')).text;
+    const card = list.slice(list.indexOf(`/jetons/${habilitation.id}`));
+    assert.match(
+      card,
+      /données : (?=[^<]*Unités légales et établissements \(Insee\))(?=[^<]*Informations et documents des associations)[^<]*<\/p>/,
+    );
+    // The prefix outside the badge (DSFR draws badges in capitals); the old token replaced, the new one active.
+    assert.match(
+      card,
+      new RegExp(
+        `<code>${old.prefix}…</code> <span class="fr-badge fr-badge--sm fr-badge--info">Remplacé</span> <span class="fr-text--sm">fonctionne jusqu’au `,
+      ),
+    );
+    assert.match(
+      card,
+      new RegExp(
+        `<code>${current.prefix}…</code> <span class="fr-badge fr-badge--sm fr-badge--success">Actif</span>`,
+      ),
+    );
+
+    const page = (await manager.client.get(`/jetons/${habilitation.id}`)).text;
+    assert.match(
+      page,
+      /<dt>Données autorisées<\/dt><dd>(?=[^<]*Unités légales et établissements \(Insee\))(?=[^<]*Informations et documents des associations)[^<]*<\/dd>/,
+    );
+    assert.doesNotMatch(page, /unites_legales_etablissements/);
+    assert.match(
+      page,
+      new RegExp(`<code>${old.prefix}…</code> <span class="fr-badge fr-badge--info">Remplacé</span>`),
+    );
+  });
+
   it('lists the habilitations of my organisations with their tokens', async () => {
     const { habilitation, tokenId } = await issuedToken();
     const list = await manager.client.get('/api/v1/habilitations');

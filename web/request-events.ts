@@ -1,5 +1,5 @@
 import type { Definition } from '../domain/definitions.ts';
-import { definitionScopes } from '../domain/definitions.ts';
+import { scopeLabel } from '../domain/definitions.ts';
 import { formatDate } from '../domain/french-format.ts';
 import {
   ORGANISATION_CHECK_FAILURE_LABELS,
@@ -11,10 +11,6 @@ import type { RequestEvent } from '../store/request-events.ts';
  * One line of a request's timeline in French, after the name of its actor ("Sésame" for the platform's own
  * timers), for the applicant's and the instructors' pages.
  */
-function scopeLabel(definition: Definition, id: string): string {
-  return definitionScopes(definition).find((scope) => scope.id === id)?.label ?? id;
-}
-
 export interface EventNames {
   person(id: unknown): string | undefined;
   attachment(id: unknown): string | undefined;

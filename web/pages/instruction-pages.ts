@@ -17,7 +17,7 @@ import { runCommand, viewRequest } from '../../app/requests.ts';
 import {
   CONTACT_ROLE_LABELS,
   CONTACT_ROLES,
-  definitionScopes,
+  scopeLabel,
   FORM_BLOCK_LABELS,
   hasBlock,
   type ContactRole,
@@ -107,10 +107,6 @@ function fieldLabel(path: string): string {
   const label = FIELD_LABELS[path];
   if (label === undefined) return path;
   return block === 'project' || block === 'scopes' ? label : `${FORM_BLOCK_LABELS[block]} — ${label}`;
-}
-
-function scopeLabel(definition: Definition, id: string): string {
-  return definitionScopes(definition).find((scope) => scope.id === id)?.label ?? id;
 }
 
 function useCaseLabel(definition: Definition, id: string): string {

@@ -10,6 +10,7 @@ import {
   type HabilitationView,
   type TokenView,
 } from '../../app/tokens.ts';
+import { scopeLabel } from '../../domain/definitions.ts';
 import { formatDateTime } from '../../domain/french-format.ts';
 import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status.ts';
 import { flash } from '../flash.ts';
@@ -39,20 +40,29 @@ const GRACE_CHOICES = [
   { hours: 168, label: '7 jours' },
 ];
 
-function tokenRow(token: TokenView, canAct: boolean) {
+/** The scopes as people read them, in the definition's words. */
+function scopesLabel(deps: AppDeps, definitionSlug: string, scopes: readonly string[]): string {
+  const definition = deps.definitions.find(definitionSlug);
+  return scopes.map((id) => (definition ? scopeLabel(definition, id) : id)).join(', ');
+}
+
+function tokenRow(deps: AppDeps, definitionSlug: string, token: TokenView, canAct: boolean) {
+  // A rotated token keeps working until the end of its grace period: still usable, but no longer the current one.
+  const replaced = token.retiresAt !== null && (token.status === 'active' || token.status === 'expiring');
   return {
     ...token,
-    statusLabel: TOKEN_STATUS_LABELS[token.status],
-    statusBadge: STATUS_BADGES[token.status],
+    statusLabel: replaced ? 'Remplacé' : TOKEN_STATUS_LABELS[token.status],
+    statusBadge: replaced ? 'fr-badge--info' : STATUS_BADGES[token.status],
+    replacedUntil: replaced ? token.retiresAt : undefined,
     canReveal: canAct && token.revealableUntil !== null,
     canRotate: canAct && token.usable && token.retiresAt === null,
     canRevoke: token.revokedAt === null && token.status !== 'revoked',
     canRenew: canAct && token.renewable,
-    scopesLabel: token.scopes.join(', '),
+    scopesLabel: scopesLabel(deps, definitionSlug, token.scopes),
   };
 }
 
-function habilitationCard(view: HabilitationView) {
+function habilitationCard(deps: AppDeps, view: HabilitationView) {
   const canAct = view.access === 'act';
   const canRevoke = view.access === 'act' || view.access === 'instruct';
   const statusLabel = HABILITATION_STATUS_LABELS[view.habilitation.status];
@@ -62,8 +72,9 @@ function habilitationCard(view: HabilitationView) {
     canRevoke,
     statusLabel,
     statusText: statusLabel.toLowerCase(),
+    scopesLabel: scopesLabel(deps, view.habilitation.definition, view.habilitation.scopes),
     tokens: view.tokens.map((token) => {
-      const row = tokenRow(token, canAct);
+      const row = tokenRow(deps, view.habilitation.definition, token, canAct);
       return { ...row, revocable: row.canRevoke && canRevoke };
     }),
   };
@@ -79,12 +90,12 @@ export function tokenPages(deps: AppDeps): Router {
     res.render('jetons/index', {
       title: 'Jetons',
       activeNav: 'jetons',
-      habilitations: habilitations.map(habilitationCard),
+      habilitations: habilitations.map((view) => habilitationCard(deps, view)),
     });
   });
 
   router.get('/jetons/:id', requireSignedIn, async (req, res) => {
-    const view = habilitationCard(await viewHabilitation(deps, req.user!, tokenIdOf(req)));
+    const view = habilitationCard(deps, await viewHabilitation(deps, req.user!, tokenIdOf(req)));
     res.render('jetons/show', {
       title: `Jetons — ${view.definitionName}`,
       activeNav: 'jetons',
