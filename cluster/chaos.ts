@@ -27,7 +27,7 @@ import { createFreshDatabase, Teardown } from '../bench/teardown.ts';
 import { startDirectoryStandIn } from '../directory/stand-in.ts';
 import { seedDemoAccounts } from '../runtime/demo-data.ts';
 import { findTemporalCli } from '../runtime/temporal-cli.ts';
-import { freePort } from '../runtime/temporal-dev-server.ts';
+import { devServerArgs, freePort } from '../runtime/temporal-dev-server.ts';
 import { createPool } from '../store/pool.ts';
 import { startSmtpServer, type ReceivedMail } from '../test/helpers/smtp-server.ts';
 
@@ -131,23 +131,7 @@ async function temporalDevServer(dataDir: string): Promise<TemporalServer> {
     throw new Error('no temporal CLI (TEMPORAL_CLI_PATH, PATH, ~/go/bin): run npm run temporal:provision');
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--headless',
-    '--db-filename',
-    path.join(dataDir, 'temporal.sqlite'),
-    '--sqlite-pragma',
-    'journal_mode=wal',
-    '--log-level',
-    'error',
-    '--log-format',
-    'json',
-  ];
+  const args = devServerArgs({ port, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
   const server: TemporalServer = {
     address,
     current: undefined as unknown as PlatformProcess,

@@ -101,6 +101,33 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * The command line of a dev server on 127.0.0.1:`port` (`npm start`, the tests, the chaos run): headless unless a
+ * UI port is given, in memory unless a database file is.
+ */
+export function devServerArgs(options: {
+  port: number;
+  namespace: string;
+  dbFile?: string;
+  uiPort?: number;
+  dynamicConfig?: Record<string, string | number>;
+}): string[] {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port)];
+  args.push('--namespace', options.namespace, '--log-level', 'error', '--log-format', 'json');
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {}))
+    args.push('--dynamic-config-value', `${key}=${value}`);
+  if (options.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort));
+  if (options.dbFile !== undefined) {
+    args.push('--db-filename', options.dbFile);
+    // Write-ahead logging, synced at checkpoints: each workflow task is a SQLite commit, and a full fsync per
+    // commit made the file-backed server the slowest step of a command. A crash of the machine may lose the
+    // last moments of the dev server's state, which is what a development server is for.
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  return args;
+}
+
 async function spawnDevServer(
   cli: string,
   options: DevServerOptions,
@@ -108,35 +135,21 @@ async function spawnDevServer(
 ): Promise<DevServer> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--namespace',
-    options.namespace,
-  ];
-  args.push('--log-level', 'error', '--log-format', 'json');
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {}))
-    args.push('--dynamic-config-value', `${key}=${value}`);
-  let uiUrl: string | undefined;
-  if (options.uiPort === undefined) {
-    args.push('--headless');
-  } else {
-    const uiPort = (await isPortFree(options.uiPort)) ? options.uiPort : await freePort();
-    args.push('--ui-port', String(uiPort));
-    uiUrl = `http://127.0.0.1:${uiPort}`;
-  }
-  if (options.dbFile !== undefined) {
-    mkdirSync(path.dirname(options.dbFile), { recursive: true });
-    args.push('--db-filename', options.dbFile);
-    // Write-ahead logging, synced at checkpoints: each workflow task is a SQLite commit, and a full fsync per
-    // commit made the file-backed server the slowest step of a command. A crash of the machine may lose the
-    // last moments of the dev server's state, which is what a development server is for.
-    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
-  }
+  const uiPort =
+    options.uiPort === undefined
+      ? undefined
+      : (await isPortFree(options.uiPort))
+        ? options.uiPort
+        : await freePort();
+  const uiUrl = uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`;
+  if (options.dbFile !== undefined) mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const args = devServerArgs({
+    port,
+    namespace: options.namespace,
+    dbFile: options.dbFile,
+    uiPort,
+    dynamicConfig: options.dynamicConfig,
+  });
 
   const child = spawnTiedToThisProcess(cli, args);
   let stderrTail = '';
