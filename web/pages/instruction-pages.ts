@@ -25,12 +25,7 @@ import {
 } from '../../domain/definitions.ts';
 import { AppError, type Problem } from '../../domain/errors.ts';
 import type { FormData } from '../../domain/request-form.ts';
-import {
-  REQUEST_STATE_LABELS,
-  REQUEST_STATES,
-  type RequestCommand,
-  type RequestState,
-} from '../../domain/request-states.ts';
+import { REQUEST_STATE_LABELS, REQUEST_STATES, type RequestCommand } from '../../domain/request-states.ts';
 import { definitionsOfStaff } from '../../domain/roles.ts';
 import type { User } from '../../store/users.ts';
 import { flash } from '../flash.ts';
@@ -38,6 +33,8 @@ import { fieldErrorsOf } from '../forms.ts';
 import { instructionAge } from '../../domain/request-timers.ts';
 import { idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
+import { personName } from '../presenters/people.ts';
+import { requestStateBadge } from '../presenters/request-state.ts';
 import { eventSentence } from '../request-events.ts';
 import { requestTitle } from '../../domain/request-form.ts';
 
@@ -46,25 +43,6 @@ import { requestTitle } from '../../domain/request-form.ts';
  * reports on, and one page per request with everything needed to decide. Every rule lives in app/; these
  * pages only turn forms into calls and results into French.
  */
-
-const STATE_BADGES: Record<RequestState, string> = {
-  draft: '',
-  submitted: 'fr-badge--info',
-  pending_support: 'fr-badge--warning',
-  changes_requested: 'fr-badge--new',
-  validated: 'fr-badge--success',
-  refused: 'fr-badge--error',
-  archived: '',
-  revoked: 'fr-badge--error',
-};
-
-const stateBadge = (state: RequestState) => ({
-  label: REQUEST_STATE_LABELS[state],
-  className: STATE_BADGES[state],
-});
-
-const personName = (person: { givenName: string; familyName: string } | null | undefined) =>
-  person ? `${person.givenName} ${person.familyName}`.trim() : undefined;
 
 const requestPath = (id: string) => `/instruction/demandes/${id}`;
 
@@ -362,7 +340,7 @@ export function instructionPages(deps: AppDeps): Router {
         slaDays: item.slaDays,
         overdue: item.overdue,
         assigned: item.assigneeId === user.id,
-        state: stateBadge(item.state),
+        state: requestStateBadge(item.state),
       })),
       pagination:
         page && totalPages > 1
@@ -417,7 +395,7 @@ export function instructionPages(deps: AppDeps): Router {
       request: {
         title: requestTitle(request.data),
         revision: request.revision,
-        state: stateBadge(request.state),
+        state: requestStateBadge(request.state),
         submittedAt: request.submittedAt,
         decidedAt: request.decidedAt,
         createdAt: request.createdAt,

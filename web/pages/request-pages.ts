@@ -11,28 +11,19 @@ import {
 import type { AppDeps } from '../../app/deps.ts';
 import { postMessage, threadSide, viewForOrganisation } from '../../app/instruction.ts';
 import { listMyOrganisations } from '../../app/organisations.ts';
-import { commandsFor, type VisibleRequest } from '../../app/request-access.ts';
+import { commandsFor } from '../../app/request-access.ts';
 import { createRequest, listMyRequests, runCommand, updateDraft, viewRequest } from '../../app/requests.ts';
-import {
-  CREDENTIAL_TYPE_LABELS,
-  definitionScopes,
-  hasBlock,
-  type Definition,
-  type FormBlock,
-} from '../../domain/definitions.ts';
+import { CREDENTIAL_TYPE_LABELS, hasBlock } from '../../domain/definitions.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { submissionErrors } from '../../domain/request-form.ts';
-import {
-  isEditable,
-  REQUEST_COMMAND_LABELS,
-  REQUEST_STATE_LABELS,
-  type RequestCommand,
-} from '../../domain/request-states.ts';
+import { isEditable, REQUEST_COMMAND_LABELS, type RequestCommand } from '../../domain/request-states.ts';
 import { flash } from '../flash.ts';
 import { fieldErrorsOf } from '../forms.ts';
 import { idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
 import { eventActor, eventSentence } from '../request-events.ts';
+import { readableForm } from '../presenters/readable-form.ts';
+import { requestStateBadge } from '../presenters/request-state.ts';
 import {
   CONTACT_FIELDS,
   CONTACT_ROLE_LABELS,
@@ -46,7 +37,6 @@ import { mayWriteRequests } from '../../domain/organisation-roles.ts';
 import { formatElapsed } from '../../domain/french-format.ts';
 
 const requestId = (req: Request): string => idParam(req, 'id');
-
 /** Flat `path → value` pairs of the form data, as the fields of the steps are named. */
 function flatten(value: unknown, prefix = ''): Record<string, string> {
   if (value === null || value === undefined) return {};
@@ -58,104 +48,6 @@ function flatten(value: unknown, prefix = ''): Record<string, string> {
       flatten(inner, prefix ? `${prefix}.${key}` : key),
     ),
   );
-}
-
-export const STATE_BADGES: Record<string, string> = {
-  draft: 'fr-badge--info',
-  submitted: 'fr-badge--new',
-  pending_support: 'fr-badge--warning',
-  changes_requested: 'fr-badge--warning',
-  validated: 'fr-badge--success',
-  refused: 'fr-badge--error',
-  archived: '',
-  revoked: 'fr-badge--error',
-};
-
-const stateView = (state: string) => ({
-  label: REQUEST_STATE_LABELS[state as keyof typeof REQUEST_STATE_LABELS] ?? state,
-  badge: STATE_BADGES[state] ?? '',
-});
-
-/** The form data as sections of label/value lines, for the summary and the request page. */
-export function readableForm(definition: Definition, data: VisibleRequest['request']['data']) {
-  const scopeLabels = new Map(definitionScopes(definition).map((scope) => [scope.id, scope]));
-  const useCase = definition.useCases.find((u) => u.id === data.project?.useCase);
-  const sections: {
-    label: string;
-    block: FormBlock;
-    lines: { label: string; value: string; link?: boolean }[];
-  }[] = [];
-  const line = (label: string, value: unknown, link = false) => ({
-    label,
-    value: value === undefined || value === null || value === '' ? 'Non renseigné' : String(value),
-    link: link && typeof value === 'string' && /^https?:\/\//.test(value),
-  });
-  for (const block of definition.blocks) {
-    if (block === 'project')
-      sections.push({
-        block,
-        label: 'Votre projet',
-        lines: [
-          line('Intitulé', data.project?.title),
-          line('Description', data.project?.description),
-          ...(definition.useCases.length > 0 ? [line('Cas d’usage', useCase?.label)] : []),
-          line('Adresse du service', data.project?.serviceUrl, true),
-        ],
-      });
-    if (block === 'scopes')
-      sections.push({
-        block,
-        label: 'Données demandées',
-        lines: (data.scopes ?? []).length
-          ? (data.scopes ?? []).map((id) => {
-              const scope = scopeLabels.get(id);
-              return line(scope?.sensitive ? 'Donnée sensible' : 'Donnée', scope?.label ?? id);
-            })
-          : [line('Données', undefined)],
-      });
-    if (block === 'legalBasis')
-      sections.push({
-        block,
-        label: 'Cadre juridique',
-        lines: [line('Nature', data.legalBasis?.nature), line('Texte en ligne', data.legalBasis?.url, true)],
-      });
-    if (block === 'personalData')
-      sections.push({
-        block,
-        label: 'Données personnelles',
-        lines: [
-          line('Destinataires', data.personalData?.recipients),
-          line('Durée de conservation (mois)', data.personalData?.retentionMonths),
-          line('Justification de la durée', data.personalData?.retentionJustification),
-        ],
-      });
-    if (block === 'contacts')
-      for (const role of definition.contacts) {
-        const contact = data.contacts?.[role] ?? {};
-        sections.push({
-          block,
-          label: CONTACT_ROLE_LABELS[role],
-          lines: CONTACT_FIELDS.map((field) => line(field.label, contact[field.name])),
-        });
-      }
-    if (block === 'terms')
-      sections.push({
-        block,
-        label: 'Conditions d’utilisation',
-        lines: [
-          line('Conditions générales acceptées', data.terms?.cguAccepted ? 'Oui' : 'Non'),
-          ...(definition.contacts.includes('dpo')
-            ? [
-                line(
-                  'Délégué·e à la protection des données informé·e',
-                  data.terms?.dpoInformed ? 'Oui' : 'Non',
-                ),
-              ]
-            : []),
-        ],
-      });
-  }
-  return sections;
 }
 
 const PAGE_COMMANDS: Partial<Record<RequestCommand, string>> = {
@@ -176,7 +68,7 @@ export function requestPages(deps: AppDeps): Router {
         ...request,
         title: requestTitle(request.data),
         definitionName: deps.definitions.find(request.definition)?.name ?? request.definition,
-        state: stateView(request.state),
+        state: requestStateBadge(request.state),
       })),
     });
   });
@@ -240,7 +132,7 @@ export function requestPages(deps: AppDeps): Router {
       activeNav: 'demandes',
       request,
       definition,
-      state: stateView(request.state),
+      state: requestStateBadge(request.state),
       reopened: visible.position.reopened,
       editable: visible.access.applicant && isEditable(request.state),
       firstStep: formSteps(definition)[0]!.slug,
