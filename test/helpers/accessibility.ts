@@ -59,3 +59,47 @@ export async function assertButtonsShowTheirWords(page: Page): Promise<void> {
   });
   assert.deepEqual(clipped, [], `buttons drawn as a bare icon on ${page.url()}`);
 }
+
+/** Addresses as page kinds: identifiers and SIRETs stand for any, so one check covers every request's page. */
+function pageKind(url: string): string {
+  const { pathname } = new URL(url);
+  return pathname
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ':id')
+    .replace(/\b\d{14}\b/g, ':siret');
+}
+
+interface Watch {
+  visited: Set<string>;
+  checked: Set<string>;
+}
+const watches = new WeakMap<Page, Watch>();
+
+/**
+ * Follows the documents a test's page shows, so that the test can prove, at its end, that it ran the accessibility
+ * checks on every kind of page it visited (`assertEveryPageChecked`).
+ */
+export function watchAccessibility(page: Page): Page {
+  const watch: Watch = { visited: new Set(), checked: new Set() };
+  watches.set(page, watch);
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame() && frame.url().startsWith('http'))
+      watch.visited.add(pageKind(frame.url()));
+  });
+  return page;
+}
+
+/** The page as it is now passes axe-core and shows every button's words; counted for `assertEveryPageChecked`. */
+export async function checkPage(page: Page): Promise<void> {
+  await page.waitForLoadState('load');
+  await assertNoAxeViolations(page);
+  await assertButtonsShowTheirWords(page);
+  watches.get(page)?.checked.add(pageKind(page.url()));
+}
+
+/** Every kind of page a watched page showed was checked at least once (axe on every page the tests visit). */
+export function assertEveryPageChecked(page: Page): void {
+  const watch = watches.get(page);
+  assert.ok(watch, 'assertEveryPageChecked needs a page given to watchAccessibility');
+  const unchecked = [...watch.visited].filter((kind) => !watch.checked.has(kind));
+  assert.deepEqual(unchecked, [], 'pages shown without an accessibility check (checkPage)');
+}
