@@ -12,7 +12,7 @@ declare module 'express-session' {
 }
 
 export const SESSION_COOKIE = 'sesame_session';
-const SESSION_TTL_MS = 8 * 60 * 60_000;
+export const SESSION_TTL_MS = 8 * 60 * 60_000;
 /**
  * A session's expiry moves forward with use (rolling), but writing it on every request made every read a write.
  * A process writes it at most this often per session: the stored expiry lags by a minute out of eight hours.

@@ -2,26 +2,20 @@ import type { NextFunction, Request, Response } from 'express';
 import { hasStaffRole } from '../domain/roles.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { flash, takeFlashes } from './flash.ts';
+import { mainNavigation } from './navigation.ts';
 
-/** What every page's layout needs: who is signed in, the CSRF token of their forms, pending messages. */
+/**
+ * What every page's layout needs: who is signed in, their navigation, the CSRF token of their forms, pending
+ * messages.
+ */
 export function pageContext(options: { devMailbox: boolean }) {
   return (req: Request, res: Response, next: NextFunction): void => {
     res.locals.currentUser = req.user;
     res.locals.currentUserIsAdmin = req.user !== undefined && hasStaffRole(req.user.staffRoles, 'admin');
-    res.locals.currentUserIsSupport =
-      req.user !== undefined &&
-      (hasStaffRole(req.user.staffRoles, 'support') || hasStaffRole(req.user.staffRoles, 'admin'));
-    res.locals.currentUserIsStaffOfDefinitions =
-      req.user !== undefined &&
-      (hasStaffRole(req.user.staffRoles, 'instructeur') ||
-        hasStaffRole(req.user.staffRoles, 'rapporteur') ||
-        hasStaffRole(req.user.staffRoles, 'support') ||
-        hasStaffRole(req.user.staffRoles, 'admin'));
-    // A developer of one definition (or several: the first) reaches its webhooks from the menu.
-    const developerOf = req.user?.staffRoles.find(
-      (grant) => grant.role === 'developpeur' && grant.definition,
-    );
-    res.locals.webhooksPath = developerOf && `/developpeurs/${developerOf.definition}/webhooks`;
+    if (req.user) {
+      res.locals.navigation = mainNavigation(req.user.staffRoles, req.path);
+      res.locals.accountPageIsCurrent = req.path === '/compte';
+    }
     res.locals.devMailbox = options.devMailbox;
     if (req.user) res.locals.csrfToken = csrfToken(req);
     if (req.method === 'GET') res.locals.flashes = takeFlashes(req);

@@ -10,6 +10,7 @@ import { dashboardPage } from './pages/dashboard-page.ts';
 import { devMailboxPages } from './pages/dev-mailbox-pages.ts';
 import { instructionPages } from './pages/instruction-pages.ts';
 import { invitationPages } from './pages/invitation-pages.ts';
+import { legalPages } from './pages/legal-pages.ts';
 import { memberPages } from './pages/member-pages.ts';
 import { organisationPages } from './pages/organisation-pages.ts';
 import { proconnectPages } from './pages/proconnect-pages.ts';
@@ -49,6 +50,7 @@ export function createWebRouter(deps: AppDeps, options: WebOptions): Router {
   router.use(accountPages(deps));
   router.use(dashboardPage(deps));
   router.use(statisticsPages(deps));
+  router.use(legalPages(deps));
   router.use(organisationPages(deps));
   router.use(requestPages(deps));
   router.use(instructionPages(deps));
