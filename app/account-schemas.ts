@@ -38,13 +38,13 @@ export const siretSchema = z
 export const signUpSchema = z.object({
   givenName: personNameSchema('Le prénom'),
   familyName: personNameSchema('Le nom'),
-  email: z.string({ error: 'L’adresse électronique est obligatoire.' }).pipe(emailAddressSchema),
+  email: emailAddressSchema,
   password: newPasswordSchema,
   siret: siretSchema,
 });
 
 export const emailOnlySchema = z.object({
-  email: z.string({ error: 'L’adresse électronique est obligatoire.' }).pipe(emailAddressSchema),
+  email: emailAddressSchema,
 });
 
 /** Tokens of emailed links: 32 random bytes in base64url. Anything else names no link. */

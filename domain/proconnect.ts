@@ -59,32 +59,32 @@ export const PROCONNECT_REFUSALS: Record<
   state: {
     status: 400,
     heading: 'Connexion interrompue',
-    message: `La réponse de ProConnect ne correspond pas à la connexion commencée dans ce navigateur (elle a pu expirer, ou être ouverte dans un autre onglet). Vous n’êtes pas connecté. ${RETRY}`,
+    message: `La réponse de ProConnect ne correspond pas à la connexion commencée dans ce navigateur (elle a pu expirer, ou être ouverte dans un autre onglet). Vous n’êtes pas connecté·e. ${RETRY}`,
   },
   denied: {
     status: 403,
     heading: 'Connexion annulée',
-    message: `La connexion avec ProConnect a été annulée : vous n’êtes pas connecté. ${RETRY}`,
+    message: `La connexion avec ProConnect a été annulée : vous n’êtes pas connecté·e. ${RETRY}`,
   },
   provider_error: {
     status: 502,
     heading: 'Connexion impossible',
-    message: `ProConnect a signalé une erreur et n’a pas confirmé votre identité : vous n’êtes pas connecté. ${RETRY}`,
+    message: `ProConnect a signalé une erreur et n’a pas confirmé votre identité : vous n’êtes pas connecté·e. ${RETRY}`,
   },
   code: {
     status: 400,
     heading: 'Connexion expirée',
-    message: `Le code de connexion transmis par ProConnect a expiré ou a déjà servi : vous n’êtes pas connecté. ${RETRY}`,
+    message: `Le code de connexion transmis par ProConnect a expiré ou a déjà servi : vous n’êtes pas connecté·e. ${RETRY}`,
   },
   id_token: {
     status: 502,
     heading: 'Identité non vérifiée',
-    message: `Le jeton d’identité reçu de ProConnect n’a pas passé nos vérifications (signature, émetteur, destinataire, date de validité) : par sécurité, vous n’êtes pas connecté. ${RETRY}`,
+    message: `Le jeton d’identité reçu de ProConnect n’a pas passé nos vérifications (signature, émetteur, destinataire, date de validité) : par sécurité, vous n’êtes pas connecté·e. ${RETRY}`,
   },
   userinfo: {
     status: 502,
     heading: 'Identité non vérifiée',
-    message: `Les informations d’identité reçues de ProConnect n’ont pas passé nos vérifications de signature : par sécurité, vous n’êtes pas connecté. ${RETRY}`,
+    message: `Les informations d’identité reçues de ProConnect n’ont pas passé nos vérifications de signature : par sécurité, vous n’êtes pas connecté·e. ${RETRY}`,
   },
   claims: {
     status: 422,
@@ -143,12 +143,12 @@ export const PROCONNECT_REFUSALS: Record<
   link_expired: {
     status: 410,
     heading: 'Liaison expirée',
-    message: `La liaison de votre compte avec ProConnect a expiré. Vous n’êtes pas connecté. ${RETRY}`,
+    message: `La liaison de votre compte avec ProConnect a expiré. Vous n’êtes pas connecté·e. ${RETRY}`,
   },
   unavailable: {
     status: 503,
     heading: 'Service momentanément indisponible',
     message:
-      'ProConnect ou le répertoire des entreprises ne répond pas pour le moment. Vous n’êtes pas connecté et rien n’a été créé : veuillez réessayer dans quelques minutes.',
+      'ProConnect ou le répertoire des entreprises ne répond pas pour le moment. Vous n’êtes pas connecté·e et rien n’a été créé : veuillez réessayer dans quelques minutes.',
   },
 };

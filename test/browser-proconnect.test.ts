@@ -161,11 +161,11 @@ describe('in a real browser, through the local identity provider', () => {
     await page.goto(`${platform.url}/connexion`);
     await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).click();
     await page.waitForURL('**/tableau-de-bord');
-    assert.ok(await page.getByText('Vous êtes connecté avec ProConnect.').isVisible());
+    assert.ok(await page.getByText('Vous êtes connecté·e avec ProConnect.').isVisible());
 
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.waitForURL('**/connexion');
-    assert.ok(await page.getByText('Vous êtes déconnecté de Sésame et de ProConnect.').isVisible());
+    assert.ok(await page.getByText('Vous êtes déconnecté·e de Sésame et de ProConnect.').isVisible());
     await page.goto(`${platform.url}/tableau-de-bord`);
     await page.waitForURL('**/connexion?retour=**');
 

@@ -51,7 +51,7 @@ describe('in a real browser', () => {
     await page.waitForURL('**/tableau-de-bord');
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Tableau de bord');
     assert.ok(await page.getByText('Bonjour Dominique Bernard.').isVisible());
-    assert.ok(await page.getByText('Vous êtes connecté.').isVisible());
+    assert.ok(await page.getByText('Vous êtes connecté·e.').isVisible());
     assert.ok(await page.getByText('Instructeur', { exact: true }).isVisible());
 
     if (process.env.SCREENSHOTS_DIR)

@@ -445,7 +445,7 @@ describe('logging out of a ProConnect session', () => {
 
     const wrongState = await client.get('/deconnexion/proconnect/retour?state=autre');
     assert.equal(wrongState.headers.get('location'), '/connexion');
-    assert.match((await client.get('/connexion')).text, /Vous êtes déconnecté de Sésame\./);
+    assert.match((await client.get('/connexion')).text, /Vous êtes déconnecté·e de Sésame\./);
   });
 
   it('of an email session, stays on Sésame', async () => {

@@ -47,11 +47,11 @@ describe('the sign-in page', () => {
     assert.match(dashboard.text, /<h1>Tableau de bord<\/h1>/);
     assert.match(dashboard.text, /Bonjour Dominique Bernard/);
     assert.match(dashboard.text, /Instructeur/);
-    assert.match(dashboard.text, /Vous êtes connecté\./);
+    assert.match(dashboard.text, /Vous êtes connecté·e\./);
     assert.match(dashboard.text, /Se déconnecter/);
 
     const again = await browser.get('/tableau-de-bord');
-    assert.doesNotMatch(again.text, /Vous êtes connecté\./, 'a message is shown once');
+    assert.doesNotMatch(again.text, /Vous êtes connecté·e\./, 'a message is shown once');
   });
 
   it('refuses a form without its CSRF token, or with another session’s', async () => {
@@ -137,7 +137,7 @@ describe('the sign-in page', () => {
     assert.equal(signedOut.status, 302);
     assert.equal(signedOut.headers.get('location'), '/connexion');
     const page = await browser.get('/connexion');
-    assert.match(page.text, /Vous êtes déconnecté\./);
+    assert.match(page.text, /Vous êtes déconnecté·e\./);
     assert.equal((await browser.get('/tableau-de-bord')).status, 302);
   });
 });

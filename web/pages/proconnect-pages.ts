@@ -52,7 +52,7 @@ function welcome(req: Request, outcome: ProConnectSignIn & { kind: 'signed_in' }
     ? 'Votre compte est désormais lié à ProConnect : vous pourrez vous connecter avec l’un ou l’autre.'
     : outcome.accountCreated
       ? 'Votre compte Sésame est créé à partir de votre identité ProConnect.'
-      : 'Vous êtes connecté avec ProConnect.';
+      : 'Vous êtes connecté·e avec ProConnect.';
   if (!outcome.matching.joinedNow) {
     if (membership.status === 'pending_support')
       return flash(req, 'warning', `${opening} Votre rattachement à ${where} attend la décision du support.`);
@@ -236,9 +236,9 @@ export function proconnectPages(deps: AppDeps): Router {
     const expected = req.session.proconnectLogoutState;
     delete req.session.proconnectLogoutState;
     if (expected !== undefined && req.query.state === expected) {
-      flash(req, 'success', 'Vous êtes déconnecté de Sésame et de ProConnect.');
+      flash(req, 'success', 'Vous êtes déconnecté·e de Sésame et de ProConnect.');
     } else {
-      flash(req, 'info', 'Vous êtes déconnecté de Sésame.');
+      flash(req, 'info', 'Vous êtes déconnecté·e de Sésame.');
     }
     res.redirect('/connexion');
   });

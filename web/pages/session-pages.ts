@@ -13,10 +13,7 @@ import { safeReturnPath } from '../page-context.ts';
 import { endSessionWithProConnect } from './proconnect-pages.ts';
 
 const signInForm = z.object({
-  email: z
-    .string({ error: 'Saisissez votre adresse électronique.' })
-    .min(1, 'Saisissez votre adresse électronique.')
-    .pipe(emailAddressSchema),
+  email: emailAddressSchema,
   password: z
     .string({ error: 'Saisissez votre mot de passe.' })
     .min(1, 'Saisissez votre mot de passe.')
@@ -70,7 +67,7 @@ export function sessionPages(deps: AppDeps): Router {
       }
       throw error;
     }
-    flash(req, 'success', 'Vous êtes connecté.');
+    flash(req, 'success', 'Vous êtes connecté·e.');
     res.redirect(values.retour ?? '/tableau-de-bord');
   });
 
@@ -83,7 +80,7 @@ export function sessionPages(deps: AppDeps): Router {
         title: 'Déconnexion',
         endSessionUrl: providerLogout.toString(),
       });
-    flash(req, 'success', 'Vous êtes déconnecté.');
+    flash(req, 'success', 'Vous êtes déconnecté·e.');
     res.redirect('/connexion');
   });
 
