@@ -132,6 +132,24 @@ const PROBES: Record<string, Probe> = {
   },
   'GET /admin/emails': { path: () => '/admin/emails' },
   'POST /admin/test-email': { path: () => '/admin/test-email', body: () => ({}) },
+  'GET /admin/users': { path: () => '/admin/users?q=a' },
+  'GET /admin/organisations': { path: () => '/admin/organisations' },
+  'GET /admin/habilitations': { path: (world) => `/admin/habilitations?definition=${world.definition}` },
+  'GET /admin/staff-roles': { path: () => '/admin/staff-roles' },
+  // The admin grants itself a role it does not need (it sees everything already) and withdraws one it does not
+  // hold: nobody's access to the world's objects changes while the other probes run.
+  'POST /admin/staff-roles': {
+    path: () => '/admin/staff-roles',
+    body: (world) => ({
+      email: world.actors.platformAdmin.email,
+      role: 'rapporteur',
+      definition: 'api-particulier',
+    }),
+  },
+  'DELETE /admin/users/:id/staff-roles': {
+    path: (world) =>
+      `/admin/users/${world.actors.platformAdmin.userId}/staff-roles?role=developpeur&definition=api-particulier`,
+  },
   'GET /definitions': { path: () => '/definitions' },
   'GET /definitions/:slug': { path: (world) => `/definitions/${world.definition}` },
   'GET /stats': { path: () => '/stats' },

@@ -1,24 +1,103 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../app/deps.ts';
+import { viewDashboard } from '../../app/dashboard.ts';
 import { listMyOrganisations, viewOrganisation } from '../../app/organisations.ts';
-import { listSupportQueue } from '../../app/support.ts';
+import type { HabilitationView, TokenView } from '../../app/tokens.ts';
 import { MEMBERSHIP_STATUS_LABELS, ORGANISATION_ROLE_LABELS } from '../../domain/organisation-roles.ts';
-import { hasStaffRole, STAFF_ROLE_LABELS } from '../../domain/roles.ts';
+import { requestTitle } from '../../domain/request-form.ts';
+import type { RequestState } from '../../domain/request-states.ts';
+import { STAFF_ROLE_LABELS } from '../../domain/roles.ts';
+import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status.ts';
+import type { RequestSummary } from '../../store/requests.ts';
 import { requireSignedIn } from '../page-context.ts';
+import { requestStateBadge } from '../presenters/request-state.ts';
+
+/** How many of the latest requests the dashboard lists; "Mes demandes" has them all. */
+const RECENT_REQUESTS = 5;
+
+/** What a request in this state asks of the applicant: the words of its call to action, when it asks something. */
+const NEXT_STEP: Partial<Record<RequestState, { text: string; action: string }>> = {
+  draft: { text: 'Brouillon à terminer puis à soumettre.', action: 'Reprendre la demande' },
+  changes_requested: {
+    text: 'L’instructeur ou l’instructrice vous demande des modifications.',
+    action: 'Voir les modifications demandées',
+  },
+};
+
+const WAITING: Partial<Record<RequestState, string>> = {
+  submitted: 'En cours d’instruction : rien à faire pour le moment.',
+  pending_support: 'Vérification de votre organisation par le support.',
+};
+
+const TOKEN_BADGES: Record<TokenStatus, string> = {
+  active: 'fr-badge--success',
+  expiring: 'fr-badge--warning',
+  expired: 'fr-badge--error',
+  revoked: '',
+};
+
+function requestRow(deps: AppDeps, request: RequestSummary) {
+  return {
+    id: request.id,
+    title: requestTitle(request.data),
+    definitionName: deps.definitions.find(request.definition)?.name ?? request.definition,
+    organisationName: request.organisation.name,
+    state: requestStateBadge(request.state),
+    nextStep: NEXT_STEP[request.state],
+    waiting: WAITING[request.state],
+    changedAt: request.decidedAt ?? request.submittedAt ?? request.editedAt,
+  };
+}
+
+/** The token that stands for a habilitation: the one not replaced by a rotation, else the newest. */
+function currentToken(view: HabilitationView): TokenView | undefined {
+  return view.tokens.find((token) => token.rotatedTo === null) ?? view.tokens.at(-1);
+}
+
+function habilitationRow(view: HabilitationView) {
+  const token = view.usesTokens ? currentToken(view) : undefined;
+  const revoked = view.habilitation.status === 'revoked';
+  return {
+    id: view.habilitation.id,
+    definitionName: view.definitionName,
+    organisationName: view.organisation.name,
+    validUntil: view.habilitation.validUntil,
+    usesTokens: view.usesTokens,
+    token: token && {
+      visiblePart: token.visiblePart,
+      expiresAt: token.expiresAt,
+      status: revoked ? 'revoked' : token.status,
+      label: TOKEN_STATUS_LABELS[revoked ? 'revoked' : token.status],
+      badge: TOKEN_BADGES[revoked ? 'revoked' : token.status],
+    },
+    revoked,
+  };
+}
 
 export function dashboardPage(deps: AppDeps): Router {
   const router = Router();
   router.get('/tableau-de-bord', requireSignedIn, async (req, res) => {
     const user = req.user!;
-    const { memberships, currentOrganisation } = await listMyOrganisations(deps, user);
+    const [{ memberships, currentOrganisation }, dashboard] = await Promise.all([
+      listMyOrganisations(deps, user),
+      viewDashboard(deps, user),
+    ]);
     const current = currentOrganisation && (await viewOrganisation(deps, user, currentOrganisation.siret));
-    const isSupport = hasStaffRole(user.staffRoles, 'support') || hasStaffRole(user.staffRoles, 'admin');
+    const requests = dashboard.requests.map((request) => requestRow(deps, request));
+    // Superseded habilitations were replaced by a newer revision of the same request: the newer one is listed.
+    const habilitations = dashboard.habilitations
+      .filter((view) => view.habilitation.status !== 'superseded')
+      .map(habilitationRow);
+    const tokens = habilitations.flatMap((row) => (row.token ? [{ ...row.token, habilitation: row }] : []));
+    // Someone with staff roles and no organisation does not ask for access: the applicant's part is left out.
+    const applicant = memberships.length > 0 || user.staffRoles.length === 0;
     res.render('tableau-de-bord', {
       title: 'Tableau de bord',
       activeNav: 'tableau-de-bord',
+      applicant,
       roles: user.staffRoles.map((grant) => ({
         label: STAFF_ROLE_LABELS[grant.role],
-        definition: grant.definition,
+        definition: grant.definition && (deps.definitions.find(grant.definition)?.name ?? grant.definition),
       })),
       current: current && {
         ...current,
@@ -30,7 +109,18 @@ export function dashboardPage(deps: AppDeps): Router {
       pending: memberships
         .filter((membership) => membership.status !== 'active')
         .map((membership) => ({ ...membership, statusLabel: MEMBERSHIP_STATUS_LABELS[membership.status] })),
-      supportQueueLength: isSupport ? (await listSupportQueue(deps, user)).length : undefined,
+      toDo: requests.filter((request) => request.nextStep),
+      recentRequests: requests.slice(0, RECENT_REQUESTS),
+      moreRequests: Math.max(0, requests.length - RECENT_REQUESTS),
+      requestCount: requests.length,
+      habilitations,
+      expiring: tokens.filter((token) => token.status === 'expiring'),
+      expired: tokens.filter((token) => token.status === 'expired'),
+      instruction: dashboard.instruction && {
+        perDefinition: dashboard.instruction,
+        total: dashboard.instruction.reduce((sum, entry) => sum + entry.waiting, 0),
+      },
+      supportQueueLength: dashboard.supportQueueLength,
     });
   });
   return router;

@@ -1,0 +1,54 @@
+import { DEFINITION_ROLES, definitionsOfStaff, hasStaffRole } from '../domain/roles.ts';
+import { countSubmittedByDefinition } from '../store/dashboard.ts';
+import type { RequestSummary } from '../store/requests.ts';
+import type { User } from '../store/users.ts';
+import type { AppDeps } from './deps.ts';
+import { listSupportQueue } from './support.ts';
+import { listMyHabilitations, type HabilitationView } from './tokens.ts';
+import { listMyRequests } from './requests.ts';
+
+export interface WaitingForInstruction {
+  definition: string;
+  definitionName: string;
+  waiting: number;
+}
+
+export interface Dashboard {
+  /** The requests of the organisations the person is an active member of, most recently changed first. */
+  requests: RequestSummary[];
+  /** Their habilitations with their tokens (same rule as the token pages: active memberships only). */
+  habilitations: HabilitationView[];
+  /** For instructors and reporters: submitted requests per definition they work on. */
+  instruction?: WaitingForInstruction[];
+  /** For support and platform admins: memberships waiting for a decision. */
+  supportQueueLength?: number;
+}
+
+/**
+ * Everything the dashboard shows, each part through the function that decides who sees it: a person reads only
+ * the requests and credentials of the organisations they belong to, and the queues their staff roles open.
+ */
+export async function viewDashboard(deps: AppDeps, actor: User): Promise<Dashboard> {
+  const instructs = DEFINITION_ROLES.some((role) => hasStaffRole(actor.staffRoles, role));
+  const supports = hasStaffRole(actor.staffRoles, 'support') || hasStaffRole(actor.staffRoles, 'admin');
+  const [requests, habilitations, instruction, supportQueue] = await Promise.all([
+    listMyRequests(deps, actor),
+    listMyHabilitations(deps, actor),
+    instructs ? waitingForInstruction(deps, actor) : undefined,
+    supports ? listSupportQueue(deps, actor) : undefined,
+  ]);
+  return { requests, habilitations, instruction, supportQueueLength: supportQueue?.length };
+}
+
+async function waitingForInstruction(deps: AppDeps, actor: User): Promise<WaitingForInstruction[]> {
+  const definitions = definitionsOfStaff(actor.staffRoles);
+  const counts = await countSubmittedByDefinition(deps.db, definitions);
+  return deps.definitions
+    .list()
+    .filter((definition) => definitions === null || definitions.includes(definition.slug))
+    .map((definition) => ({
+      definition: definition.slug,
+      definitionName: definition.name,
+      waiting: counts.get(definition.slug) ?? 0,
+    }));
+}
