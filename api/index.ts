@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app/deps.ts';
 import { accountRoutes } from './account-routes.ts';
+import { adminDirectoryRoutes } from './admin-directory-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { credentialRoutes } from './credential-routes.ts';
 import { apiErrorHandler, apiNotFound } from './errors.ts';
@@ -25,6 +26,7 @@ export function apiRoutes(deps: AppDeps): AnyRoute[] {
     ...accountRoutes(deps),
     ...organisationRoutes(deps),
     ...adminRoutes(deps),
+    ...adminDirectoryRoutes(deps),
     ...requestRoutes(deps),
     ...instructionRoutes(deps),
     ...invitationRoutes(deps),
