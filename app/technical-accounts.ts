@@ -104,14 +104,27 @@ export async function listTechnicalAccounts(
   };
 }
 
+/** An API a technical account can call: the definition of one of the organisation's active habilitations. */
+export interface CallableApi {
+  name: string;
+  /** The provider's address for this API, when its definition gives one. */
+  url: string | undefined;
+}
+
+/** The APIs the organisation's technical accounts can call: its active habilitations that use them. */
+export async function callableApis(deps: AppDeps, organisationId: string): Promise<CallableApi[]> {
+  const apis = new Map<string, CallableApi>();
+  for (const habilitation of await listHabilitationsOfOrganisation(deps.db, organisationId)) {
+    const definition = deps.credentials.definitions.find(habilitation.definition);
+    if (habilitation.status !== 'active' || !definition?.credentialTypes.includes('technical_account'))
+      continue;
+    apis.set(definition.slug, { name: definition.name, url: definition.provider.url });
+  }
+  return [...apis.values()];
+}
+
 async function holdsTechnicalAccountHabilitation(deps: AppDeps, organisationId: string): Promise<boolean> {
-  return (await listHabilitationsOfOrganisation(deps.db, organisationId)).some(
-    (habilitation) =>
-      habilitation.status === 'active' &&
-      deps.credentials.definitions
-        .find(habilitation.definition)
-        ?.credentialTypes.includes('technical_account'),
-  );
+  return (await callableApis(deps, organisationId)).length > 0;
 }
 
 /** 24 random bytes: 192 bits, far above the 128 the spec asks for, in 32 characters easy to paste. */
@@ -314,7 +327,12 @@ export async function connectionInfoFor(
   siret: string,
   accountId: string,
   downloadId: unknown,
-): Promise<{ organisation: Organisation; account: TechnicalAccountView; password: string }> {
+): Promise<{
+  organisation: Organisation;
+  account: TechnicalAccountView;
+  password: string;
+  apis: CallableApi[];
+}> {
   const organisation = await asMainManager(deps, deps.db, actor, siret);
   const account = await accountOf(deps.db, organisation, accountId);
   const opened =
@@ -334,5 +352,10 @@ export async function connectionInfoFor(
       message:
         'L’export des informations de connexion n’est possible que juste après la création ou la réinitialisation du mot de passe.',
     });
-  return { organisation, account: viewTechnicalAccount(account), password: payload.password };
+  return {
+    organisation,
+    account: viewTechnicalAccount(account),
+    password: payload.password,
+    apis: await callableApis(deps, organisation.id),
+  };
 }

@@ -279,15 +279,27 @@ describe('technical accounts', () => {
     const created = await manager.client.postForm(`/organisations/${SIRET.commune}/comptes-techniques`, {
       _csrf: csrfTokenOf(list.text),
     });
-    assert.equal(created.status, 200);
-    assert.equal(created.headers.get('cache-control'), 'no-store');
-    const download = /name="download" value="([^"]+)"/.exec(created.text)![1]!;
-    const password = /id="mot-de-passe" value="([^"]+)"/.exec(created.text)![1]!;
-    const accountId = /comptes-techniques\/([0-9a-f-]{36})\/informations-de-connexion/.exec(
-      created.text,
-    )![1]!;
+    // Post/redirect/get: the password is shown by the GET the creation redirects to, once.
+    assert.equal(created.status, 303);
+    const shownAt = created.headers.get('location')!;
+    assert.match(shownAt, /\/comptes-techniques\/[0-9a-f-]{36}\/mot-de-passe$/);
+    const sessions = await platform.services.db.query('SELECT sess::text AS text FROM sessions');
+    const page = await manager.client.get(shownAt);
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('cache-control'), 'no-store');
+    const shownPassword = /id="mot-de-passe" value="([^"]+)"/.exec(page.text)![1]!;
+    assert.ok(
+      sessions.rows.every((row: { text: string }) => !row.text.includes(shownPassword)),
+      'the session held it sealed, never in clear',
+    );
+    const reloaded = await manager.client.get(shownAt);
+    assert.equal(reloaded.status, 303, 'a refresh does not show it again');
+    assert.equal(reloaded.headers.get('location'), `/organisations/${SIRET.commune}/comptes-techniques`);
+    const download = /name="download" value="([^"]+)"/.exec(page.text)![1]!;
+    const password = /id="mot-de-passe" value="([^"]+)"/.exec(page.text)![1]!;
+    const accountId = /comptes-techniques\/([0-9a-f-]{36})\/informations-de-connexion/.exec(page.text)![1]!;
     const pdfPath = `/organisations/${SIRET.commune}/comptes-techniques/${accountId}/informations-de-connexion`;
-    const csrf = csrfTokenOf(created.text);
+    const csrf = csrfTokenOf(page.text);
 
     const pdf = await manager.client.postForm(pdfPath, { _csrf: csrf, download });
     assert.equal(pdf.status, 200);

@@ -13,6 +13,8 @@ export interface ConnectionInfo {
   reset: boolean;
   generatedAt: Date;
   platformUrl: string;
+  /** The APIs the account can call (the organisation's active habilitations that use technical accounts). */
+  apis: { name: string; url: string | undefined }[];
 }
 
 const BLUE = rgb(0, 0, 145 / 255);
@@ -74,6 +76,15 @@ export async function connectionInfoPdf(info: ConnectionInfo): Promise<Uint8Arra
   write(info.password, { font: mono, size: 12, gap: 26 });
   write('Expiration du mot de passe', { font: bold });
   write(formatDateTime(info.passwordExpiresAt), { gap: 26 });
+  write(info.apis.length > 1 ? 'API accessibles' : 'API accessible', { font: bold });
+  if (info.apis.length === 0) write('Aucune habilitation active pour le moment.', { gap: 26 });
+  info.apis.forEach((api, index) =>
+    write(api.url ? `${api.name} (${api.url})` : api.name, {
+      gap: index === info.apis.length - 1 ? 26 : 19,
+    }),
+  );
+  write('Plateforme d’habilitation', { font: bold });
+  write(`Sésame, où gérer ce compte : ${info.platformUrl}`, { gap: 26 });
   write('Utilisation', { font: bold });
   write('Authentification HTTP « Basic » : identifiant et mot de passe, en HTTPS uniquement.');
   write('Le mot de passe ne sera jamais réaffiché : conservez ce document en lieu sûr,', { gap: 19 });
