@@ -6,7 +6,7 @@ import type { MembershipStatus, OrganisationRole } from '../domain/organisation-
 import { findMembershipById } from '../store/memberships.ts';
 import { findOrganisationById } from '../store/organisations.ts';
 import { findActivationLink, findPendingSignupOfUser, type ActivationLink } from '../store/signups.ts';
-import { findAccountByEmail, findUserById, type User } from '../store/users.ts';
+import { findAccountByEmail, findUserById, recordLogin, type User } from '../store/users.ts';
 import { ACTIVATE_UPDATE_ID, activateUpdate, signUpWorkflowId } from '../workflows/sign-up.ts';
 import { emailOnlySchema, linkTokenSchema } from './account-schemas.ts';
 import type { AppDeps } from './deps.ts';
@@ -69,6 +69,9 @@ export async function activateAccount(deps: AppDeps, input: { token: string }): 
     throw linkRefusal(await findActivationLink(deps.db, hashLinkToken(input.token))) ?? error;
   }
 
+  // Activation signs the person in (the page opens their session): it is their first sign-in, and the members
+  // page would otherwise say "never" until they sign in again.
+  await recordLogin(deps.db, outcome.userId);
   const [user, organisation, membership] = await Promise.all([
     findUserById(deps.db, outcome.userId),
     findOrganisationById(deps.db, outcome.organisationId),

@@ -70,7 +70,7 @@ export const ORGANISATION_EVENT_LABELS: Record<OrganisationEventType, string> = 
   request_decided: 'Décision sur une demande',
   credential_issued: 'Délivrance d’un accès',
   credential_revoked: 'Révocation d’un accès',
-  credential_rotated: 'Renouvellement d’un accès',
+  credential_rotated: 'Remplacement d’un accès',
 };
 
 const DECISION_SENTENCES: Record<RequestDecision, string> = {
@@ -142,7 +142,12 @@ function sentenceOf(event: OrganisationEventInput, names: EventNames): string {
     case 'credential_revoked':
       return `${CREDENTIAL_NOUNS[event.details.kind].the} a été révoqué${names.actor ? ` par ${names.actor}` : ''}.`;
     case 'credential_rotated':
-      return `${CREDENTIAL_NOUNS[event.details.kind].the} a été renouvelé${names.actor ? ` par ${names.actor}` : ''}.`;
+      // A rotation (a token replaced, a password reset), not a renewal, which extends a token's validity.
+      if (event.details.kind === 'technical_account')
+        return `Le mot de passe du compte technique a été réinitialisé${names.actor ? ` par ${names.actor}` : ''}.`;
+      return names.actor
+        ? `${names.actor} a remplacé le jeton d’accès par un nouveau (rotation).`
+        : 'Le jeton d’accès a été remplacé par un nouveau (rotation).';
   }
 }
 

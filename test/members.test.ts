@@ -86,13 +86,15 @@ describe('the member list', () => {
     const readerRow = byEmail.get(reader.email) as Record<string, unknown>;
     assert.deepEqual([readerRow.roles, readerRow.joinedVia], [['lecteur'], 'invitation']);
     assert.ok(Date.now() - Date.parse(readerRow.lastLoginAt as string) < 60_000, 'signed in just now');
-    assert.equal(domainMember.lastLoginAt, null, 'never signed in with a password');
+    // Activation opens the person's session: it is their first sign-in (the list said "never" before).
+    const activatedAt = Date.parse(domainMember.lastLoginAt as string);
+    assert.ok(Date.now() - activatedAt < 60_000, 'signed in by the activation');
 
     // Last sign-in follows real sign-ins.
     await platform.client().signIn(colleague.email, 'une phrase de passe assez longue');
     const again = await org.manager.client.get(api(org.siret, '/members'));
     const signedIn = again.json.find((member: { email: string }) => member.email === colleague.email);
-    assert.ok(signedIn.lastLoginAt !== null);
+    assert.ok(Date.parse(signedIn.lastLoginAt as string) > activatedAt, 'moved by the sign-in');
 
     for (const client of [colleague.client, reader.client, (await createPerson(platform)).client]) {
       assert.equal((await client.get(api(org.siret, '/members'))).status, 404);
@@ -346,7 +348,7 @@ describe('the member pages', () => {
         body: form.toString(),
       },
     );
-    assert.equal(changed.status, 302);
+    assert.equal(changed.status, 303);
     const after = await org.manager.client.get(`/organisations/${org.siret}/membres`);
     assert.match(after.text, /Les rôles sont enregistrés/);
     assert.equal(
@@ -362,7 +364,7 @@ describe('the member pages', () => {
         _csrf: csrf,
       },
     );
-    assert.equal(none.status, 302);
+    assert.equal(none.status, 303);
     assert.match(
       (await org.manager.client.get(`/organisations/${org.siret}/membres`)).text,
       /Choisissez au moins un rôle/,
@@ -382,6 +384,14 @@ describe('the member pages', () => {
     assert.equal((await leaver.client.get(`/organisations/${org.siret}/membres`)).status, 404);
     assert.equal((await leaver.client.get(`/organisations/${org.siret}/codes-invitation`)).status, 404);
     assert.equal((await leaver.client.get(`/organisations/${org.siret}/codes-invitation/creer`)).status, 404);
+    const leaving = await leaver.client.get(`/organisations/${org.siret}/quitter`);
+    assert.equal(leaving.status, 200);
+    assert.match(leaving.text, /<h1>Quitter [^<]+ \?<\/h1>/);
+    assert.equal(
+      (await leaver.client.get(`/organisations/${org.siret}`)).status,
+      200,
+      'asking changes nothing',
+    );
     const readerLeaves = await post(leaver.client, `/organisations/${org.siret}/quitter`, {
       _csrf: csrfTokenOf(readerPage.text),
     });
@@ -392,10 +402,22 @@ describe('the member pages', () => {
       _csrf: csrf,
       userId: member.userId,
     });
-    assert.equal(handedOver.status, 302);
+    assert.equal(handedOver.status, 303);
     assert.match(
       (await org.manager.client.get(`/organisations/${org.siret}/membres`)).text,
       /Le rôle de gestionnaire principal a été transmis/,
+    );
+    // The list's button leads to a confirmation page naming the member; the page itself changes nothing.
+    const confirmation = await member.client.get(
+      `/organisations/${org.siret}/membres/${org.manager.userId}/retirer`,
+    );
+    assert.equal(confirmation.status, 200);
+    assert.match(confirmation.text, /<h1>Retirer [^<]+ de [^<]+ \?<\/h1>/);
+    assert.match(confirmation.text, /Cette action est définitive/);
+    assert.equal(
+      (await org.manager.client.get(`/organisations/${org.siret}/membres`)).status,
+      200,
+      'still there',
     );
     const removed = await post(
       member.client,
@@ -404,7 +426,7 @@ describe('the member pages', () => {
         _csrf: csrfTokenOf((await member.client.get(`/organisations/${org.siret}/membres`)).text),
       },
     );
-    assert.equal(removed.status, 302);
+    assert.equal(removed.status, 303);
     assert.equal(
       (await org.manager.client.get(`/organisations/${org.siret}/membres`)).status,
       404,

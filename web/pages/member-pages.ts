@@ -1,39 +1,55 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../../app/deps.ts';
+import { viewOrganisation } from '../../app/organisations.ts';
 import { changeMemberRoles, handOverMainManager, listMembers, removeMember } from '../../app/members.ts';
-import { AppError } from '../../domain/errors.ts';
+import { notFound } from '../../domain/errors.ts';
 import {
   JOINED_VIA_LABELS,
   MEMBERSHIP_STATUS_LABELS,
   ORGANISATION_ROLE_LABELS,
+  type OrganisationRole,
 } from '../../domain/organisation-roles.ts';
-import { GRANTABLE_ROLES, isMainManager } from '../../domain/role-rules.ts';
+import { GRANTABLE_ROLES, MAIN_MANAGER, isMainManager } from '../../domain/role-rules.ts';
+import { renderConfirmation } from '../confirmation.ts';
 import { flash } from '../flash.ts';
+import { formAction } from '../form-actions.ts';
 import { fieldErrorsOf } from '../forms.ts';
 import { requireSignedIn } from '../page-context.ts';
 import { checkedValues, idParam, siretParam } from '../path-params.ts';
-import { ROLE_HINTS } from './invitation-pages.ts';
 
 const membersPath = (siret: string) => `/organisations/${siret}/membres`;
 
+/** Roles the main manager's role includes: their boxes show ticked, as what the person can do. */
+const INCLUDED_IN_MAIN_MANAGER: readonly OrganisationRole[] = ['administrateur', 'demandeur'];
+
 /**
- * Runs a member action and tells the outcome on the next page: a refusal the person can understand (a bad
- * role choice, the main manager's role that must be handed over) becomes an error message; anything else
- * goes on to the error pages.
+ * The role boxes of a member. The main manager's are all shown ticked for what the role includes, and cannot
+ * be changed here: the role itself is handed over (the form below the table), never ticked off.
  */
-async function withOutcome(req: Request, success: string, work: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await work();
-    flash(req, 'success', success);
-    return true;
-  } catch (error) {
-    const errors = fieldErrorsOf(error);
-    if (errors) flash(req, 'error', Object.values(errors).join(' '));
-    else if (error instanceof AppError && error.problem.kind === 'Conflict')
-      flash(req, 'error', error.problem.message);
-    else throw error;
-    return false;
-  }
+function roleChoices(roles: readonly OrganisationRole[]) {
+  if (!isMainManager(roles))
+    return GRANTABLE_ROLES.map((role) => ({
+      value: role,
+      label: ORGANISATION_ROLE_LABELS[role],
+      checked: roles.includes(role),
+    }));
+  return [
+    { value: MAIN_MANAGER, label: ORGANISATION_ROLE_LABELS[MAIN_MANAGER], checked: true, disabled: true },
+    ...GRANTABLE_ROLES.map((role) => ({
+      value: role,
+      label: ORGANISATION_ROLE_LABELS[role],
+      checked: roles.includes(role) || INCLUDED_IN_MAIN_MANAGER.includes(role),
+      disabled: true,
+    })),
+  ];
+}
+
+/** A refused role choice is told on the list it came from (a flash: the table has one form per member). */
+function refusedInput(req: Request, error: unknown): boolean {
+  const errors = fieldErrorsOf(error);
+  if (!errors) return false;
+  flash(req, 'error', Object.values(errors).join(' '));
+  return true;
 }
 
 export function memberPages(deps: AppDeps): Router {
@@ -58,55 +74,160 @@ export function memberPages(deps: AppDeps): Router {
         rolesLabel: member.roles.map((role) => ORGANISATION_ROLE_LABELS[role]).join(', '),
         statusLabel: MEMBERSHIP_STATUS_LABELS[member.status],
         joinedViaLabel: JOINED_VIA_LABELS[member.joinedVia],
-        roleChoices: GRANTABLE_ROLES.map((role) => ({
-          value: role,
-          label: ORGANISATION_ROLE_LABELS[role],
-          hint: ROLE_HINTS[role],
-          checked: member.roles.includes(role),
-        })),
+        roleChoices: roleChoices(member.roles),
       })),
       successors: active.filter((member) => member.userId !== req.user!.id),
     });
   });
 
-  router.post('/organisations/:siret/membres/:userId/roles', requireSignedIn, async (req, res) => {
+  router.post(
+    '/organisations/:siret/membres/:userId/roles',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const siret = siretParam(req);
+        try {
+          await changeMemberRoles(deps, req.user!, siret, idParam(req, 'userId'), {
+            roles: checkedValues(req.body, 'roles'),
+          });
+        } catch (error) {
+          if (refusedInput(req, error)) return { redirect: membersPath(siret) };
+          throw error;
+        }
+        return {
+          redirect: membersPath(siret),
+          flash: {
+            type: 'success',
+            message: 'Les rôles sont enregistrés ; ils s’appliquent dès maintenant.',
+          },
+        };
+      },
+      { back: (req) => membersPath(siretParam(req)) },
+    ),
+  );
+
+  /** What removing a member does, asked before it is done. */
+  async function confirmRemoval(req: Request, res: Response, userId: string) {
     const siret = siretParam(req);
+    const { organisation, members } = await listMembers(deps, req.user!, siret);
+    const member = members.find((candidate) => candidate.userId === userId && candidate.status === 'active');
+    if (!member) throw notFound();
+    const name = `${member.givenName} ${member.familyName}`;
+    if (isMainManager(member.roles)) {
+      flash(
+        req,
+        'error',
+        'Le gestionnaire principal ne peut pas être retiré : il doit d’abord transmettre ce rôle à un autre membre.',
+      );
+      return res.redirect(303, membersPath(siret));
+    }
+    renderConfirmation(res, {
+      title: 'Retirer un membre',
+      heading: `Retirer ${name} de ${organisation.name} ?`,
+      consequences: [
+        `${name} (${member.email}) perdra aussitôt ses rôles et l’accès aux demandes, aux habilitations et aux jetons de l’organisation.`,
+        'Pour revenir, il lui faudra un nouveau code d’invitation ou l’accord du support.',
+      ],
+      action: `${membersPath(siret)}/${userId}/retirer`,
+      confirmLabel: `Retirer ${name}`,
+      confirmIcon: 'fr-icon-user-unfollow-line fr-btn--icon-left',
+      cancelHref: membersPath(siret),
+    });
+  }
+
+  /** Leaving, asked before it is done: any member may leave, except the main manager before handing over. */
+  async function confirmLeaving(req: Request, res: Response) {
+    const siret = siretParam(req);
+    const view = await viewOrganisation(deps, req.user!, siret);
+    if (view.membership?.status !== 'active') throw notFound();
+    if (isMainManager(view.membership.roles as OrganisationRole[])) {
+      flash(
+        req,
+        'error',
+        'Vous êtes gestionnaire principal : transmettez d’abord ce rôle à un autre membre pour pouvoir quitter l’organisation.',
+      );
+      return res.redirect(303, `/organisations/${siret}`);
+    }
+    renderConfirmation(res, {
+      title: 'Quitter l’organisation',
+      heading: `Quitter ${view.organisation.name} ?`,
+      consequences: [
+        'Vous perdrez aussitôt l’accès à ses demandes, à ses habilitations et à ses jetons.',
+        'Pour revenir, il vous faudra un nouveau code d’invitation ou l’accord du support.',
+      ],
+      action: `/organisations/${siret}/quitter`,
+      confirmLabel: 'Quitter l’organisation',
+      confirmIcon: 'fr-icon-logout-box-r-line fr-btn--icon-left',
+      cancelHref: `/organisations/${siret}`,
+    });
+  }
+
+  router.get('/organisations/:siret/membres/:userId/retirer', requireSignedIn, async (req, res) => {
     const userId = idParam(req, 'userId');
-    await withOutcome(req, 'Les rôles sont enregistrés ; ils s’appliquent dès maintenant.', () =>
-      changeMemberRoles(deps, req.user!, siret, userId, { roles: checkedValues(req.body, 'roles') }),
-    );
-    res.redirect(membersPath(siret));
+    await (userId === req.user!.id ? confirmLeaving(req, res) : confirmRemoval(req, res, userId));
   });
 
-  router.post('/organisations/:siret/membres/:userId/retirer', requireSignedIn, async (req, res) => {
-    const siret = siretParam(req);
-    const userId = idParam(req, 'userId');
-    const leaving = userId === req.user!.id;
-    const done = await withOutcome(
-      req,
-      leaving ? 'Vous avez quitté l’organisation.' : 'Le membre a été retiré de l’organisation.',
-      () => removeMember(deps, req.user!, siret, userId),
-    );
-    res.redirect(done && leaving ? '/tableau-de-bord' : membersPath(siret));
+  router.get('/organisations/:siret/quitter', requireSignedIn, async (req, res) => {
+    await confirmLeaving(req, res);
   });
 
-  router.post('/organisations/:siret/gestionnaire-principal', requireSignedIn, async (req, res) => {
-    const siret = siretParam(req);
-    await withOutcome(
-      req,
-      'Le rôle de gestionnaire principal a été transmis. Vous restez administrateur.',
-      () => handOverMainManager(deps, req.user!, siret, { userId: req.body?.userId }),
+  // The confirmed actions: the buttons on the pages lead to the confirmation pages above, which post here.
+  const removal = (userIdOf: (req: Request) => string) =>
+    formAction(
+      async (req) => {
+        const userId = userIdOf(req);
+        const leaving = userId === req.user!.id;
+        await removeMember(deps, req.user!, siretParam(req), userId);
+        return leaving
+          ? {
+              redirect: '/tableau-de-bord',
+              flash: { type: 'success', message: 'Vous avez quitté l’organisation.' },
+            }
+          : {
+              redirect: membersPath(siretParam(req)),
+              flash: { type: 'success', message: 'Le membre a été retiré de l’organisation.' },
+            };
+      },
+      {
+        back: (req) =>
+          userIdOf(req) === req.user!.id ? `/organisations/${siretParam(req)}` : membersPath(siretParam(req)),
+      },
     );
-    res.redirect(membersPath(siret));
-  });
 
-  router.post('/organisations/:siret/quitter', requireSignedIn, async (req, res) => {
-    const siret = siretParam(req);
-    const left = await withOutcome(req, 'Vous avez quitté l’organisation.', () =>
-      removeMember(deps, req.user!, siret, req.user!.id),
-    );
-    res.redirect(left ? '/tableau-de-bord' : `/organisations/${siret}`);
-  });
+  router.post(
+    '/organisations/:siret/membres/:userId/retirer',
+    requireSignedIn,
+    removal((req) => idParam(req, 'userId')),
+  );
+  router.post(
+    '/organisations/:siret/quitter',
+    requireSignedIn,
+    removal((req) => req.user!.id),
+  );
+
+  router.post(
+    '/organisations/:siret/gestionnaire-principal',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const siret = siretParam(req);
+        try {
+          await handOverMainManager(deps, req.user!, siret, { userId: req.body?.userId });
+        } catch (error) {
+          if (refusedInput(req, error)) return { redirect: membersPath(siret) };
+          throw error;
+        }
+        return {
+          redirect: membersPath(siret),
+          flash: {
+            type: 'success',
+            message: 'Le rôle de gestionnaire principal a été transmis. Vous restez administrateur.',
+          },
+        };
+      },
+      { back: (req) => membersPath(siretParam(req)) },
+    ),
+  );
 
   return router;
 }

@@ -13,7 +13,8 @@ import {
 } from '../../domain/organisation-roles.ts';
 import { isMainManager, isOrganisationAdmin } from '../../domain/role-rules.ts';
 import { flash } from '../flash.ts';
-import { fieldErrorsOf, formValues } from '../forms.ts';
+import { formAction, takeFormState } from '../form-actions.ts';
+import { fieldErrorsOf } from '../forms.ts';
 import { idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
 
@@ -54,44 +55,55 @@ export function organisationPages(deps: AppDeps): Router {
     };
   };
 
+  // Two forms share the page: a refused one's errors come back under its own fields (post/redirect/get).
   router.get('/compte', requireSignedIn, async (req, res) => {
-    res.render('compte', await accountPage(req));
+    const { errors, values } = takeFormState(req);
+    const profileErrors = errors && ('givenName' in errors || 'familyName' in errors) ? errors : undefined;
+    const passwordErrors = errors && !profileErrors ? errors : undefined;
+    res.status(errors ? 422 : 200).render(
+      'compte',
+      await accountPage(req, {
+        ...(profileErrors ? { profile: values, profileErrors } : {}),
+        ...(passwordErrors ? { passwordErrors } : {}),
+      }),
+    );
   });
 
-  router.post('/compte/profil', requireSignedIn, async (req, res) => {
-    try {
-      await updateProfile(deps, req.user!, req.body);
-    } catch (error) {
-      const errors = fieldErrorsOf(error);
-      if (!errors) throw error;
-      return res.status(422).render(
-        'compte',
-        await accountPage(req, {
-          profile: formValues(req, ['givenName', 'familyName']),
-          profileErrors: errors,
-        }),
-      );
-    }
-    flash(req, 'success', 'Votre profil a été mis à jour.');
-    res.redirect('/compte');
-  });
+  router.post(
+    '/compte/profil',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        await updateProfile(deps, req.user!, req.body);
+        return { redirect: '/compte', flash: { type: 'success', message: 'Votre profil a été mis à jour.' } };
+      },
+      { back: () => '/compte', fields: ['givenName', 'familyName'] },
+    ),
+  );
 
-  router.post('/compte/mot-de-passe', requireSignedIn, async (req, res) => {
-    try {
-      await changePassword(deps, req.user!, req.body, req.sessionID);
-    } catch (error) {
-      const errors = fieldErrorsOf(error);
-      if (!errors) throw error;
-      return res.status(422).render('compte', await accountPage(req, { passwordErrors: errors }));
-    }
-    flash(req, 'success', 'Votre mot de passe a été changé. Vos autres sessions ont été fermées.');
-    res.redirect('/compte');
-  });
+  router.post(
+    '/compte/mot-de-passe',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        await changePassword(deps, req.user!, req.body, req.sessionID);
+        return {
+          redirect: '/compte',
+          flash: {
+            type: 'success',
+            message: 'Votre mot de passe a été changé. Vos autres sessions ont été fermées.',
+          },
+        };
+      },
+      // Passwords are never shown back.
+      { back: () => '/compte' },
+    ),
+  );
 
   router.post('/compte/organisation-courante', requireSignedIn, async (req, res) => {
     const organisation = await switchCurrentOrganisation(deps, req.user!, req.body);
     flash(req, 'success', `Vous agissez désormais pour ${organisation.name}.`);
-    res.redirect('/tableau-de-bord');
+    res.redirect(303, '/tableau-de-bord');
   });
 
   router.get('/organisations/:siret', requireSignedIn, async (req, res) => {
@@ -134,7 +146,7 @@ export function organisationPages(deps: AppDeps): Router {
       const errors = fieldErrorsOf(error);
       if (!errors) throw error;
       flash(req, 'error', errors.message ?? 'La décision n’a pas pu être enregistrée.');
-      return res.redirect('/support/rattachements');
+      return res.redirect(303, '/support/rattachements');
     }
     flash(
       req,
@@ -143,7 +155,7 @@ export function organisationPages(deps: AppDeps): Router {
         ? 'Le rattachement est validé ; la personne en est informée.'
         : 'Le rattachement est refusé ; la personne en est informée.',
     );
-    res.redirect('/support/rattachements');
+    res.redirect(303, '/support/rattachements');
   });
 
   return router;
