@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { GOOD_PASSWORD, SIRET } from './helpers/accounts.ts';
-import { assertNoAxeViolations } from './helpers/accessibility.ts';
+import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
 import { launchBrowser } from './helpers/browser.ts';
 import { createPerson } from './helpers/people.ts';
 import type { TestPlatform } from './helpers/platform.ts';
@@ -31,7 +31,7 @@ const shot = async (page: Page, name: string) => {
 /** A browser of its own, failing the test on any script error or console error. */
 async function newBrowsing(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({ locale: 'fr-FR' });
-  const page = await context.newPage();
+  const page = watchAccessibility(await context.newPage());
   const problems: string[] = [];
   page.on('console', (message) => {
     // Refusals and the wrong password answer 4xx on purpose; anything else is a problem.
@@ -44,8 +44,10 @@ async function newBrowsing(): Promise<{ context: BrowserContext; page: Page; pro
 /** From the sign-in page, through the button and the provider's page, as the agent `name`. */
 async function signInAs(page: Page, name: string) {
   await page.goto(`${platform.url}/connexion`);
+  await checkPage(page);
   await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).click();
   await page.waitForURL(`${idp.url}/interaction/**`);
+  await checkPage(page);
   await page.getByRole('button', { name }).click();
 }
 
@@ -62,12 +64,14 @@ describe('in a real browser, through the local identity provider', () => {
     });
     const { context, page, problems } = await newBrowsing();
     await page.goto(`${platform.url}/`);
+    await checkPage(page);
     await page.getByRole('link', { name: 'Se connecter' }).first().click();
     await page.waitForURL('**/connexion');
-    await assertNoAxeViolations(page);
+    await checkPage(page);
     await shot(page, 'connexion-proconnect');
     await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).click();
     await page.waitForURL(`${idp.url}/interaction/**`);
+    await checkPage(page);
     await page.getByRole('button', { name: 'Inès Fontaine' }).click();
 
     await page.waitForURL('**/tableau-de-bord');
@@ -81,12 +85,13 @@ describe('in a real browser, through the local identity provider', () => {
     );
     assert.ok(await page.getByRole('link', { name: ORGANISATION.name }).isVisible());
     assert.match((await page.locator('.fr-card__desc').textContent()) ?? '', /gestionnaire principal/i);
-    await assertNoAxeViolations(page);
+    await checkPage(page);
     await shot(page, 'tableau-de-bord-proconnect');
     await page.goto(`${platform.url}/compte`);
     assert.ok(await page.getByText('Vous vous connectez avec ProConnect').isVisible());
-    await assertNoAxeViolations(page);
+    await checkPage(page);
     assert.deepEqual(problems, []);
+    assertEveryPageChecked(page);
     await context.close();
   });
 
@@ -100,6 +105,7 @@ describe('in a real browser, through the local identity provider', () => {
     const { context, page, problems } = await newBrowsing();
     await signInAs(page, 'Yanis Moreau');
     await page.waitForURL('**/tableau-de-bord');
+    await checkPage(page);
     assert.ok(
       await page
         .getByText(
@@ -109,6 +115,7 @@ describe('in a real browser, through the local identity provider', () => {
     );
     assert.match((await page.locator('.fr-card__desc').textContent()) ?? '', /demandeur/i);
     assert.deepEqual(problems, []);
+    assertEveryPageChecked(page);
     await context.close();
   });
 
@@ -127,20 +134,23 @@ describe('in a real browser, through the local identity provider', () => {
     const { context, page, problems } = await newBrowsing();
     await signInAs(page, 'Léna Garnier');
     await page.waitForURL('**/connexion/proconnect/lier');
+    await checkPage(page);
     assert.ok(await page.getByText(person.email).isVisible());
     await shot(page, 'proconnect-lier');
 
     await page.getByLabel('Mot de passe de votre compte Sésame').fill('ce n’est pas le mot de passe');
     await page.getByRole('button', { name: 'Lier mon compte et me connecter' }).click();
     assert.ok(await page.getByText('Ce mot de passe n’est pas celui de votre compte Sésame.').isVisible());
-    await assertNoAxeViolations(page);
+    await checkPage(page);
 
     await page.getByLabel('Mot de passe de votre compte Sésame').fill(GOOD_PASSWORD);
     await page.getByRole('button', { name: 'Lier mon compte et me connecter' }).click();
     await page.waitForURL('**/tableau-de-bord');
+    await checkPage(page);
     assert.ok(await page.getByText('Bonjour Léna Garnier.').isVisible());
     assert.ok(await page.getByText(/Votre compte est désormais lié à ProConnect/).isVisible());
     assert.deepEqual(problems, []);
+    assertEveryPageChecked(page);
     await context.close();
   });
 
@@ -154,6 +164,7 @@ describe('in a real browser, through the local identity provider', () => {
     const { context, page, problems } = await newBrowsing();
     await signInAs(page, 'Rose Lambert');
     await page.waitForURL('**/tableau-de-bord');
+    await checkPage(page);
 
     // Control: forgetting only Sésame's session, the button signs in again without the provider's page, since
     // the provider's session lasts.
@@ -163,28 +174,47 @@ describe('in a real browser, through the local identity provider', () => {
     await page.waitForURL('**/tableau-de-bord');
     assert.ok(await page.getByText('Vous êtes connecté·e avec ProConnect.').isVisible());
 
+    // Sésame's page that sends the browser on to the provider's logout, held still (its script emptied) to be
+    // checked: without JavaScript, the person follows its link.
+    await page.route('**/static/proconnect-logout.js', (route) =>
+      route.fulfill({ contentType: 'text/javascript', body: '' }),
+    );
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
-    await page.waitForURL('**/connexion');
-    assert.ok(await page.getByText('Vous êtes déconnecté·e de Sésame et de ProConnect.').isVisible());
+    await page.waitForURL('**/deconnexion');
+    await checkPage(page);
+    const providerLogout = await page
+      .getByRole('link', { name: 'Terminer la déconnexion de ProConnect' })
+      .getAttribute('href');
+    assert.ok(providerLogout);
+    // The provider's own logout page sends itself on by script: not a page of Sésame's, followed in another tab
+    // of the same browser, which comes back to Sésame's sign-in page.
+    const tab = await context.newPage();
+    await tab.goto(providerLogout);
+    await tab.waitForURL('**/connexion');
+    await checkPage(tab);
+    assert.ok(await tab.getByText('Vous êtes déconnecté·e de Sésame et de ProConnect.').isVisible());
+    await tab.close();
     await page.goto(`${platform.url}/tableau-de-bord`);
     await page.waitForURL('**/connexion?retour=**');
 
     // The provider asks who signs in again: its session ended too.
     await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).click();
     await page.waitForURL(`${idp.url}/interaction/**`);
+    await checkPage(page);
     assert.ok(await page.getByRole('button', { name: 'Rose Lambert' }).isVisible());
 
     // Cancelling there ends on Sésame's page that says so, signed out.
     await page.getByRole('button', { name: 'Annuler et revenir au service' }).click();
     await page.waitForURL('**/connexion/proconnect/retour?**');
     assert.ok(await page.getByRole('heading', { name: 'Connexion annulée' }).isVisible());
-    await assertNoAxeViolations(page);
+    await checkPage(page);
     await page.getByRole('link', { name: 'Revenir à la page de connexion' }).click();
     await page.waitForURL('**/connexion');
     await page.goto(`${platform.url}/inscription`);
     assert.ok(await page.getByRole('link', { name: 'S’identifier avec ProConnect' }).isVisible());
-    await assertNoAxeViolations(page);
+    await checkPage(page);
     assert.deepEqual(problems, []);
+    assertEveryPageChecked(page);
     await context.close();
   });
 });
