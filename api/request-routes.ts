@@ -12,6 +12,7 @@ import type { AppDeps } from '../app/deps.ts';
 import { commandsFor, type VisibleRequest } from '../app/request-access.ts';
 import {
   commandSchemas,
+  copyRequest,
   createRequest,
   listMyRequests,
   runCommand,
@@ -339,6 +340,34 @@ export function requestRoutes(deps: AppDeps) {
       },
       handler: async ({ user, body }) => {
         const request = await createRequest(deps, user, body);
+        return {
+          status: 201,
+          body: { id: request.id, state: request.state },
+          headers: { Location: `/api/v1/requests/${request.id}` },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/requests/:id/copy',
+      summary: 'Start a request from a copy of another',
+      description:
+        'A new draft for the same definition and organisation, with the form data of the request copied except the terms, which must be accepted again; attachments are not copied. Members of the organisation who may write requests.',
+      tags: ['Requests'],
+      auth: 'session',
+      access: ACCESS.requestWriters,
+      params: idParams,
+      responses: {
+        201: {
+          description: 'The new draft.',
+          schema: z.object({ id: z.uuid(), state: z.enum(REQUEST_STATES) }),
+        },
+        404: { description: 'Unknown, or this user may not write requests for it.', schema: errorSchema },
+        422: { description: 'The user can no longer act for the organisation.', schema: errorSchema },
+        503: { description: 'The workflow service did not answer in time.', schema: errorSchema },
+      },
+      handler: async ({ user, params }) => {
+        const request = await copyRequest(deps, user, params.id);
         return {
           status: 201,
           body: { id: request.id, state: request.state },

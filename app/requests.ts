@@ -4,9 +4,18 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { AppError, notFound, validationFailed } from '../domain/errors.ts';
 import { mayWriteRequests } from '../domain/organisation-roles.ts';
-import { draftSchema, grantedScopes, mergeDraft, submissionErrors } from '../domain/request-form.ts';
+import {
+  copiedFormData,
+  draftSchema,
+  givenTitle,
+  grantedScopes,
+  mergeDraft,
+  submissionErrors,
+  type FormData,
+} from '../domain/request-form.ts';
 import {
   nextState,
+  REQUEST_STATES,
   type RequestCommand,
   type RequestPosition,
   type RequestState,
@@ -52,7 +61,32 @@ export const createRequestSchema = z.object({
  * workflow finds no row and gives up on its own.
  */
 export async function createRequest(deps: AppDeps, actor: User, input: unknown): Promise<RequestSummary> {
-  const { definition: slug, siret } = parseInput(createRequestSchema, input);
+  return startRequest(deps, actor, parseInput(createRequestSchema, input), {});
+}
+
+/**
+ * Starts a draft from a copy of an earlier request (« Nouvelle demande à partir de celle-ci »): same definition and
+ * organisation, the answers copied except the commitments, which are made again. The person must be able to write
+ * requests for the organisation now; files are not copied (each request attaches its own).
+ */
+export async function copyRequest(deps: AppDeps, actor: User, sourceId: string): Promise<RequestSummary> {
+  const source = await loadVisibleRequest(deps, actor, sourceId);
+  if (!source.access.applicant) throw notFound();
+  const { request, definition } = source;
+  return startRequest(
+    deps,
+    actor,
+    { definition: request.definition, siret: request.organisation.siret },
+    copiedFormData(definition, request.data),
+  );
+}
+
+async function startRequest(
+  deps: AppDeps,
+  actor: User,
+  { definition: slug, siret }: z.output<typeof createRequestSchema>,
+  data: FormData,
+): Promise<RequestSummary> {
   const definition = deps.definitions.find(slug);
   if (!definition)
     throw validationFailed([
@@ -74,6 +108,7 @@ export async function createRequest(deps: AppDeps, actor: User, input: unknown):
   const id = randomUUID();
   const dispatches = await withTransaction(deps.db, async (tx) => {
     await insertRequest(tx, { id, definition: slug, organisationId: organisation.id, authorId: actor.id });
+    if (Object.keys(data).length > 0) await replaceRequestData(tx, id, { seen: {}, data });
     const created = await deps.webhooks.recordRequestEvent(tx, id, 'request.created', 'created');
     await withTemporalDeadline(deps, () =>
       deps.temporal.client.workflow.start(accessRequest, {
@@ -127,8 +162,50 @@ export async function viewRequest(deps: AppDeps, actor: User, requestId: string)
   return loadVisibleRequest(deps, actor, requestId);
 }
 
-export async function listMyRequests(deps: AppDeps, actor: User): Promise<RequestSummary[]> {
-  return listRequestsOfMember(deps.db, actor.id);
+/**
+ * The filters of « Mes demandes », from a query string as typed or tampered with: a value that is not one of the
+ * expected kind is ignored (the list is shown unfiltered on that point), never an error.
+ */
+export const myRequestsFilterSchema = z.object({
+  q: textInput().trim().max(200).optional().catch(undefined),
+  etat: z.enum(REQUEST_STATES).optional().catch(undefined),
+  api: z.string().trim().max(64).optional().catch(undefined),
+});
+export type MyRequestsFilter = z.output<typeof myRequestsFilterSchema>;
+
+/** Lower case without accents: « Équipe » is found by « equipe ». */
+const searchable = (text: string) =>
+  text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLocaleLowerCase('fr-FR');
+
+/**
+ * The requests of the person's organisations, most recently changed first; with a filter, those whose title, API
+ * or organisation contains the text, in the state and of the API asked for.
+ */
+export async function listMyRequests(
+  deps: AppDeps,
+  actor: User,
+  filterInput: unknown = {},
+): Promise<RequestSummary[]> {
+  const filter: MyRequestsFilter = myRequestsFilterSchema.safeParse(filterInput).data ?? {};
+  const requests = await listRequestsOfMember(deps.db, actor.id);
+  const words = filter.q ? searchable(filter.q).split(/\s+/).filter(Boolean) : [];
+  return requests.filter((request) => {
+    if (filter.etat && request.state !== filter.etat) return false;
+    if (filter.api && request.definition !== filter.api) return false;
+    if (words.length === 0) return true;
+    const haystack = searchable(
+      [
+        givenTitle(request.data) ?? '',
+        deps.definitions.find(request.definition)?.name ?? request.definition,
+        request.organisation.name,
+        request.organisation.siret,
+      ].join(' '),
+    );
+    return words.every((word) => haystack.includes(word));
+  });
 }
 
 const reason = textInput({ required: 'Indiquez le motif.', multiline: true })

@@ -5,6 +5,7 @@ import {
   hasBlock,
   type ContactRole,
   type Definition,
+  type FormBlock,
 } from './definitions.ts';
 import type { FieldError } from './errors.ts';
 import { textInput } from './text-input.ts';
@@ -291,6 +292,52 @@ export function submissionErrors(
       message: 'Confirmez que votre délégué·e à la protection des données a été informé·e.',
     });
   return errors;
+}
+
+/** The block of the form a field belongs to (`contacts.dpo.email` → contacts). */
+export function blockOfPath(path: string): string {
+  return path.split('.')[0]!;
+}
+
+/**
+ * The missing or invalid fields of one block: the submission check (spec §3) restricted to that block, so a step
+ * of the form is checked when the applicant leaves it by the very rule that judges the submission.
+ */
+export function blockErrors(
+  definition: Definition,
+  block: FormBlock,
+  data: FormData,
+  attachmentKinds: readonly string[],
+): FieldError[] {
+  return submissionErrors(definition, data, attachmentKinds).filter(
+    (error) => blockOfPath(error.path) === block,
+  );
+}
+
+/** The blocks of the definition that the submission check finds complete, in form order. */
+export function completeBlocks(
+  definition: Definition,
+  data: FormData,
+  attachmentKinds: readonly string[],
+): FormBlock[] {
+  const incomplete = new Set(
+    submissionErrors(definition, data, attachmentKinds).map((e) => blockOfPath(e.path)),
+  );
+  return definition.blocks.filter((block) => !incomplete.has(block));
+}
+
+/**
+ * What a new request copied from an earlier one starts with: its answers, except the commitments (terms), which the
+ * applicant makes again for the new request. A block the definition no longer accepts as it was saved is left out.
+ */
+export function copiedFormData(definition: Definition, data: FormData): FormData {
+  const schema = draftSchema(definition);
+  const copied: Record<string, unknown> = {};
+  for (const [block, value] of Object.entries(data)) {
+    if (block === 'terms') continue;
+    if (schema.safeParse({ [block]: value }).success) copied[block] = value;
+  }
+  return copied as FormData;
 }
 
 export interface FieldChange {

@@ -157,6 +157,7 @@ const PROBES: Record<string, Probe> = {
     path: () => '/requests',
     body: (world) => ({ definition: world.definition, siret: world.organisation.siret }),
   },
+  'POST /requests/:id/copy': { path: (world, _, state) => `${r(world, 'submitted', state)}/copy` },
   'GET /requests': { path: () => '/requests' },
   'GET /organisations/:siret/requests.csv': { path: (world) => `${org(world)}/requests.csv` },
   'GET /requests/:id': { path: (world, _, state) => r(world, 'submitted', state) },

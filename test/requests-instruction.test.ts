@@ -154,7 +154,7 @@ describe('the instruction side', () => {
     const after = await client.get(`/demandes/${requestId}`);
     assert.match(
       after.text,
-      /Votre message est enregistré dans le fil de la demande\. L’équipe d’instruction le lira une fois la demande déposée\./,
+      /Votre message est enregistré dans le fil de la demande\. L’équipe d’instruction le lira une fois la demande soumise\./,
     );
     assert.doesNotMatch(after.text, /a été envoyé à l’équipe d’instruction/);
   });

@@ -44,6 +44,63 @@ export function stepOfPath(definition: Definition, path: string): FormStep | und
   return formSteps(definition).find((step) => step.block === block);
 }
 
+/**
+ * The first step the submission check finds incomplete, where a draft resumes (spec §7b); the summary when
+ * every block is complete.
+ */
+export function resumeStep(definition: Definition, complete: readonly FormBlock[]): FormStep {
+  return (
+    formSteps(definition).find((step) => step.block !== 'summary' && !complete.includes(step.block)) ??
+    SUMMARY_STEP
+  );
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  'project.title': 'intitulé du projet',
+  'project.description': 'description du projet',
+  'project.useCase': 'cas d’usage',
+  'project.serviceUrl': 'adresse du service en ligne',
+  scopes: 'données demandées',
+  'legalBasis.nature': 'texte qui vous autorise à connaître ces données',
+  'legalBasis.url': 'adresse du texte en ligne',
+  'personalData.recipients': 'destinataires des données',
+  'personalData.retentionMonths': 'durée de conservation',
+  'personalData.retentionJustification': 'justification de la durée de conservation',
+  'terms.cguAccepted': 'conditions générales d’utilisation',
+  'terms.dpoInformed': 'information du ou de la délégué·e à la protection des données',
+};
+
+/**
+ * Where a field is, as a person reads it in a list of errors: « Contact technique, téléphone » rather than
+ * « Contacts » (a form has four contacts with the same fields).
+ */
+export function fieldPlace(path: string): string {
+  const [block, role, field] = path.split('.');
+  if (block === 'contacts' && role && field) {
+    const roleLabel = CONTACT_ROLE_LABELS[role as keyof typeof CONTACT_ROLE_LABELS] ?? role;
+    const fieldLabel = CONTACT_FIELDS.find((candidate) => candidate.name === field)?.label ?? field;
+    return `${roleLabel}, ${fieldLabel.toLowerCase()}`;
+  }
+  const label = FIELD_LABELS[path] ?? path;
+  return label.charAt(0).toUpperCase() + label.slice(1);
+}
+
+/**
+ * The id of the element a link to a field's error should reach: the input itself, or for a group of choices its
+ * first choice (a radio button, a checkbox).
+ */
+export function fieldAnchor(definition: Definition, path: string): string {
+  if (path === 'scopes') {
+    const first = definition.scopeGroups[0]?.scopes[0];
+    return first ? `scope-${first.id}` : 'scopes';
+  }
+  if (path === 'project.useCase') {
+    const first = definition.useCases[0];
+    return first ? `cas-${first.id}` : path;
+  }
+  return path;
+}
+
 type Body = Record<string, unknown>;
 
 const text = (body: Body, name: string): string | null => {

@@ -9,7 +9,12 @@ export function readableForm(definition: Definition, data: VisibleRequest['reque
   const sections: {
     label: string;
     block: FormBlock;
-    lines: { label: string; value: string; link?: boolean }[];
+    lines: {
+      label: string;
+      value: string;
+      link?: boolean;
+      items?: { label: string; sensitive: boolean }[];
+    }[];
   }[] = [];
   const line = (label: string, value: unknown, link = false) => ({
     label,
@@ -32,12 +37,21 @@ export function readableForm(definition: Definition, data: VisibleRequest['reque
       sections.push({
         block,
         label: 'Données demandées',
+        // One label over the list (not « Donnée » repeated per line); a sensitive scope carries a badge.
         lines: (data.scopes ?? []).length
-          ? (data.scopes ?? []).map((id) => {
-              const scope = scopeLabels.get(id);
-              return line(scope?.sensitive ? 'Donnée sensible' : 'Donnée', scope?.label ?? id);
-            })
-          : [line('Données', undefined)],
+          ? [
+              (() => {
+                const items = (data.scopes ?? []).map((id) => ({
+                  label: scopeLabels.get(id)?.label ?? id,
+                  sensitive: scopeLabels.get(id)?.sensitive === true,
+                }));
+                return {
+                  ...line('Données demandées', items.map((item) => item.label).join(', ')),
+                  items,
+                };
+              })(),
+            ]
+          : [line('Données demandées', undefined)],
       });
     if (block === 'legalBasis')
       sections.push({
