@@ -161,33 +161,53 @@ export async function deactivateInvitationCode(
   siret: string,
   codeId: string,
 ): Promise<{ organisation: { siret: string; name: string }; code: InvitationCodeView }> {
+  const { organisation, codes } = await deactivateInvitationCodes(deps, actor, siret, [codeId]);
+  return { organisation, code: codes[0]! };
+}
+
+/**
+ * Deactivates several codes at once (the list's ticked boxes), all or none: if one was used meanwhile, nothing
+ * changes and the refusal names it.
+ */
+export async function deactivateInvitationCodes(
+  deps: AppDeps,
+  actor: User,
+  siret: string,
+  codeIds: readonly string[],
+): Promise<{ organisation: { siret: string; name: string }; codes: InvitationCodeView[] }> {
   return withTransaction(deps.db, async (tx) => {
     const { organisation } = await requireOrganisationAccess(tx, actor, siret, 'admin');
-    const outcome = await deactivateStoredCode(tx, {
-      organisationId: organisation.id,
-      id: codeId,
-      by: actor.id,
-    });
-    if (outcome === 'not_found') throw notFound();
-    if (outcome === 'used') {
-      throw new AppError({
-        kind: 'Conflict',
-        code: 'invitation_used',
-        message: 'Ce code d’invitation a déjà été utilisé : il ne peut plus être désactivé.',
-      });
-    }
-    if (outcome === 'deactivated') {
-      await recordOrganisationEvent(tx, {
+    const codes: InvitationCodeView[] = [];
+    // In one order, so that two people deactivating overlapping sets never wait on each other.
+    for (const codeId of [...new Set(codeIds)].sort()) {
+      const outcome = await deactivateStoredCode(tx, {
         organisationId: organisation.id,
-        actorId: actor.id,
-        type: 'invitation_code_deactivated',
-        details: { codeId },
+        id: codeId,
+        by: actor.id,
       });
+      if (outcome === 'not_found') throw notFound();
+      const code = toView((await findInvitationCode(tx, organisation.id, codeId))!, new Date());
+      if (outcome === 'used') {
+        throw new AppError({
+          kind: 'Conflict',
+          code: 'invitation_used',
+          message:
+            codeIds.length === 1
+              ? 'Ce code d’invitation a déjà été utilisé : il ne peut plus être désactivé.'
+              : `Le code ${code.maskedCode} a déjà été utilisé : il ne peut plus être désactivé. Aucun code n’a été désactivé.`,
+        });
+      }
+      if (outcome === 'deactivated') {
+        await recordOrganisationEvent(tx, {
+          organisationId: organisation.id,
+          actorId: actor.id,
+          type: 'invitation_code_deactivated',
+          details: { codeId },
+        });
+      }
+      codes.push(code);
     }
-    return {
-      organisation: { siret: organisation.siret, name: organisation.name },
-      code: toView((await findInvitationCode(tx, organisation.id, codeId))!, new Date()),
-    };
+    return { organisation: { siret: organisation.siret, name: organisation.name }, codes };
   });
 }
 

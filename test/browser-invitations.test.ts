@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
 import { launchBrowser } from './helpers/browser.ts';
 import { createPerson } from './helpers/people.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
@@ -30,7 +31,7 @@ async function signedInPage(
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ locale: 'fr-FR' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.url });
-  const page = await context.newPage();
+  const page = watchAccessibility(await context.newPage());
   page.on('console', (message) => {
     // Refusals on purpose (a bad role choice, a malformed or used code) answer 422 and 409; anything else is a problem.
     if (message.type() === 'error' && !/status of (422|409)/.test(message.text()))
@@ -38,10 +39,12 @@ async function signedInPage(
   });
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(`${platform.url}/connexion`);
+  await checkPage(page);
   await page.getByLabel('Adresse électronique').fill(email);
   await page.getByLabel('Mot de passe', { exact: true }).fill(GOOD_PASSWORD);
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL('**/tableau-de-bord');
+  await checkPage(page);
   return { context, page };
 }
 
@@ -58,28 +61,36 @@ describe('in a real browser, inviting people with codes', () => {
 
     await page.getByRole('link', { name: 'DEPARTEMENT DE LA LOIRE-EXEMPLAIRE' }).first().click();
     await page.waitForURL(`**/organisations/${SIRET.department}`);
+    await checkPage(page);
     assert.ok(await page.getByText('Léa Rousseau a inscrit l’organisation sur Sésame').isVisible());
     await page.getByRole('link', { name: 'Codes d’invitation' }).click();
+    await page.waitForURL('**/codes-invitation');
+    await checkPage(page);
     await page.getByRole('link', { name: 'Créer des codes d’invitation' }).click();
     await page.waitForURL('**/codes-invitation/creer');
+    await checkPage(page);
 
     // A first try combining the exclusive reader role: the form says so and keeps the choices.
-    await page.getByLabel('Nombre de codes d’invitation').fill('3');
+    await page.getByLabel('Nombre de codes d’invitation').fill('4');
     await page.getByLabel('Validité, en jours').fill('7');
     await page.locator('label[for=role-lecteur]').click();
     await page.locator('label[for=role-demandeur]').click();
     await page.getByRole('button', { name: 'Créer les codes d’invitation' }).click();
-    await page.waitForLoadState();
-    assert.ok(await page.getByText(/« Lecteur » est exclusif/).isVisible());
+    await page
+      .getByText(/« Lecteur » est exclusif/)
+      .first()
+      .waitFor();
+    await checkPage(page);
     assert.equal(await page.getByLabel(/^Demandeur/).isChecked(), true);
-    assert.equal(await page.getByLabel('Nombre de codes d’invitation').inputValue(), '3');
+    assert.equal(await page.getByLabel('Nombre de codes d’invitation').inputValue(), '4');
     await page.locator('label[for=role-lecteur]').click();
     await page.getByRole('button', { name: 'Créer les codes d’invitation' }).click();
-    await page.waitForURL('**/codes-invitation/creer');
+    await page.waitForURL('**/codes-invitation/crees');
     assert.ok(await page.getByRole('heading', { name: 'Codes d’invitation créés' }).isVisible());
+    await checkPage(page);
 
     const codes = (await page.locator('.sesame-codes__code').allTextContents()).map((text) => text.trim());
-    assert.equal(codes.length, 3);
+    assert.equal(codes.length, 4);
     for (const code of codes)
       assert.match(code, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     await shot(page, 'codes-invitation-crees');
@@ -99,17 +110,31 @@ describe('in a real browser, inviting people with codes', () => {
     assert.match(all, /DEPARTEMENT DE LA LOIRE-EXEMPLAIRE/);
     assert.match(all, /Valable jusqu’au/);
 
+    // Post/redirect/get: a refresh creates no more codes and shows these no more.
+    await page.reload();
+    await page.waitForURL('**/codes-invitation');
+    await page.getByText('ne s’affichent en entier qu’une fois').waitFor();
+    await checkPage(page);
+    assert.equal(await page.locator('tbody tr').count(), 4, 'four codes, not eight');
+    assert.ok(!(await page.content()).includes(codes[1]!), 'the list shows codes masked');
+
     // A colleague, signed in elsewhere, redeems the first code.
     const colleague = await createPerson(platform, { givenName: 'Jérôme', familyName: 'Ängström' });
     const other = await signedInPage(colleague.email, problems);
-    await other.page.getByRole('link', { name: 'Utiliser un code d’invitation' }).first().click();
+    await other.page.getByRole('link', { name: 'Code d’invitation', exact: true }).first().click();
     await other.page.waitForURL('**/invitations/utiliser');
+    await checkPage(other.page);
     await other.page.getByLabel('Code d’invitation').fill('pas un code');
     await other.page.getByRole('button', { name: 'Utiliser le code' }).click();
-    assert.ok(await other.page.getByText(/n’a pas le bon format/).isVisible());
+    await other.page
+      .getByText(/n’a pas le bon format/)
+      .first()
+      .waitFor();
+    await checkPage(other.page);
     await other.page.getByLabel('Code d’invitation').fill(codes[0]!);
     await other.page.getByRole('button', { name: 'Utiliser le code' }).click();
     await other.page.waitForURL(`**/organisations/${SIRET.department}`);
+    await checkPage(other.page);
     assert.ok(
       await other.page
         .getByText('Vous avez rejoint DEPARTEMENT DE LA LOIRE-EXEMPLAIRE, avec les rôles : Demandeur.')
@@ -123,35 +148,98 @@ describe('in a real browser, inviting people with codes', () => {
     await other.page.goto(`${platform.url}/invitations/utiliser`);
     await other.page.getByLabel('Code d’invitation').fill(codes[0]!);
     await other.page.getByRole('button', { name: 'Utiliser le code' }).click();
-    assert.ok(await other.page.getByText(/déjà été utilisé/).isVisible());
+    await other.page.getByText(/déjà été utilisé/).waitFor();
+    await checkPage(other.page);
+    assertEveryPageChecked(other.page);
     await other.context.close();
 
-    // The administrator sees the colleague in the member list, with the granted role.
+    // The administrator sees the colleague in the member list, with the granted role and their sign-in.
     await page.goto(`${platform.url}/organisations/${SIRET.department}/membres`);
+    await checkPage(page);
     const row = page.getByRole('row').filter({ hasText: colleague.email });
     assert.match((await row.textContent()) ?? '', /Jérôme Ängström/);
     assert.match((await row.textContent()) ?? '', /Demandeur/);
     assert.match((await row.textContent()) ?? '', /Code d’invitation/);
+    assert.match((await row.textContent()) ?? '', /\d{1,2} \S+ \d{4} à \d{2}:\d{2}/, 'signed in just now');
+    // The main manager's boxes show the roles they hold, ticked, and cannot be unticked: the role is handed over.
+    const managerRow = page.getByRole('row').filter({ hasText: admin.email });
+    assert.match(
+      (await managerRow.textContent()) ?? '',
+      /\d{1,2} \S+ \d{4} à \d{2}:\d{2}/,
+      'activation signed her in',
+    );
+    for (const role of ['Gestionnaire principal', 'Administrateur', 'Demandeur']) {
+      const box = managerRow.getByLabel(role, { exact: true });
+      assert.equal(await box.isChecked(), true, `${role} ticked`);
+      assert.equal(await box.isDisabled(), true, `${role} not changed here`);
+    }
+    assert.equal(await managerRow.getByLabel('Lecteur', { exact: true }).isChecked(), false);
+    assert.equal(await row.getByLabel('Demandeur', { exact: true }).isChecked(), true);
+    assert.equal(await row.getByLabel('Administrateur', { exact: true }).isChecked(), false);
     await shot(page, 'membres');
 
-    // … and deactivates the third code.
+    // Removing a member asks first, naming them: cancelling keeps them, confirming removes them.
+    await row.getByRole('link', { name: 'Retirer Jérôme Ängström' }).click();
+    await page
+      .getByRole('heading', { name: 'Retirer Jérôme Ängström de DEPARTEMENT DE LA LOIRE-EXEMPLAIRE ?' })
+      .waitFor();
+    await checkPage(page);
+    await page.getByRole('link', { name: 'Annuler' }).click();
+    await page.waitForURL('**/membres');
+    assert.equal(
+      await page.getByRole('row').filter({ hasText: colleague.email }).count(),
+      1,
+      'still a member',
+    );
+    await row.getByRole('link', { name: 'Retirer Jérôme Ängström' }).click();
+    await page.getByRole('button', { name: 'Retirer Jérôme Ängström' }).click();
+    await page.waitForURL('**/membres');
+    await page.getByText('Le membre a été retiré de l’organisation.').waitFor();
+    await checkPage(page);
+    assert.equal(await page.getByRole('row').filter({ hasText: colleague.email }).count(), 0, 'removed');
+
+    // Deactivating one code asks first, naming it: cancelling keeps it valid.
     await page.goto(`${platform.url}/organisations/${SIRET.department}/codes-invitation`);
+    const masked = (code: string) => `••••••••-••••-••••-••••-••••••••${code.slice(-4)}`;
     const last4 = codes[2]!.slice(-4);
-    await page.getByRole('button', { name: `Désactiver le code se terminant par ${last4}` }).click();
+    await page.getByRole('link', { name: `Désactiver le code se terminant par ${last4}` }).click();
+    await page
+      .getByRole('heading', { name: `Désactiver le code d’invitation ${masked(codes[2]!)} ?` })
+      .waitFor();
+    await checkPage(page);
+    await page.getByRole('link', { name: 'Annuler' }).click();
+    await page.waitForURL('**/codes-invitation');
+    assert.match((await page.getByRole('row').filter({ hasText: last4 }).textContent()) ?? '', /Valable/);
+    await page.getByRole('link', { name: `Désactiver le code se terminant par ${last4}` }).click();
+    await page.getByRole('button', { name: 'Désactiver le code' }).click();
     await page.waitForURL('**/codes-invitation');
     assert.ok(await page.getByText(/est désactivé : il ne peut plus être utilisé/).isVisible());
+    await checkPage(page);
     const deactivatedRow = page.getByRole('row').filter({ hasText: last4 });
     assert.match((await deactivatedRow.textContent()) ?? '', /Désactivé/);
     const usedRow = page.getByRole('row').filter({ hasText: codes[0]!.slice(-4) });
     assert.match((await usedRow.textContent()) ?? '', /Utilisé/);
     assert.match((await usedRow.textContent()) ?? '', /Jérôme Ängström/);
-    assert.ok(!(await page.content()).includes(codes[1]!), 'the list shows codes masked');
+
+    // Several at once: the ticked boxes lead to one confirmation naming each code.
+    for (const code of [codes[1]!, codes[3]!])
+      // DSFR draws the box over the native checkbox, which a person ticks through its label.
+      await page.getByLabel(`Choisir le code se terminant par ${code.slice(-4)}`).check({ force: true });
+    await page.getByRole('button', { name: 'Désactiver les codes choisis' }).click();
+    await page.getByRole('heading', { name: /Désactiver 2 codes d’invitation/ }).waitFor();
+    await checkPage(page);
+    for (const code of [codes[1]!, codes[3]!]) assert.ok(await page.getByText(masked(code)).isVisible());
+    await page.getByRole('button', { name: 'Désactiver les 2 codes' }).click();
+    await page.waitForURL('**/codes-invitation');
+    await page.getByText('Les 2 codes sont désactivés').waitFor();
     await page.getByLabel('Statut').selectOption('deactivated');
     await page.getByRole('button', { name: 'Filtrer' }).click();
     await page.waitForURL('**/codes-invitation?status=deactivated');
-    assert.equal(await page.locator('tbody tr').count(), 1);
+    await checkPage(page);
+    assert.equal(await page.locator('tbody tr').count(), 3);
     await shot(page, 'codes-invitation-liste');
 
     assert.deepEqual(problems, []);
+    assertEveryPageChecked(page);
   });
 });

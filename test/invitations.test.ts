@@ -496,35 +496,48 @@ describe('the invitation pages', () => {
     const form = await admin.client.get(`/organisations/${SIRET.commune}/codes-invitation/creer`);
     assert.equal(form.status, 200);
     const csrf = csrfTokenOf(form.text);
-    const bad = await admin.client.postForm(`/organisations/${SIRET.commune}/codes-invitation/creer`, {
+    const creationPath = `/organisations/${SIRET.commune}/codes-invitation/creer`;
+    // Post/redirect/get: a refused form goes back to its page, which shows each error once.
+    const bad = await admin.client.postForm(creationPath, {
       _csrf: csrf,
       count: '11',
       validityDays: '0',
     });
-    assert.equal(bad.status, 422);
-    assert.match(bad.text, /Le formulaire contient 3 erreurs/);
-    assert.match(bad.text, /Indiquez un nombre de codes entre 1 et 10/);
-    assert.match(bad.text, /Indiquez une validité entre 1 et 90 jours/);
-    assert.match(bad.text, /Choisissez au moins un rôle/);
-    assert.match(bad.text, /value="11"/, 'what was typed stays');
+    assert.equal(bad.status, 303);
+    assert.equal(bad.headers.get('location'), creationPath);
+    const badPage = await admin.client.get(creationPath);
+    assert.equal(badPage.status, 422);
+    assert.match(badPage.text, /Le formulaire contient 3 erreurs/);
+    assert.match(badPage.text, /Indiquez un nombre de codes entre 1 et 10/);
+    assert.match(badPage.text, /Indiquez une validité entre 1 et 90 jours/);
+    assert.match(badPage.text, /Choisissez au moins un rôle/);
+    assert.match(badPage.text, /value="11"/, 'what was typed stays');
+    assert.equal((await admin.client.get(creationPath)).status, 200, 'once');
 
-    const created = await admin.client.postForm(`/organisations/${SIRET.commune}/codes-invitation/creer`, {
+    const created = await admin.client.postForm(creationPath, {
       _csrf: csrf,
       count: '2',
       validityDays: '3',
       roles: 'demandeur',
     });
-    assert.equal(created.status, 201);
-    assert.equal(created.headers.get('cache-control'), 'no-store');
-    const shown = [...created.text.matchAll(/<code class="sesame-codes__code"[^>]*>([^<]+)<\/code>/g)].map(
-      (match) => match[1]!,
-    );
+    assert.equal(created.status, 303);
+    const shownAt = created.headers.get('location')!;
+    assert.equal(shownAt, `/organisations/${SIRET.commune}/codes-invitation/crees`);
+    const createdPage = await admin.client.get(shownAt);
+    assert.equal(createdPage.status, 200);
+    assert.equal(createdPage.headers.get('cache-control'), 'no-store');
+    const shown = [
+      ...createdPage.text.matchAll(/<code class="sesame-codes__code"[^>]*>([^<]+)<\/code>/g),
+    ].map((match) => match[1]!);
     assert.equal(shown.length, 2);
-    assert.match(created.text, /<script src="\/static\/invitation-codes.js" defer><\/script>/);
+    assert.match(createdPage.text, /<script src="\/static\/invitation-codes.js" defer><\/script>/);
     assert.match(
-      created.text,
+      createdPage.text,
       /data-copy="Code d’invitation : [0-9a-f-]{36}\nOrganisation : COMMUNE DE SAINT-EXEMPLE-SUR-LOIRE/,
     );
+    const refreshed = await admin.client.get(shownAt);
+    assert.equal(refreshed.status, 303, 'a refresh shows them no more');
+    assert.equal(refreshed.headers.get('location'), `/organisations/${SIRET.commune}/codes-invitation`);
     const script = await platform.client().get('/static/invitation-codes.js');
     assert.equal(script.status, 200);
     assert.match(script.headers.get('content-type') ?? '', /javascript/);
@@ -536,24 +549,23 @@ describe('the invitation pages', () => {
     assert.ok(shown.every((code) => list.text.includes(`••••••••-••••-••••-••••-••••••••${code.slice(-4)}`)));
 
     const person = await createPerson(platform, { ip: freshIp() });
-    const redeemPage = await person.client.get('/invitations/utiliser');
+    const redeemPath = '/invitations/utiliser';
+    const redeemPage = await person.client.get(redeemPath);
     assert.equal(redeemPage.status, 200);
     const token = csrfTokenOf(redeemPage.text);
-    const malformed = await person.client.postForm('/invitations/utiliser', { _csrf: token, code: '1234' });
-    assert.equal(malformed.status, 422);
-    assert.match(malformed.text, /n’a pas le bon format/);
-    const unknown = await person.client.postForm('/invitations/utiliser', {
-      _csrf: token,
-      code: crypto.randomUUID(),
-    });
-    assert.equal(unknown.status, 404);
-    assert.match(unknown.text, /Ce code d’invitation n’existe pas/);
-    const joined = await person.client.postForm('/invitations/utiliser', { _csrf: token, code: shown[0]! });
-    assert.equal(joined.status, 302);
+    /** Each refused code goes back to the form (303), which tells what went wrong. */
+    const refused = async (code: string) => {
+      const answer = await person.client.postForm(redeemPath, { _csrf: token, code });
+      assert.equal(answer.status, 303);
+      assert.equal(answer.headers.get('location'), redeemPath);
+      return (await person.client.get(redeemPath)).text;
+    };
+    assert.match(await refused('1234'), /n’a pas le bon format/);
+    assert.match(await refused(crypto.randomUUID()), /Ce code d’invitation n’existe pas/);
+    const joined = await person.client.postForm(redeemPath, { _csrf: token, code: shown[0]! });
+    assert.equal(joined.status, 303);
     assert.equal(joined.headers.get('location'), `/organisations/${SIRET.commune}`);
-    const reused = await person.client.postForm('/invitations/utiliser', { _csrf: token, code: shown[0]! });
-    assert.equal(reused.status, 409);
-    assert.match(reused.text, /déjà été utilisé/);
+    assert.match(await refused(shown[0]!), /déjà été utilisé/);
 
     const anonymous = await platform.client().get('/invitations/utiliser');
     assert.equal(anonymous.status, 302);

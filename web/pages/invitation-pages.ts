@@ -1,13 +1,15 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import type { AppDeps } from '../../app/deps.ts';
 import { requireOrganisationAccess } from '../../app/organisation-access.ts';
 import {
   createInvitationCodes,
   deactivateInvitationCode,
+  deactivateInvitationCodes,
   listInvitationCodes,
   redeemInvitationCode,
 } from '../../app/invitations.ts';
-import { AppError } from '../../domain/errors.ts';
+import { AppError, notFound } from '../../domain/errors.ts';
+import { canonicalId } from '../../domain/identifiers.ts';
 import { formatDateTime } from '../../domain/french-format.ts';
 import {
   INVITATION_LIMITS,
@@ -19,11 +21,14 @@ import {
 } from '../../domain/invitation-codes.ts';
 import { ORGANISATION_ROLE_LABELS, type OrganisationRole } from '../../domain/organisation-roles.ts';
 import { GRANTABLE_ROLES } from '../../domain/role-rules.ts';
+import { renderConfirmation } from '../confirmation.ts';
 import { retryLaterMessage } from '../errors.ts';
 import { flash } from '../flash.ts';
+import { formAction, keepFormState, takeFormState } from '../form-actions.ts';
 import { fieldErrorsOf, formValues } from '../forms.ts';
 import { requireSignedIn } from '../page-context.ts';
 import { checkedValues, idParam, siretParam } from '../path-params.ts';
+import { keepShownOnce, takeShownOnce } from '../shown-once.ts';
 
 const STATUS_BADGES: Record<InvitationStatus, string> = {
   valid: 'success',
@@ -43,6 +48,15 @@ const roleLabels = (roles: readonly OrganisationRole[]) =>
   roles.map((role) => ORGANISATION_ROLE_LABELS[role]).join(', ');
 
 const codesPath = (siret: string) => `/organisations/${siret}/codes-invitation`;
+const createdPath = (siret: string) => `${codesPath(siret)}/crees`;
+
+/** The codes just created, as they cross the redirect to the page that shows them once. */
+interface CreatedCodes {
+  organisation: { siret: string; name: string };
+  roles: OrganisationRole[];
+  expiresAt: string;
+  codes: string[];
+}
 
 function roleChoices(checked: readonly string[]) {
   return GRANTABLE_ROLES.map((role) => ({
@@ -69,6 +83,7 @@ export function invitationPages(deps: AppDeps): Router {
         selected: value === status,
       })),
       filtered: status !== undefined,
+      anyValid: codes.some((code) => code.status === 'valid'),
       codes: codes.map((code) => ({
         ...code,
         rolesLabel: roleLabels(code.roles),
@@ -79,26 +94,24 @@ export function invitationPages(deps: AppDeps): Router {
     });
   });
 
-  const renderCreationForm = (
-    res: Response,
-    organisation: { siret: string; name: string },
-    extra: Record<string, unknown> = {},
-  ) =>
-    res.render('codes-invitation-creer', {
+  router.get('/organisations/:siret/codes-invitation/creer', requireSignedIn, async (req, res) => {
+    const { organisation } = await requireOrganisationAccess(deps.db, req.user!, siretParam(req), 'admin');
+    const { errors, values } = takeFormState(req);
+    const rolesKept = values?.roles ? values.roles.split(',') : [];
+    res.status(errors ? 422 : 200).render('codes-invitation-creer', {
       title: 'Créer des codes d’invitation',
       organisation,
       limits: INVITATION_LIMITS,
-      values: { count: '1', validityDays: String(INVITATION_LIMITS.defaultValidityDays) },
-      roleChoices: roleChoices([]),
-      ...extra,
+      values: values ?? { count: '1', validityDays: String(INVITATION_LIMITS.defaultValidityDays) },
+      roleChoices: roleChoices(rolesKept),
+      errors,
+      errorCount: errors ? Object.keys(errors).length : 0,
     });
-
-  router.get('/organisations/:siret/codes-invitation/creer', requireSignedIn, async (req, res) => {
-    const { organisation } = await requireOrganisationAccess(deps.db, req.user!, siretParam(req), 'admin');
-    renderCreationForm(res, organisation);
   });
 
-  router.post('/organisations/:siret/codes-invitation/creer', requireSignedIn, async (req, res) => {
+  // Post/redirect/get: the codes cross the redirect sealed (web/shown-once.ts) and are shown by a GET, once; a
+  // refresh neither creates more codes nor shows these again.
+  router.post('/organisations/:siret/codes-invitation/creer', requireSignedIn, async (req, res, next) => {
     const siret = siretParam(req);
     const roles = checkedValues(req.body, 'roles');
     const number = (field: string) => {
@@ -111,61 +124,168 @@ export function invitationPages(deps: AppDeps): Router {
         validityDays: number('validityDays'),
         roles,
       });
-      const validUntil = formatDateTime(created.expiresAt);
-      const copyText = (codes: string[]) =>
-        invitationCopyText({
-          codes,
-          organisationName: created.organisation.name,
-          siret: created.organisation.siret,
-          validUntil,
-        });
-      // Shown in this answer only, never kept in the session: refreshing does not show them again.
-      res.set('Cache-Control', 'no-store');
-      res.status(201).render('codes-invitation-crees', {
-        title: 'Codes d’invitation créés',
+      const shown: CreatedCodes = {
         organisation: created.organisation,
-        rolesLabel: roleLabels(created.roles),
-        validUntil,
-        codes: created.codes.map((code) => ({ code: code.code, copyText: copyText([code.code]) })),
-        allText: copyText(created.codes.map((code) => code.code)),
-        several: created.codes.length > 1,
-      });
+        roles: created.roles,
+        expiresAt: created.expiresAt.toISOString(),
+        codes: created.codes.map((code) => code.code),
+      };
+      keepShownOnce(deps, req, createdPath(siret), 'invitation-codes', shown);
+      res.redirect(303, createdPath(siret));
     } catch (error) {
       const errors = fieldErrorsOf(error);
-      if (!errors) throw error;
-      const { organisation } = await requireOrganisationAccess(deps.db, req.user!, siret, 'admin');
-      res.status(422);
-      renderCreationForm(res, organisation, {
-        values: formValues(req, ['count', 'validityDays']),
-        roleChoices: roleChoices(roles),
-        errors,
-        errorCount: Object.keys(errors).length,
+      if (!errors) return next(error);
+      const back = `${codesPath(siret)}/creer`;
+      keepFormState(req, back, errors, {
+        ...formValues(req, ['count', 'validityDays']),
+        // Role values are identifiers without commas: the ticked boxes come back ticked.
+        roles: roles.filter((role) => /^[a-z_]+$/.test(role)).join(','),
       });
+      res.redirect(303, back);
     }
   });
 
-  router.post('/organisations/:siret/codes-invitation/:id/desactiver', requireSignedIn, async (req, res) => {
+  router.get('/organisations/:siret/codes-invitation/crees', requireSignedIn, async (req, res) => {
     const siret = siretParam(req);
-    try {
-      const { code } = await deactivateInvitationCode(deps, req.user!, siret, idParam(req, 'id'));
-      flash(req, 'success', `Le code ${code.maskedCode} est désactivé : il ne peut plus être utilisé.`);
-    } catch (error) {
-      if (!(error instanceof AppError && error.problem.kind === 'Conflict')) throw error;
-      flash(req, 'error', error.problem.message);
+    await requireOrganisationAccess(deps.db, req.user!, siret, 'admin');
+    const created = takeShownOnce<CreatedCodes>(deps, req, 'invitation-codes');
+    if (!created || created.organisation.siret !== siret) {
+      flash(
+        req,
+        'info',
+        'Les codes d’invitation ne s’affichent en entier qu’une fois, juste après leur création. Si vous ne les avez pas conservés, désactivez-les et créez-en d’autres.',
+      );
+      return res.redirect(303, codesPath(siret));
     }
-    res.redirect(codesPath(siret));
+    const validUntil = formatDateTime(created.expiresAt);
+    const copyText = (codes: string[]) =>
+      invitationCopyText({
+        codes,
+        organisationName: created.organisation.name,
+        siret: created.organisation.siret,
+        validUntil,
+      });
+    res.set('Cache-Control', 'no-store');
+    res.render('codes-invitation-crees', {
+      title: 'Codes d’invitation créés',
+      organisation: created.organisation,
+      rolesLabel: roleLabels(created.roles),
+      validUntil,
+      codes: created.codes.map((code) => ({ code, copyText: copyText([code]) })),
+      allText: copyText(created.codes),
+      several: created.codes.length > 1,
+    });
   });
 
-  const renderRedeem = (res: Response, status: number, extra: Record<string, unknown> = {}) =>
-    res.status(status).render('utiliser-code-invitation', {
+  /** The codes chosen for deactivation: one (a row's button) or several (ticked boxes), by id. */
+  const chosenCodes = (source: unknown) =>
+    [...new Set(checkedValues(source, 'code').flatMap((value) => value.split(',')))]
+      .map((value) => canonicalId(value.trim()))
+      .filter((id): id is string => id !== undefined)
+      .slice(0, 200);
+
+  router.get('/organisations/:siret/codes-invitation/desactiver', requireSignedIn, async (req, res) => {
+    const siret = siretParam(req);
+    const ids = chosenCodes(req.query);
+    if (ids.length === 0) {
+      flash(req, 'error', 'Choisissez au moins un code d’invitation à désactiver.');
+      return res.redirect(303, codesPath(siret));
+    }
+    const { organisation, codes } = await listInvitationCodes(deps, req.user!, siret);
+    const chosen = codes.filter((code) => ids.includes(code.id));
+    if (chosen.length < ids.length) throw notFound();
+    const valid = chosen.filter((code) => code.status === 'valid');
+    if (valid.length === 0) {
+      flash(req, 'info', 'Ces codes d’invitation ne sont plus valables : il n’y a rien à désactiver.');
+      return res.redirect(303, codesPath(siret));
+    }
+    const several = valid.length > 1;
+    const described = valid.map(
+      (code) =>
+        `${code.maskedCode} (rôles : ${roleLabels(code.roles)}, valable jusqu’au ${formatDateTime(code.expiresAt)})`,
+    );
+    renderConfirmation(res, {
+      title: several ? 'Désactiver des codes d’invitation' : 'Désactiver un code d’invitation',
+      heading: several
+        ? `Désactiver ${valid.length} codes d’invitation de ${organisation.name} ?`
+        : `Désactiver le code d’invitation ${valid[0]!.maskedCode} ?`,
+      consequences: [
+        several
+          ? `Ces codes ne pourront plus être utilisés pour rejoindre l’organisation : ${described.join(' ; ')}.`
+          : `Ce code ne pourra plus être utilisé pour rejoindre l’organisation : ${described[0]}.`,
+        'Un code désactivé ne peut pas être réactivé ; créez-en un nouveau si besoin.',
+        ...(valid.length < chosen.length
+          ? ['Les autres codes choisis ne sont plus valables : ils ne changent pas.']
+          : []),
+      ],
+      action: `${codesPath(siret)}/desactiver`,
+      hidden: { code: valid.map((code) => code.id).join(',') },
+      confirmLabel: several ? `Désactiver les ${valid.length} codes` : 'Désactiver le code',
+      confirmIcon: 'fr-icon-close-circle-line fr-btn--icon-left',
+      cancelHref: codesPath(siret),
+    });
+  });
+
+  // The confirmed action: the list leads to the confirmation page above, whose button posts here.
+  router.post(
+    '/organisations/:siret/codes-invitation/desactiver',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const siret = siretParam(req);
+        const ids = chosenCodes(req.body);
+        if (ids.length === 0) throw notFound();
+        const { codes } = await deactivateInvitationCodes(deps, req.user!, siret, ids);
+        return {
+          redirect: codesPath(siret),
+          flash: {
+            type: 'success',
+            message:
+              codes.length === 1
+                ? `Le code ${codes[0]!.maskedCode} est désactivé : il ne peut plus être utilisé.`
+                : `Les ${codes.length} codes sont désactivés : ils ne peuvent plus être utilisés.`,
+          },
+        };
+      },
+      { back: (req) => codesPath(siretParam(req)) },
+    ),
+  );
+
+  // The former one-code action, for a form still open in a browser: a POST is a deliberate act.
+  router.post(
+    '/organisations/:siret/codes-invitation/:id/desactiver',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const siret = siretParam(req);
+        const { code } = await deactivateInvitationCode(deps, req.user!, siret, idParam(req, 'id'));
+        return {
+          redirect: codesPath(siret),
+          flash: {
+            type: 'success',
+            message: `Le code ${code.maskedCode} est désactivé : il ne peut plus être utilisé.`,
+          },
+        };
+      },
+      { back: (req) => codesPath(siretParam(req)) },
+    ),
+  );
+
+  router.get('/invitations/utiliser', requireSignedIn, (req, res) => {
+    const { errors, values } = takeFormState(req);
+    const refusal = errors?._form;
+    const fieldErrors = errors && !refusal ? errors : undefined;
+    res.status(fieldErrors ? 422 : 200).render('utiliser-code-invitation', {
       title: 'Utiliser un code d’invitation',
       activeNav: 'invitation',
-      ...extra,
+      values,
+      errors: fieldErrors,
+      refusal,
     });
+  });
 
-  router.get('/invitations/utiliser', requireSignedIn, (_req, res) => renderRedeem(res, 200));
-
-  router.post('/invitations/utiliser', requireSignedIn, async (req, res) => {
+  router.post('/invitations/utiliser', requireSignedIn, async (req, res, next) => {
+    const back = '/invitations/utiliser';
     const values = formValues(req, ['code']);
     try {
       const joined = await redeemInvitationCode(deps, req.user!, values, req.ip ?? 'unknown');
@@ -174,24 +294,30 @@ export function invitationPages(deps: AppDeps): Router {
         'success',
         `Vous avez rejoint ${joined.organisation.name}, avec les rôles : ${roleLabels(joined.roles)}.`,
       );
-      return res.redirect(`/organisations/${joined.organisation.siret}`);
+      return res.redirect(303, `/organisations/${joined.organisation.siret}`);
     } catch (error) {
       const errors = fieldErrorsOf(error);
-      if (errors) return renderRedeem(res, 422, { values, errors });
-      if (!(error instanceof AppError)) throw error;
+      if (errors) {
+        keepFormState(req, back, errors, values);
+        return res.redirect(303, back);
+      }
+      if (!(error instanceof AppError)) return next(error);
       const { problem } = error;
+      // A refused code is told above the form (the page's alert), the code kept in its field.
       if (problem.kind === 'InvitationRefused') {
-        const { status, message } = INVITATION_REFUSALS[problem.reason];
-        return renderRedeem(res, status, { values, refusal: message });
+        keepFormState(req, back, { _form: INVITATION_REFUSALS[problem.reason].message }, values);
+        return res.redirect(303, back);
       }
       if (problem.kind === 'TooManyRequests') {
-        res.set('Retry-After', String(problem.retryAfterSeconds));
-        return renderRedeem(res, 429, {
+        keepFormState(
+          req,
+          back,
+          { _form: `Trop de codes refusés. ${retryLaterMessage(problem.retryAfterSeconds)}` },
           values,
-          refusal: `Trop de codes refusés. ${retryLaterMessage(problem.retryAfterSeconds)}`,
-        });
+        );
+        return res.redirect(303, back);
       }
-      throw error;
+      return next(error);
     }
   });
 
