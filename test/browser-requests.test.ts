@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
+import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
 import { launchBrowser } from './helpers/browser.ts';
 import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { completeApiEntrepriseForm, samplePdf } from './helpers/requests.ts';
@@ -35,23 +36,26 @@ async function signedIn(
   password: string,
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({ locale: 'fr-FR' });
-  const page = await context.newPage();
+  const page = watchAccessibility(await context.newPage());
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(message.text());
   });
   await page.goto(`${platform.url}/connexion`);
+  await checkPage(page);
   await page.getByLabel('Adresse électronique').fill(email);
-  await page.locator('#mot-de-passe-saisie').fill(password);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL('**/tableau-de-bord');
+  await checkPage(page);
   return { context, page, problems };
 }
 
 const continueTo = async (page: Page, step: string) => {
   await page.getByRole('button', { name: 'Enregistrer et continuer' }).click();
   await page.waitForURL(`**/formulaire/${step}`);
+  await checkPage(page);
 };
 
 describe('in a real browser, an access request', () => {
@@ -68,10 +72,15 @@ describe('in a real browser, an access request', () => {
     // First visit: the applicant starts a request and leaves after typing the title and description.
     const first = await signedIn(email, GOOD_PASSWORD);
     await first.page.getByRole('link', { name: 'Mes demandes' }).first().click();
-    await first.page.getByRole('link', { name: 'Nouvelle demande' }).click();
+    await first.page.waitForURL('**/demandes');
+    await checkPage(first.page);
+    await first.page.getByRole('link', { name: 'Nouvelle demande' }).first().click();
+    await first.page.waitForURL('**/demandes/nouvelle');
+    await checkPage(first.page);
     await first.page.getByText('API Entreprise', { exact: false }).first().click();
     await first.page.getByRole('button', { name: 'Commencer la demande' }).click();
     await first.page.waitForURL('**/formulaire/projet');
+    await checkPage(first.page);
     await first.page.getByLabel('Intitulé de votre projet').fill(form.project.title);
     await first.page.getByLabel('Décrivez votre projet').fill(form.project.description);
     await first.page.getByLabel('Adresse du service en ligne (facultatif)').click();
@@ -79,15 +88,18 @@ describe('in a real browser, an access request', () => {
     const requestId = /\/demandes\/([0-9a-f-]{36})\//.exec(first.page.url())![1]!;
     await shot(first.page, 'demande-etape-projet');
     assert.deepEqual(first.problems, []);
+    assertEveryPageChecked(first.page);
     await first.context.close();
 
     // Second visit: the draft is where it was left.
     const second = await signedIn(email, GOOD_PASSWORD);
     const { page } = second;
     await page.goto(`${platform.url}/demandes`);
+    await checkPage(page);
     await page.getByRole('link', { name: form.project.title }).click();
     await page.getByRole('link', { name: 'Continuer la demande' }).click();
     await page.waitForURL('**/formulaire/projet');
+    await checkPage(page);
     assert.equal(await page.getByLabel('Intitulé de votre projet').inputValue(), form.project.title);
     await page.getByText('Aide à l’usager : pré-remplissage de formulaires').click();
     await continueTo(page, 'donnees');
@@ -101,6 +113,7 @@ describe('in a real browser, an access request', () => {
     await page.getByLabel('Texte qui vous autorise à connaître ces données').fill(form.legalBasis.nature);
     await page.getByRole('button', { name: 'Enregistrer', exact: true }).click();
     await page.waitForURL('**/formulaire/cadre-juridique');
+    await checkPage(page);
     const pdf = path.join(files, 'délibération.pdf');
     writeFileSync(pdf, samplePdf());
     await page.getByLabel(/Ajouter un document/).setInputFiles(pdf);
@@ -129,34 +142,48 @@ describe('in a real browser, an access request', () => {
     await shot(page, 'demande-recapitulatif');
     await page.getByRole('button', { name: 'Soumettre la demande' }).click();
     await page.waitForURL(`**/demandes/${requestId}`);
-    assert.ok(await page.getByText('Votre demande a été transmise.').isVisible());
+    await checkPage(page);
+    assert.ok(await page.getByText('Votre demande a été soumise.').isVisible());
     assert.ok(await page.getByText('Soumise', { exact: true }).first().isVisible());
 
     // The instructor asks for a change.
     const instructor = await signedIn('instructeur@sesame.test', DEMO_PASSWORD);
     await instructor.page.goto(`${platform.url}/instruction`);
+    await checkPage(instructor.page);
     await instructor.page.getByRole('link', { name: form.project.title }).click();
     await instructor.page.waitForURL(`**/instruction/demandes/${requestId}`);
+    await checkPage(instructor.page);
     assert.ok(await instructor.page.getByText('délibération.pdf').first().isVisible());
     await instructor.page.locator('#motif-modifications').fill('Indiquez la délibération la plus récente.');
     await instructor.page.getByRole('button', { name: 'Demander des modifications' }).click();
     await instructor.page.waitForURL(`**/instruction/demandes/${requestId}`);
+    await checkPage(instructor.page);
 
     // The applicant fixes the legal basis and submits again.
     await page.goto(`${platform.url}/demandes/${requestId}`);
-    assert.ok(await page.getByText('Indiquez la délibération la plus récente.').isVisible());
+    await checkPage(page);
+    assert.ok(
+      await page
+        .locator('#modifications-demandees')
+        .getByText('Indiquez la délibération la plus récente.')
+        .isVisible(),
+    );
     await page.getByRole('link', { name: 'Modifier la demande' }).click();
     await page.goto(`${platform.url}/demandes/${requestId}/formulaire/cadre-juridique`);
+    await checkPage(page);
     await page
       .getByLabel('Texte qui vous autorise à connaître ces données')
       .fill('Délibération n° 2026-77 du 3 novembre 2026');
     await page.getByRole('button', { name: 'Enregistrer', exact: true }).click();
     await page.goto(`${platform.url}/demandes/${requestId}/formulaire/recapitulatif`);
+    await checkPage(page);
     await page.getByRole('button', { name: 'Soumettre la demande' }).click();
     await page.waitForURL(`**/demandes/${requestId}`);
+    await checkPage(page);
 
     // The instructor sees what changed, and approves.
     await instructor.page.goto(`${platform.url}/instruction/demandes/${requestId}`);
+    await checkPage(instructor.page);
     const changes = instructor.page.locator('section, div').filter({
       has: instructor.page.getByRole('heading', { name: 'Modifications depuis la soumission précédente' }),
     });
@@ -164,6 +191,7 @@ describe('in a real browser, an access request', () => {
     await shot(instructor.page, 'instruction-demande-modifiee');
     await instructor.page.getByRole('button', { name: 'Valider la demande' }).click();
     await instructor.page.waitForURL(`**/instruction/demandes/${requestId}`);
+    await checkPage(instructor.page);
 
     await eventually(async () => {
       const { rows } = await platform.services.db.query<{ state: string; scopes: string[] }>(
@@ -173,6 +201,7 @@ describe('in a real browser, an access request', () => {
       return rows[0];
     });
     await page.goto(`${platform.url}/demandes/${requestId}`);
+    await checkPage(page);
     assert.ok(await page.getByText('Validée', { exact: true }).first().isVisible());
     await shot(page, 'demande-validee');
     const { rows } = await platform.services.db.query<{ scopes: string[] }>(
@@ -184,6 +213,8 @@ describe('in a real browser, an access request', () => {
       [['associations', 'unites_legales_etablissements']],
     );
     assert.deepEqual([...second.problems, ...instructor.problems], []);
+    assertEveryPageChecked(page);
+    assertEveryPageChecked(instructor.page);
     await second.context.close();
     await instructor.context.close();
   });

@@ -150,7 +150,7 @@ describe('the instruction side', () => {
       _csrf: csrfTokenOf(page.text),
       body: 'Une question avant de déposer.',
     });
-    assert.equal(sent.status, 302);
+    assert.equal(sent.status, 303);
     const after = await client.get(`/demandes/${requestId}`);
     assert.match(
       after.text,
