@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { eligibilityOf, legalCategoryLabel, type Eligibility } from '../domain/eligibility.ts';
+import { findOrganisationBySiret, type Organisation } from '../store/organisations.ts';
 import { AppError, notFound, validationFailed } from '../domain/errors.ts';
 import { diffForms, type FieldChange } from '../domain/request-form.ts';
 import { REQUEST_STATES, type RequestState } from '../domain/request-states.ts';
@@ -57,11 +59,38 @@ export const queueQuerySchema = z.object({
     .default(1),
 });
 
+/**
+ * Whose requests a person finds in the queue: the definitions they instruct or report on (null: every one), and
+ * for support only the requests that wait for it. A platform admin sees every definition's queue without being
+ * named instructor of any: the page says so, since nothing there was sent to them.
+ */
+export interface QueueScope {
+  definitions: string[] | null;
+  /** Support's queue holds one state only, whatever the filter asks. */
+  onlyState: RequestState | null;
+  adminOnly: boolean;
+}
+
+/** The queue this person may look at; 403 to anyone outside instruction and support. */
+export function queueScope(actor: User): QueueScope {
+  const allowed = definitionsOfStaff(actor.staffRoles);
+  if (allowed !== null && allowed.length === 0) {
+    if (!hasStaffRole(actor.staffRoles, 'support')) throw new AppError({ kind: 'Forbidden', reason: 'role' });
+    return { definitions: null, onlyState: 'pending_support', adminOnly: false };
+  }
+  const adminOnly =
+    hasStaffRole(actor.staffRoles, 'admin') &&
+    !hasStaffRole(actor.staffRoles, 'instructeur') &&
+    !hasStaffRole(actor.staffRoles, 'rapporteur');
+  return { definitions: allowed, onlyState: null, adminOnly };
+}
+
 export interface QueuePage {
   items: (RequestSummary & { ageDays: number; slaDays: number; overdue: boolean })[];
   total: number;
   page: number;
   pageSize: number;
+  scope: QueueScope;
 }
 
 /**
@@ -69,20 +98,16 @@ export interface QueuePage {
  * definition's SLA. Instructors and reporters only, limited to their definitions.
  */
 export async function listQueue(deps: AppDeps, actor: User, input: unknown): Promise<QueuePage> {
-  let allowed = definitionsOfStaff(actor.staffRoles);
+  const scope = queueScope(actor);
   const query = parseInput(queueQuerySchema, input);
-  if (allowed !== null && allowed.length === 0) {
-    // Support sees only what waits for it: requests held by the organisation check, of every definition.
-    if (!hasStaffRole(actor.staffRoles, 'support')) throw new AppError({ kind: 'Forbidden', reason: 'role' });
-    allowed = null;
-    query.state = 'pending_support';
-  }
+  const allowed = scope.definitions;
   if (query.definition !== undefined && allowed !== null && !allowed.includes(query.definition))
-    return { items: [], total: 0, page: query.page, pageSize: PAGE_SIZE };
+    return { items: [], total: 0, page: query.page, pageSize: PAGE_SIZE, scope };
+  const state = scope.onlyState ?? query.state;
   const { items, total } = await listInstructionQueue(deps.db, {
     definitions: allowed,
     definition: query.definition || undefined,
-    states: query.state ? [query.state] : DEFAULT_QUEUE_STATES,
+    states: state ? [state] : DEFAULT_QUEUE_STATES,
     q: query.q,
     page: query.page,
     pageSize: PAGE_SIZE,
@@ -96,6 +121,7 @@ export async function listQueue(deps: AppDeps, actor: User, input: unknown): Pro
     total,
     page: query.page,
     pageSize: PAGE_SIZE,
+    scope,
   };
 }
 
@@ -426,6 +452,8 @@ export interface InstructionView {
   opinions: Opinion[];
   reporters: Awaited<ReturnType<typeof listStaffForDefinition>>;
   assignee: User | undefined;
+  /** The organisation's directory facts and eligibility: whoever sees the request on this side sees them. */
+  organisation: { facts: Organisation; legalCategoryLabel: string; eligibility: Eligibility } | undefined;
 }
 
 /**
@@ -441,17 +469,34 @@ export async function viewForInstruction(
   const { access, request, definition } = visible;
   if (!access.instructor && !access.reporter && !access.support) throw notFound();
   const instructionSide = access.instructor || access.reporter;
-  const [attachments, changes, events, messages, notes, opinions, reporters, assignee] = await Promise.all([
-    listAttachments(deps.db, requestId),
-    changesBetweenSubmissions(deps, requestId),
-    listRequestEvents(deps.db, requestId, { includeInternal: instructionSide }),
-    instructionSide ? listRequestMessages(deps.db, requestId, { internal: false }) : [],
-    instructionSide ? listRequestMessages(deps.db, requestId, { internal: true }) : [],
-    instructionSide ? listOpinions(deps.db, requestId) : [],
-    access.instructor ? listStaffForDefinition(deps.db, 'rapporteur', definition.slug) : [],
-    findPerson(deps, request.assigneeId),
-  ]);
-  return { visible, attachments, changes, events, messages, notes, opinions, reporters, assignee };
+  const [attachments, changes, events, messages, notes, opinions, reporters, assignee, organisation] =
+    await Promise.all([
+      listAttachments(deps.db, requestId),
+      changesBetweenSubmissions(deps, requestId),
+      listRequestEvents(deps.db, requestId, { includeInternal: instructionSide }),
+      instructionSide ? listRequestMessages(deps.db, requestId, { internal: false }) : [],
+      instructionSide ? listRequestMessages(deps.db, requestId, { internal: true }) : [],
+      instructionSide ? listOpinions(deps.db, requestId) : [],
+      access.instructor ? listStaffForDefinition(deps.db, 'rapporteur', definition.slug) : [],
+      findPerson(deps, request.assigneeId),
+      findOrganisationBySiret(deps.db, request.organisation.siret),
+    ]);
+  return {
+    visible,
+    attachments,
+    changes,
+    events,
+    messages,
+    notes,
+    opinions,
+    reporters,
+    assignee,
+    organisation: organisation && {
+      facts: organisation,
+      legalCategoryLabel: legalCategoryLabel(organisation.legalCategory),
+      eligibility: eligibilityOf(organisation),
+    },
+  };
 }
 
 /** Everything the organisation's request page shows, behind one access check. */

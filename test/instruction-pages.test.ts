@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { SIRET } from './helpers/accounts.ts';
 import { csrfTokenOf, type HttpClient } from './helpers/http-client.ts';
 import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { approve } from './helpers/habilitations.ts';
 import {
   applicantWithDraft,
   completeApiEntrepriseForm,
@@ -77,7 +78,8 @@ describe('instruction pages', () => {
     assert.match(page.text, /Éligible/);
     assert.match(page.text, /Délibération du conseil municipal n° 2026-42/);
     assert.match(page.text, /href="https:\/\/www\.saint-exemple\.fr\/deliberations\/2026-42"/);
-    assert.match(page.text, /Hélène Lefèvre/);
+    assert.match(page.text, /Hélène/);
+    assert.match(page.text, /Lefèvre/);
     assert.match(page.text, /Délégué·e à la protection des données/);
     assert.match(page.text, /Unités légales et établissements \(Insee\)/);
     assert.match(page.text, /Informations et documents des associations/);
@@ -87,15 +89,24 @@ describe('instruction pages', () => {
     assert.equal((await browser.get(download[1]!)).status, 200);
     assert.match(page.text, /a soumis la demande\./);
 
-    // Request changes: without a reason, the page says what is missing; with one, the state changes.
+    // Request changes: without a reason, back to the form (post/redirect/get), which says what is missing; with
+    // one, the state changes.
     const missing = await submitForm(browser, requestId, 'demander-modifications', { reason: '  ' });
-    assert.equal(missing.status, 422);
-    assert.match(missing.text, /Indiquez le motif/);
-    assert.match(missing.text, /fr-input-group--error/);
+    assert.equal(missing.status, 303);
+    assert.equal(
+      missing.headers.get('location'),
+      `/instruction/demandes/${requestId}#decision-modifications`,
+    );
+    const refused = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.equal(refused.status, 200);
+    assert.match(refused.text, /id="motif-modifications-erreur">Indiquez le motif/);
+    assert.match(refused.text, /fr-input-group--error/);
+    const again = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.doesNotMatch(again.text, /Indiquez le motif/, 'the error is shown once');
     const asked = await submitForm(browser, requestId, 'demander-modifications', {
       reason: 'Précisez les agents destinataires des données.',
     });
-    assert.equal(asked.status, 302, asked.text);
+    assert.equal(asked.status, 303, asked.text);
     assert.equal(asked.headers.get('location'), `/instruction/demandes/${requestId}`);
     const afterChanges = await browser.get(`/instruction/demandes/${requestId}`);
     assert.match(afterChanges.text, /Les modifications sont demandées/);
@@ -110,14 +121,16 @@ describe('instruction pages', () => {
     });
     const resubmitted = await browser.get(`/instruction/demandes/${requestId}`);
     assert.match(resubmitted.text, /Soumission n° 2 comparée à la soumission n° 1/);
-    assert.match(resubmitted.text, /Données personnelles — Destinataires des données/);
+    assert.match(resubmitted.text, /Données personnelles — Destinataires</);
+    assert.match(resubmitted.text, /<dd>n° 2, le /);
+    assert.doesNotMatch(resubmitted.text, /Révision/);
     assert.match(resubmitted.text, /Agents du service des sports et de la vie associative/);
     assert.match(resubmitted.text, /Agents instructeurs du service des subventions/);
 
     // An internal note stays on the instruction side.
     const noteText = 'Vérifier la délibération du 12 mars avec la préfecture.';
     const note = await submitForm(browser, requestId, 'notes', { body: noteText });
-    assert.equal(note.status, 302);
+    assert.equal(note.status, 303);
     assert.match((await browser.get(`/instruction/demandes/${requestId}`)).text, new RegExp(noteText));
     assert.equal((await applicant.client.get(`/api/v1/requests/${requestId}/notes`)).status, 404);
     const applicantEvents = await applicant.client.get(`/api/v1/requests/${requestId}/events`);
@@ -130,13 +143,15 @@ describe('instruction pages', () => {
     // the scopes (unticked boxes are not sent), as the browser would send it.
     assert.match((await browser.get(`/instruction/demandes/${requestId}`)).text, /name="grantChosen"/);
     const none = await submitForm(browser, requestId, 'valider', { grantChosen: '1' });
-    assert.equal(none.status, 422);
-    assert.match(none.text, /Accordez au moins une donnée/);
+    assert.equal(none.status, 303);
+    const noneShown = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.match(noneShown.text, /Accordez au moins une donnée/);
+    assert.doesNotMatch(noneShown.text, /id="accorder-unites_legales_etablissements" value="[^"]+" checked/);
     const approved = await submitForm(browser, requestId, 'valider', {
       grantChosen: '1',
       scopes: 'unites_legales_etablissements',
     });
-    assert.equal(approved.status, 302, approved.text);
+    assert.equal(approved.status, 303, approved.text);
     const validated = await browser.get(`/instruction/demandes/${requestId}`);
     assert.match(validated.text, /La demande est validée/);
     assert.match(validated.text, /fr-badge--success">Validée/);
@@ -150,7 +165,7 @@ describe('instruction pages', () => {
       _csrf: csrfTokenOf(validated.text),
       reason: 'Trop tard.',
     });
-    assert.equal(late.status, 302);
+    assert.equal(late.status, 303);
     const explained = await browser.get(`/instruction/demandes/${requestId}`);
     assert.match(explained.text, /la demande est à l’état « Validée »/);
     assert.equal((await applicant.client.get(`/api/v1/requests/${requestId}`)).json.state, 'validated');
@@ -168,12 +183,16 @@ describe('instruction pages', () => {
     );
 
     const empty = await submitForm(browser, requestId, 'messages', { body: '' });
-    assert.equal(empty.status, 422);
-    assert.match(empty.text, /Écrivez un message/);
+    assert.equal(empty.status, 303);
+    assert.equal(empty.headers.get('location'), `/instruction/demandes/${requestId}#form-message`);
+    assert.match(
+      (await browser.get(`/instruction/demandes/${requestId}`)).text,
+      /id="message-erreur">Écrivez un message/,
+    );
     assert.equal(
       (await submitForm(browser, requestId, 'messages', { body: 'Quel service utilisera ces données ?' }))
         .status,
-      302,
+      303,
     );
     const thread = await applicant.client.get(`/api/v1/requests/${requestId}/messages`);
     assert.deepEqual(
@@ -181,7 +200,7 @@ describe('instruction pages', () => {
       ['Quel service utilisera ces données ?'],
     );
 
-    assert.equal((await submitForm(browser, requestId, 'attribution', { assign: 'true' })).status, 302);
+    assert.equal((await submitForm(browser, requestId, 'attribution', { assign: 'true' })).status, 303);
     const assigned = await browser.get(`/instruction/demandes/${requestId}`);
     assert.match(assigned.text, /La demande vous est attribuée/);
     assert.match(assigned.text, /Me retirer/);
@@ -190,8 +209,14 @@ describe('instruction pages', () => {
       reporterId: reporter.id,
       question: '',
     });
-    assert.equal(noQuestion.status, 422);
-    assert.match(noQuestion.text, /Posez votre question/);
+    assert.equal(noQuestion.status, 303);
+    const askedAgain = await browser.get(`/instruction/demandes/${requestId}`);
+    assert.match(askedAgain.text, /Posez votre question/);
+    assert.match(
+      askedAgain.text,
+      new RegExp(`value="${reporter.id}" selected`),
+      'the chosen reporter is kept',
+    );
     assert.equal(
       (
         await submitForm(browser, requestId, 'avis', {
@@ -199,7 +224,7 @@ describe('instruction pages', () => {
           question: 'Les données demandées sont-elles proportionnées ?',
         })
       ).status,
-      302,
+      303,
     );
 
     // The reporter reads everything, decides nothing, and answers the opinion asked of them.
@@ -216,13 +241,13 @@ describe('instruction pages', () => {
       opinionId,
       answer: 'Oui, favorable.',
     });
-    assert.equal(answered.status, 302);
+    assert.equal(answered.status, 303);
     const twice = await reporter.client.postForm(`/instruction/demandes/${requestId}/avis/reponse`, {
       _csrf: csrfTokenOf(reporterView.text),
       opinionId,
       answer: 'Encore.',
     });
-    assert.equal(twice.status, 302);
+    assert.equal(twice.status, 303);
     assert.match(
       (await reporter.client.get(`/instruction/demandes/${requestId}`)).text,
       /Vous avez déjà donné cet avis/,
@@ -239,7 +264,95 @@ describe('instruction pages', () => {
     const instructorView = await browser.get(`/instruction/demandes/${requestId}`);
     assert.match(instructorView.text, /Oui, favorable\./);
     assert.match(instructorView.text, /s’est attribué la demande\./);
-    assert.match(instructorView.text, /a demandé l’avis de Alix rapporteur\./);
+    assert.match(instructorView.text, /a demandé l’avis d’Alix rapporteur\./);
+  });
+
+  it('revoking asks for confirmation, with the reason written on the confirmation page', async () => {
+    const applicant = await applicantWithDraft(platform);
+    await fillAndSubmit(applicant.client, applicant.requestId);
+    const { requestId } = applicant;
+    await approve(platform, requestId);
+    const browser = await instructorThroughPages();
+    const path = `/instruction/demandes/${requestId}`;
+
+    // The request page offers no one-click revocation: a link to a page that says what stops.
+    const page = await browser.get(path);
+    assert.match(page.text, new RegExp(`href="${path}/revoquer"`));
+    assert.doesNotMatch(page.text, new RegExp(`action="${path}/revoquer"`));
+    const confirmation = await browser.get(`${path}/revoquer`);
+    assert.equal(confirmation.status, 200, confirmation.text);
+    assert.match(confirmation.text, /Cette action est définitive/);
+    assert.match(confirmation.text, /perd immédiatement son accès à l’API Entreprise/);
+    assert.match(confirmation.text, /Motif de la révocation \(obligatoire\)/);
+
+    // Without a reason: back to the confirmation page, the field marked; nothing revoked.
+    const missing = await browser.postForm(`${path}/revoquer`, {
+      _csrf: csrfTokenOf(confirmation.text),
+      reason: '',
+    });
+    assert.equal(missing.status, 303);
+    assert.equal(missing.headers.get('location'), `${path}/revoquer`);
+    const marked = await browser.get(`${path}/revoquer`);
+    assert.match(marked.text, /id="motif-revocation-erreur">Indiquez le motif/);
+    assert.equal((await applicant.client.get(`/api/v1/requests/${requestId}`)).json.state, 'validated');
+
+    const revoked = await browser.postForm(`${path}/revoquer`, {
+      _csrf: csrfTokenOf(marked.text),
+      reason: 'Usage non conforme aux conditions générales.',
+    });
+    assert.equal(revoked.status, 303);
+    assert.equal(revoked.headers.get('location'), path);
+    const after = await browser.get(path);
+    assert.match(after.text, /L’habilitation est révoquée/);
+    assert.match(after.text, /a révoqué l’habilitation\./);
+    assert.match(after.text, /Usage non conforme aux conditions générales\./);
+    assert.equal((await applicant.client.get(`/api/v1/requests/${requestId}`)).json.state, 'revoked');
+
+    // Once revoked, the confirmation page sends back to the request, saying why.
+    const late = await browser.get(`${path}/revoquer`);
+    assert.equal(late.status, 303);
+    assert.match(
+      (await browser.get(path)).text,
+      /ne peut pas être révoquée : la demande est à l’état « Révoquée »/,
+    );
+
+    // A reporter sees the request but revokes nothing: the page does not exist for them.
+    const reporter = await signInStaff(
+      platform,
+      [{ role: 'rapporteur', definition: 'api-entreprise' }],
+      'lecteur',
+    );
+    assert.equal((await reporter.client.get(`${path}/revoquer`)).status, 404);
+  });
+
+  it('the queue says what it holds for a platform admin, for support, and when nothing waits', async () => {
+    const admin = platform.client();
+    await admin.signInThroughPage('admin@sesame.test', DEMO_PASSWORD);
+    const adminQueue = await admin.get('/instruction');
+    assert.equal(adminQueue.status, 200, adminQueue.text);
+    assert.match(adminQueue.text, /Vous consultez cette file en tant qu’administrateur·rice/);
+
+    const instructor = await instructorThroughPages();
+    const instructorQueue = await instructor.get('/instruction');
+    assert.doesNotMatch(instructorQueue.text, /en tant qu’administrateur·rice/);
+    const nothing = await instructor.get('/instruction?definition=api-entreprise&q=zzz-rien-zzz');
+    assert.match(nothing.text, /Aucune demande ne correspond à ces critères/);
+
+    // An instructor of one API whose queue is empty is told what will appear there.
+    const chorus = await signInStaff(platform, [{ role: 'instructeur', definition: 'chorus-pro' }], 'chorus');
+    const empty = await chorus.client.get('/instruction');
+    assert.equal(empty.status, 200, empty.text);
+    assert.match(empty.text, /Aucune demande n’attend d’instruction/);
+    assert.match(empty.text, /Une demande apparaît ici dès qu’une organisation la soumet/);
+    assert.doesNotMatch(empty.text, /<option value="api-entreprise"/);
+
+    const support = platform.client();
+    await support.signInThroughPage('support@sesame.test', DEMO_PASSWORD);
+    const supportQueue = await support.get('/instruction?state=validated');
+    assert.equal(supportQueue.status, 200, supportQueue.text);
+    assert.match(supportQueue.text, /<h1>Demandes en attente du support<\/h1>/);
+    assert.doesNotMatch(supportQueue.text, /id="filtre-etat"/);
+    assert.match(supportQueue.text, /<option value="api-entreprise"/, 'support filters by any API');
   });
 
   it('support unblocks a request held after the organisation check, from the same page', async () => {
@@ -268,7 +381,7 @@ describe('instruction pages', () => {
     const resolved = await support.postForm(`/instruction/demandes/${requestId}/debloquer`, {
       _csrf: csrfTokenOf(page.text),
     });
-    assert.equal(resolved.status, 302);
+    assert.equal(resolved.status, 303);
     assert.equal(resolved.headers.get('location'), '/tableau-de-bord');
     assert.match((await support.get('/tableau-de-bord')).text, /Le blocage est levé/);
     assert.equal((await support.get(`/instruction/demandes/${requestId}`)).status, 404);

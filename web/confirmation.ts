@@ -15,6 +15,11 @@ export interface Confirmation {
   confirmIcon?: string;
   cancelHref: string;
   hidden?: Record<string, string>;
+  /**
+   * A text the person writes as they confirm (the reason of a revocation, sent to the organisation): required,
+   * shown back with its error when the confirmation was refused.
+   */
+  textField?: { id: string; name: string; label: string; hint?: string; value?: string; error?: string };
 }
 
 export function renderConfirmation(res: Response, confirmation: Confirmation): void {

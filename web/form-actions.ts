@@ -6,7 +6,12 @@ import { fieldErrorsOf, formValues } from './forms.ts';
 declare module 'express-session' {
   interface SessionData {
     /** A refused form's errors and values, for the next GET of the page it came from (post/redirect/get). */
-    formState?: { path: string; errors: Record<string, string>; values: Record<string, string> };
+    formState?: {
+      path: string;
+      form?: string;
+      errors: Record<string, string>;
+      values: Record<string, string>;
+    };
   }
 }
 
@@ -17,8 +22,13 @@ export interface FormOutcome {
 }
 
 export interface FormActionOptions {
-  /** The page that shows the form: refused input goes back there, errors on their fields. */
+  /**
+   * The page that shows the form: refused input goes back there, errors on their fields. A fragment (`#motif`)
+   * takes the person back to the form itself on a long page.
+   */
   back: (req: Request) => string;
+  /** Which form of the page was refused, where a page has several with the same field names (`reason`). */
+  form?: string;
   /** The text fields shown back to the person when the form is refused (never secrets). */
   fields?: string[];
 }
@@ -41,7 +51,7 @@ export function formAction(
       const back = options.back(req);
       const errors = fieldErrorsOf(error);
       if (errors) {
-        keepFormState(req, back, errors, formValues(req, options.fields ?? []));
+        keepFormState(req, back, errors, formValues(req, options.fields ?? []), options.form);
         return res.redirect(303, back);
       }
       const refusal = refusalMessage(error);
@@ -56,18 +66,20 @@ export function formAction(
   };
 }
 
-/** Leaves a form's errors and values for the next GET of `path`. */
+/** Leaves a form's errors and values for the next GET of `path` (its fragment never reaches the server). */
 export function keepFormState(
   req: Request,
   path: string,
   errors: Record<string, string>,
   values: Record<string, string> = {},
+  form?: string,
 ): void {
-  req.session.formState = { path, errors, values };
+  req.session.formState = { path: path.split('#')[0]!, form, errors, values };
 }
 
 /** The errors and values a refused form left for this page, once; nothing when they were for another page. */
 export function takeFormState(req: Request): {
+  form?: string;
   errors?: Record<string, string>;
   values?: Record<string, string>;
 } {
@@ -75,7 +87,7 @@ export function takeFormState(req: Request): {
   if (!state) return {};
   delete req.session.formState;
   if (state.path !== req.originalUrl) return {};
-  return { errors: state.errors, values: state.values };
+  return { form: state.form, errors: state.errors, values: state.values };
 }
 
 function refusalMessage(error: unknown): string | undefined {

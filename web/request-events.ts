@@ -6,6 +6,7 @@ import {
   type OrganisationCheckFailure,
 } from '../domain/organisation-check.ts';
 import type { RequestEvent } from '../store/request-events.ts';
+import { personName } from './presenters/people.ts';
 
 /**
  * One line of a request's timeline in French, after the name of its actor ("Sésame" for the platform's own
@@ -48,9 +49,8 @@ export function eventSentence(
     case 'inactivity_archive':
       return 'a archivé le brouillon, resté sans modification trop longtemps.';
     case 'reopen':
-      return typeof details.newRevision === 'number'
-        ? `a rouvert la demande pour la mettre à jour (révision n° ${details.newRevision}).`
-        : 'a rouvert la demande pour la mettre à jour.';
+      // Pages number submissions only: a second numbering (revisions) read as a contradiction next to them.
+      return 'a rouvert la demande validée pour la mettre à jour ; l’habilitation en vigueur le reste jusqu’à la décision.';
     case 'resolve':
       return 'a levé le blocage : la demande est de nouveau à instruire.';
     case 'organisation_check_failed': {
@@ -83,7 +83,7 @@ export function eventSentence(
       return 'ne suit plus la demande.';
     case 'opinion_requested': {
       const reporter = names.person(details.reporterId);
-      return reporter ? `a demandé l’avis de ${reporter}.` : 'a demandé l’avis d’un rapporteur.';
+      return reporter ? `a demandé l’avis ${of(reporter)}.` : 'a demandé un avis.';
     }
     case 'opinion_given':
       return 'a donné son avis.';
@@ -92,12 +92,17 @@ export function eventSentence(
         ? `a rappelé à l’organisation que son brouillon est inactif (archivage prévu le ${formatDate(details.archiveAt)}).`
         : 'a rappelé à l’organisation que son brouillon est inactif.';
     case 'instruction_reminder':
-      return 'a rappelé aux instructeurs que le délai d’instruction est dépassé.';
+      return 'a rappelé à l’équipe d’instruction que le délai d’instruction est dépassé.';
     default:
       return `a enregistré l’événement « ${event.type} ».`;
   }
 }
 
 export function eventActor(event: RequestEvent): string {
-  return event.actor ? `${event.actor.givenName} ${event.actor.familyName}` : 'Sésame';
+  return personName(event.actor) ?? 'Sésame';
+}
+
+/** « de Camille », « d’Alix »: the preposition elides before a vowel or a mute h. */
+function of(name: string): string {
+  return /^[aeiouyhàâäéèêëîïôöùûü]/i.test(name) ? `d’${name}` : `de ${name}`;
 }

@@ -9,7 +9,7 @@ import { adminPages } from './pages/admin-pages.ts';
 import { cataloguePage } from './pages/catalogue-page.ts';
 import { dashboardPage } from './pages/dashboard-page.ts';
 import { devMailboxPages } from './pages/dev-mailbox-pages.ts';
-import { instructionPages } from './pages/instruction-pages.ts';
+import { instructionPages } from './pages/instruction/index.ts';
 import { invitationPages } from './pages/invitation-pages.ts';
 import { legalPages } from './pages/legal-pages.ts';
 import { memberPages } from './pages/member-pages.ts';
