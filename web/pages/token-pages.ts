@@ -13,10 +13,16 @@ import {
 import { scopeLabel } from '../../domain/definitions.ts';
 import { formatDateTime } from '../../domain/french-format.ts';
 import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status.ts';
+import { theApi } from '../../domain/api-name.ts';
+import { AppError, notFound } from '../../domain/errors.ts';
+import { renderConfirmation } from '../confirmation.ts';
 import { flash } from '../flash.ts';
+import { formAction } from '../form-actions.ts';
 import { fieldErrorsOf } from '../forms.ts';
 import { idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
+import { lastUseDelayText } from '../presenters/last-use.ts';
+import { keepShownOnce, takeShownOnce } from '../shown-once.ts';
 
 const STATUS_BADGES: Record<TokenStatus, string> = {
   active: 'fr-badge--success',
@@ -101,61 +107,161 @@ export function tokenPages(deps: AppDeps): Router {
       activeNav: 'jetons',
       view,
       graceChoices: GRACE_CHOICES,
+      lastUseDelay: lastUseDelayText(deps.credentials.settings.lastUsedFlushIntervalMs),
     });
   });
 
-  router.post('/jetons/:habilitation/:id/reveler', requireSignedIn, async (req, res) => {
-    const { token } = await revealToken(deps, req.user!, tokenIdOf(req));
-    // Never cached, never stored: the only time this page exists.
+  const habilitationPath = (req: Request) => `/jetons/${idParam(req, 'habilitation')}`;
+  const revealedPath = (req: Request) => `${habilitationPath(req)}/${tokenIdOf(req)}/revele`;
+
+  // Post/redirect/get: the reveal takes the secret (once), which crosses the redirect sealed; the page showing it
+  // answers a GET, and a refresh finds nothing left to show instead of a "déjà affiché" error.
+  router.post(
+    '/jetons/:habilitation/:id/reveler',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        let token: string;
+        try {
+          ({ token } = await revealToken(deps, req.user!, tokenIdOf(req)));
+        } catch (error) {
+          if (!(error instanceof AppError) || error.problem.kind !== 'Gone') throw error;
+          flash(req, 'error', error.problem.message);
+          return { redirect: habilitationPath(req) };
+        }
+        keepShownOnce(deps, req, revealedPath(req), 'token', token);
+        return { redirect: revealedPath(req) };
+      },
+      { back: habilitationPath },
+    ),
+  );
+
+  router.get('/jetons/:habilitation/:id/revele', requireSignedIn, async (req, res) => {
+    const view = await viewHabilitation(deps, req.user!, idParam(req, 'habilitation'));
+    const token = takeShownOnce<string>(deps, req, 'token');
+    if (token === undefined || !view.tokens.some((candidate) => candidate.id === tokenIdOf(req))) {
+      flash(
+        req,
+        'info',
+        'Un jeton ne s’affiche qu’une fois. Si vous ne l’avez pas enregistré, générez-en un nouveau (rotation).',
+      );
+      return res.redirect(303, habilitationPath(req));
+    }
+    // Never cached: the only time this page exists.
     res.set('Cache-Control', 'no-store');
     res.render('jetons/revele', {
       title: 'Votre jeton',
       activeNav: 'jetons',
       token,
-      habilitationId: String(req.params.habilitation),
+      habilitationId: view.habilitation.id,
     });
   });
 
-  router.post('/jetons/:habilitation/:id/rotation', requireSignedIn, async (req, res) => {
-    const back = `/jetons/${encodeURIComponent(String(req.params.habilitation))}`;
-    try {
-      const { oldTokenEndsAt } = await rotateToken(deps, req.user!, tokenIdOf(req), {
-        graceHours: Number(req.body?.graceHours),
-      });
+  router.post(
+    '/jetons/:habilitation/:id/rotation',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        let oldTokenEndsAt: Date;
+        try {
+          ({ oldTokenEndsAt } = await rotateToken(deps, req.user!, tokenIdOf(req), {
+            graceHours: Number(req.body?.graceHours),
+          }));
+        } catch (error) {
+          const errors = fieldErrorsOf(error);
+          if (!errors) throw error;
+          flash(req, 'error', errors.graceHours ?? 'Le remplacement n’a pas pu être fait.');
+          return { redirect: habilitationPath(req) };
+        }
+        return {
+          redirect: habilitationPath(req),
+          flash: {
+            type: 'success',
+            message: `Un nouveau jeton remplace l’ancien : révélez-le puis enregistrez-le dans votre logiciel. L’ancien jeton cesse de fonctionner le ${formatDateTime(oldTokenEndsAt)}.`,
+          },
+        };
+      },
+      { back: habilitationPath },
+    ),
+  );
+
+  router.get('/jetons/:habilitation/:id/revocation', requireSignedIn, async (req, res) => {
+    const view = habilitationCard(
+      deps,
+      await viewHabilitation(deps, req.user!, idParam(req, 'habilitation')),
+    );
+    const token = view.tokens.find((candidate) => candidate.id === tokenIdOf(req));
+    if (!token) throw notFound();
+    if (!token.revocable) {
       flash(
         req,
-        'success',
-        `Un nouveau jeton a été généré : révélez-le puis enregistrez-le dans votre logiciel. L’ancien jeton cesse de fonctionner le ${formatDateTime(oldTokenEndsAt)}.`,
+        'info',
+        'Ce jeton ne peut pas être révoqué : il l’est déjà, ou votre rôle ne le permet pas.',
       );
-    } catch (error) {
-      const errors = fieldErrorsOf(error);
-      if (!errors) throw error;
-      flash(req, 'error', errors.graceHours ?? 'La rotation n’a pas pu être faite.');
+      return res.redirect(303, habilitationPath(req));
     }
-    res.redirect(back);
+    renderConfirmation(res, {
+      title: 'Révoquer le jeton',
+      activeNav: 'jetons',
+      heading: `Révoquer le jeton ${token.visiblePart}… de ${theApi(view.definitionName)} ?`,
+      consequences: [
+        `Les appels faits avec ce jeton pour ${view.organisation.name} seront refusés dès la révocation, sans période de transition.`,
+        'Un jeton révoqué ne peut pas être rétabli. Pour continuer à appeler l’API sans interruption, générez plutôt un nouveau jeton (rotation) et installez-le avant que l’ancien ne cesse.',
+      ],
+      action: `${habilitationPath(req)}/${token.id}/revocation`,
+      confirmLabel: 'Révoquer le jeton',
+      confirmIcon: 'fr-icon-close-circle-line fr-btn--icon-left',
+      cancelHref: habilitationPath(req),
+    });
   });
 
-  router.post('/jetons/:habilitation/:id/revocation', requireSignedIn, async (req, res) => {
-    await revokeToken(deps, req.user!, tokenIdOf(req));
-    flash(req, 'success', 'Le jeton est révoqué : les appels faits avec lui sont désormais refusés.');
-    res.redirect(`/jetons/${encodeURIComponent(String(req.params.habilitation))}`);
-  });
+  // The confirmed action: the token's page leads to the confirmation page above, whose button posts here.
+  router.post(
+    '/jetons/:habilitation/:id/revocation',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        await revokeToken(deps, req.user!, tokenIdOf(req));
+        return {
+          redirect: habilitationPath(req),
+          flash: {
+            type: 'success',
+            message: 'Le jeton est révoqué : les appels faits avec lui sont désormais refusés.',
+          },
+        };
+      },
+      { back: habilitationPath },
+    ),
+  );
 
-  router.post('/jetons/:habilitation/:id/renouvellement', requireSignedIn, async (req, res) => {
-    const back = `/jetons/${encodeURIComponent(String(req.params.habilitation))}`;
-    try {
-      await renewToken(deps, req.user!, tokenIdOf(req), {
-        confirmSamePurpose: req.body?.confirmSamePurpose === 'oui',
-        confirmSameContacts: req.body?.confirmSameContacts === 'oui',
-      });
-      flash(req, 'success', 'Le jeton est renouvelé.');
-    } catch (error) {
-      const errors = fieldErrorsOf(error);
-      if (!errors) throw error;
-      flash(req, 'error', Object.values(errors).join(' '));
-    }
-    res.redirect(back);
-  });
+  router.post(
+    '/jetons/:habilitation/:id/renouvellement',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        let expiresAt: Date;
+        try {
+          ({ expiresAt } = await renewToken(deps, req.user!, tokenIdOf(req), {
+            confirmSamePurpose: req.body?.confirmSamePurpose === 'oui',
+            confirmSameContacts: req.body?.confirmSameContacts === 'oui',
+          }));
+        } catch (error) {
+          const errors = fieldErrorsOf(error);
+          if (!errors) throw error;
+          flash(req, 'error', Object.values(errors).join(' '));
+          return { redirect: habilitationPath(req) };
+        }
+        return {
+          redirect: habilitationPath(req),
+          flash: {
+            type: 'success',
+            message: `Le jeton est renouvelé : il reste le même et fonctionne désormais jusqu’au ${formatDateTime(expiresAt)}.`,
+          },
+        };
+      },
+      { back: habilitationPath },
+    ),
+  );
 
   return router;
 }
