@@ -14,10 +14,13 @@ import {
 } from '../../app/webhooks.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks.ts';
+import { renderConfirmation } from '../confirmation.ts';
 import { flash } from '../flash.ts';
+import { keepFormState, takeFormState } from '../form-actions.ts';
 import { fieldErrorsOf } from '../forms.ts';
 import { checkedValues, idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
+import { keepShownOnce, takeShownOnce } from '../shown-once.ts';
 
 const STATUS_LABELS = { pending: 'En attente', active: 'Actif', disabled: 'Désactivé' } as const;
 const DELIVERY_LABELS = { pending: 'En cours', delivered: 'Livré', failed: 'Échec' } as const;
@@ -29,6 +32,12 @@ function slugParam(req: Request): string {
 }
 
 const base = (slug: string) => `/developpeurs/${slug}/webhooks`;
+
+/** A signing secret as it crosses the redirect to the page that shows it once. */
+interface ShownSecret {
+  secret: string;
+  rotated: boolean;
+}
 
 async function renderList(
   deps: AppDeps,
@@ -61,32 +70,62 @@ export function webhookPages(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/developpeurs/:slug/webhooks', requireSignedIn, async (req, res) => {
-    await renderList(deps, req, res, slugParam(req));
+    const { errors, values } = takeFormState(req);
+    await renderList(deps, req, res, slugParam(req), {
+      url: values?.url,
+      events: values?.events === undefined ? undefined : values.events.split(',').filter(Boolean),
+      errors,
+    });
   });
 
-  router.post('/developpeurs/:slug/webhooks', requireSignedIn, async (req, res) => {
+  // Post/redirect/get: the signing secret crosses the redirect sealed (web/shown-once.ts) and is shown by a GET,
+  // once; a refresh neither adds a second endpoint nor renews the secret again.
+  router.post('/developpeurs/:slug/webhooks', requireSignedIn, async (req, res, next) => {
     const slug = slugParam(req);
     const url = typeof req.body?.url === 'string' ? req.body.url : '';
     const events = checkedValues(req.body, 'events');
     try {
       const { endpoint, secret } = await createWebhookEndpoint(deps, req.user!, slug, { url, events });
-      res.set('Cache-Control', 'no-store');
-      res.render('webhooks/secret', {
-        title: 'Webhook ajouté',
-        endpoint,
-        secret,
-        endpointUrl: `${base(slug)}/${endpoint.id}`,
-      });
+      const path = `${base(slug)}/${endpoint.id}/secret`;
+      keepShownOnce(deps, req, path, 'webhook-secret', { secret, rotated: false } satisfies ShownSecret);
+      res.redirect(303, path);
     } catch (error) {
       const errors = fieldErrorsOf(error);
-      if (!errors) throw error;
+      if (!errors) return next(error);
       const eventsError = Object.entries(errors).find(([path]) => path.startsWith('events'))?.[1];
-      await renderList(deps, req, res, slug, {
-        url,
-        events,
-        errors: { url: errors.url, events: eventsError } as Record<string, string>,
-      });
+      keepFormState(
+        req,
+        base(slug),
+        Object.fromEntries(
+          Object.entries({ url: errors.url, events: eventsError }).filter(([, value]) => value !== undefined),
+        ) as Record<string, string>,
+        { url, events: events.filter((event) => /^[a-z_.]+$/.test(event)).join(',') },
+      );
+      res.redirect(303, base(slug));
     }
+  });
+
+  router.get('/developpeurs/:slug/webhooks/:id/secret', requireSignedIn, async (req, res) => {
+    const slug = slugParam(req);
+    const endpoint = await viewWebhookEndpoint(deps, req.user!, slug, idParam(req, 'id'));
+    const endpointUrl = `${base(slug)}/${endpoint.id}`;
+    const shown = takeShownOnce<ShownSecret>(deps, req, 'webhook-secret');
+    if (!shown) {
+      flash(
+        req,
+        'info',
+        'Le secret de signature ne s’affiche qu’une fois. Si vous ne l’avez pas conservé, générez-en un nouveau.',
+      );
+      return res.redirect(303, endpointUrl);
+    }
+    res.set('Cache-Control', 'no-store');
+    res.render('webhooks/secret', {
+      title: shown.rotated ? 'Nouveau secret de signature' : 'Webhook ajouté',
+      rotated: shown.rotated,
+      endpoint,
+      secret: shown.secret,
+      endpointUrl,
+    });
   });
 
   router.get('/developpeurs/:slug/webhooks/:id', requireSignedIn, async (req, res) => {
@@ -124,7 +163,7 @@ export function webhookPages(deps: AppDeps): Router {
       if (!(error instanceof AppError) || error.problem.kind !== 'Conflict') throw error;
       flash(req, 'error', error.problem.message);
     }
-    res.redirect(`${base(slug)}/${id}`);
+    res.redirect(303, `${base(slug)}/${id}`);
   });
 
   router.post(
@@ -140,7 +179,7 @@ export function webhookPages(deps: AppDeps): Router {
         if (!(error instanceof AppError) || error.problem.kind !== 'Conflict') throw error;
         flash(req, 'error', error.problem.message);
       }
-      res.redirect(`${base(slug)}/${id}`);
+      res.redirect(303, `${base(slug)}/${id}`);
     },
   );
 
@@ -156,38 +195,41 @@ export function webhookPages(deps: AppDeps): Router {
         ? 'Le webhook est réactivé : un évènement de test part pour le vérifier.'
         : 'Le webhook est désactivé : il ne reçoit plus d’évènements.',
     );
-    res.redirect(`${base(slug)}/${id}`);
+    res.redirect(303, `${base(slug)}/${id}`);
   });
 
   router.post('/developpeurs/:slug/webhooks/:id/secret', requireSignedIn, async (req, res) => {
     const slug = slugParam(req);
-    const id = idParam(req, 'id');
-    const { endpoint, secret } = await rotateWebhookSecret(deps, req.user!, slug, id);
-    res.set('Cache-Control', 'no-store');
-    res.render('webhooks/secret', {
-      title: 'Nouveau secret de signature',
-      rotated: true,
-      endpoint,
-      secret,
-      endpointUrl: `${base(slug)}/${endpoint.id}`,
-    });
+    const { endpoint, secret } = await rotateWebhookSecret(deps, req.user!, slug, idParam(req, 'id'));
+    const path = `${base(slug)}/${endpoint.id}/secret`;
+    keepShownOnce(deps, req, path, 'webhook-secret', { secret, rotated: true } satisfies ShownSecret);
+    res.redirect(303, path);
   });
 
   router.get('/developpeurs/:slug/webhooks/:id/suppression', requireSignedIn, async (req, res) => {
     const slug = slugParam(req);
     const endpoint = await viewWebhookEndpoint(deps, req.user!, slug, idParam(req, 'id'));
-    res.render('webhooks/suppression', {
+    const endpointUrl = `${base(slug)}/${endpoint.id}`;
+    renderConfirmation(res, {
       title: 'Supprimer le webhook',
-      endpoint,
-      endpointUrl: `${base(slug)}/${endpoint.id}`,
+      heading: `Supprimer le webhook ${endpoint.url} ?`,
+      consequences: [
+        `L’adresse ${endpoint.url} ne recevra plus aucun évènement et l’historique de ses livraisons sera effacé.`,
+        'Les évènements restent disponibles dans le flux de rattrapage.',
+      ],
+      action: `${endpointUrl}/suppression`,
+      confirmLabel: 'Supprimer définitivement le webhook',
+      confirmIcon: 'fr-icon-delete-line fr-btn--icon-left',
+      cancelHref: endpointUrl,
     });
   });
 
+  // The confirmed action: the endpoint's page leads to the confirmation page above, whose button posts here.
   router.post('/developpeurs/:slug/webhooks/:id/suppression', requireSignedIn, async (req, res) => {
     const slug = slugParam(req);
     await deleteWebhookEndpoint(deps, req.user!, slug, idParam(req, 'id'));
     flash(req, 'success', 'Le webhook est supprimé : il ne reçoit plus d’évènements.');
-    res.redirect(base(slug));
+    res.redirect(303, base(slug));
   });
 
   router.post('/developpeurs/:slug/webhooks/:id/renvoi-echecs', requireSignedIn, async (req, res) => {
@@ -210,7 +252,7 @@ export function webhookPages(deps: AppDeps): Router {
       else if (fieldErrorsOf(error)) flash(req, 'error', 'Indiquez une date valide, par exemple 30/11/2026.');
       else throw error;
     }
-    res.redirect(`${base(slug)}/${id}`);
+    res.redirect(303, `${base(slug)}/${id}`);
   });
 
   return router;
