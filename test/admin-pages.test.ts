@@ -113,6 +113,33 @@ describe('searching as a platform admin', () => {
     assert.doesNotMatch(page.text, new RegExp(applicant.email));
   });
 
+  it('pages long lists, 25 at a time, keeping the search in the page links', async () => {
+    await platform.services.db.query(
+      `INSERT INTO users (email, given_name, family_name, password_hash, status)
+       SELECT 'paginee-' || n || '@exemple-public.fr', 'Agnès', 'Paginée ' || lpad(n::text, 2, '0'), 'x', 'active'
+         FROM generate_series(1, 30) AS n`,
+    );
+    const first = await admin.client.get('/api/v1/admin/users?q=paginée');
+    assert.equal(first.json.total, 30);
+    assert.equal(first.json.items.length, 25);
+    const second = await admin.client.get('/api/v1/admin/users?q=paginée&page=2');
+    assert.deepEqual(
+      second.json.items.map((user: { familyName: string }) => user.familyName),
+      ['Paginée 26', 'Paginée 27', 'Paginée 28', 'Paginée 29', 'Paginée 30'],
+    );
+    // Links as a browser reads them: Handlebars escapes '=' and '&' in attributes.
+    const unescaped = (html: string) => html.replaceAll('&#x3D;', '=').replaceAll('&amp;', '&');
+    const page = await admin.client.get('/admin/utilisateurs?q=paginée');
+    assert.match(page.text, /30 résultats — page 1 sur 2/);
+    assert.match(unescaped(page.text), /href="\/admin\/utilisateurs\?q=pagin%C3%A9e&page=2">Page suivante/);
+    const beyond = await admin.client.get('/admin/utilisateurs?q=paginée&page=7');
+    assert.equal(beyond.status, 200);
+    assert.match(
+      unescaped(beyond.text),
+      /href="\/admin\/utilisateurs\?q=pagin%C3%A9e&page=2">Page précédente/,
+    );
+  });
+
   it('answers odd searches and page numbers with the form and a message, never an error', async () => {
     const odd = [
       'page=abc',

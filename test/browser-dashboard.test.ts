@@ -100,7 +100,10 @@ describe('the dashboard in a real browser', () => {
     const credentials = page.locator('section', {
       has: page.getByRole('heading', { name: 'Vos habilitations et jetons' }),
     });
-    assert.match(await credentials.locator('.fr-alert--warning').innerText(), /API Entreprise .* expire le/);
+    assert.match(
+      await credentials.locator('.fr-alert--warning').innerText(),
+      /\(API Entreprise, COMMUNE DE SAINT-EXEMPLE-SUR-LOIRE\) expire le/,
+    );
     assert.match(await credentials.innerText(), /Expire bientôt/i);
 
     await page.getByRole('link', { name: /Voir les modifications demandées/ }).click();
@@ -121,6 +124,10 @@ describe('the dashboard in a real browser', () => {
     const instruction = page.locator('section', { has: page.getByRole('heading', { name: 'Instruction' }) });
     assert.match(await instruction.innerText(), /1 demande en attente de décision/);
     assert.match(await instruction.innerText(), /API Entreprise : 1 en attente/);
+    assert.equal(
+      await instruction.getByRole('link', { name: 'API Entreprise' }).getAttribute('href'),
+      '/instruction?definition=api-entreprise&state=submitted',
+    );
     // Someone whose only roles are the platform's asks for no access: no applicant's sections.
     assert.equal(await page.getByRole('heading', { name: 'À faire' }).count(), 0);
     await instruction.getByRole('link', { name: 'Ouvrir la file d’instruction' }).click();

@@ -126,8 +126,18 @@ const holderOf = (grant: StaffGrantRow) => ({
   name: personName(grant),
   email: grant.email,
   inactive: grant.userStatus !== 'active',
-  withdrawHref: withdrawalHref(grant),
+  withdrawHref: withdrawalHref(grant) as string | undefined,
+  everyDefinition: false,
 });
+
+/** The roles page's headings: what each group of people does, rather than a title in the masculine. */
+const ROLE_HEADINGS: Record<StaffRole, string> = {
+  instructeur: 'Instruction',
+  rapporteur: 'Avis (rapport)',
+  developpeur: 'Développement (fournisseur de l’API)',
+  admin: 'Administration de la plateforme',
+  support: 'Support',
+};
 
 export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
   const router = Router();
@@ -273,15 +283,26 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
         slug: definition.slug,
         name: definition.name,
         roles: perDefinitionRoles.map((role) => ({
+          heading: ROLE_HEADINGS[role],
           label: STAFF_ROLE_LABELS[role],
-          holders: holders(role, definition.slug),
+          // Those who hold the role on every API work on this one too: named, withdrawn from "Toutes les API".
+          holders: [
+            ...holders(role, definition.slug),
+            ...holders(role, null).map((holder) => ({
+              ...holder,
+              everyDefinition: true,
+              withdrawHref: undefined,
+            })),
+          ],
         })),
       })),
       everyDefinition: DEFINITION_ROLES.map((role) => ({
+        heading: ROLE_HEADINGS[role],
         label: STAFF_ROLE_LABELS[role],
         holders: holders(role, null),
       })).filter((entry) => entry.holders.length > 0),
       platformRoles: PLATFORM_ROLES.map((role) => ({
+        heading: ROLE_HEADINGS[role],
         label: STAFF_ROLE_LABELS[role],
         holders: holders(role, null).map((holder) => ({
           ...holder,

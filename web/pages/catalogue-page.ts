@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { listCatalogue } from '../../app/catalogue.ts';
 import type { AppDeps } from '../../app/deps.ts';
+import { theApi } from '../../domain/api-name.ts';
 import { CREDENTIAL_TYPE_LABELS } from '../../domain/definitions.ts';
 import { formatElapsed } from '../../domain/french-format.ts';
 
@@ -15,6 +16,7 @@ export function cataloguePage(deps: AppDeps): Router {
       apis: entries.map(({ definition, medianDecisionSeconds }) => ({
         slug: definition.slug,
         name: definition.name,
+        theName: theApi(definition.name),
         description: definition.description,
         provider: definition.provider,
         credentialLabel: definition.credentialTypes.map((type) => CREDENTIAL_TYPE_LABELS[type]).join(' et '),
