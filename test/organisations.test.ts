@@ -71,7 +71,7 @@ describe('a person in several organisations', () => {
       _csrf: csrfTokenOf(page.text),
       siret: SIRET.commune,
     });
-    assert.equal(back.status, 302);
+    assert.equal(back.status, 303);
     const dashboard = await client.get('/tableau-de-bord');
     assert.match(dashboard.text, /COMMUNE DE SAINT-EXEMPLE-SUR-LOIRE/);
     assert.match(dashboard.text, /Organisation éligible/);
@@ -106,5 +106,51 @@ describe('an organisation’s page', () => {
     await support.signIn('support@sesame.test', DEMO_PASSWORD);
     assert.equal((await support.get(`/api/v1/organisations/${SIRET.laPosteBranch}`)).status, 200);
     assert.equal((await platform.client().get(`/api/v1/organisations/${SIRET.laPosteBranch}`)).status, 401);
+  });
+});
+
+describe('the account page', () => {
+  it('answers each of its two forms with a 303, the refused one’s errors shown once on the next page', async () => {
+    const { client } = await signUpAndActivate(platform, {
+      siret: SIRET.commune,
+      email: newEmail('saint-exemple.fr'),
+    });
+    const page = await client.get('/compte');
+    const csrf = csrfTokenOf(page.text);
+
+    const emptyName = await client.postForm('/compte/profil', {
+      _csrf: csrf,
+      givenName: '',
+      familyName: 'Ülker',
+    });
+    assert.equal(emptyName.status, 303);
+    assert.equal(emptyName.headers.get('location'), '/compte');
+    const withError = await client.get('/compte');
+    assert.equal(withError.status, 422);
+    assert.match(withError.text, /id="givenName-erreur"/);
+    assert.match(withError.text, /value="Ülker"/, 'what was typed stays');
+    assert.doesNotMatch(withError.text, /id="currentPassword-erreur"/, 'the other form is untouched');
+    assert.equal((await client.get('/compte')).status, 200, 'shown once');
+
+    const wrongPassword = await client.postForm('/compte/mot-de-passe', {
+      _csrf: csrf,
+      currentPassword: 'pas le bon mot de passe',
+      newPassword: 'une toute nouvelle phrase de passe',
+    });
+    assert.equal(wrongPassword.status, 303);
+    const passwordPage = await client.get('/compte');
+    assert.match(
+      passwordPage.text,
+      /id="currentPassword-erreur"[^>]*>[^<]*Le mot de passe actuel est incorrect/,
+    );
+    assert.doesNotMatch(passwordPage.text, /pas le bon mot de passe/, 'a password is never shown back');
+
+    const renamed = await client.postForm('/compte/profil', {
+      _csrf: csrf,
+      givenName: 'Aïcha',
+      familyName: 'Ülker',
+    });
+    assert.equal(renamed.status, 303);
+    assert.match((await client.get('/compte')).text, /Votre profil a été mis à jour/);
   });
 });
