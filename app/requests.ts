@@ -7,7 +7,7 @@ import { mayWriteRequests } from '../domain/organisation-roles.ts';
 import {
   copiedFormData,
   draftSchema,
-  givenTitle,
+  requestTitle,
   grantedScopes,
   mergeDraft,
   submissionErrors,
@@ -198,7 +198,7 @@ export async function listMyRequests(
     if (words.length === 0) return true;
     const haystack = searchable(
       [
-        givenTitle(request.data) ?? '',
+        requestTitle(request.data),
         deps.definitions.find(request.definition)?.name ?? request.definition,
         request.organisation.name,
         request.organisation.siret,
