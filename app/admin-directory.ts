@@ -17,7 +17,10 @@ import { parseInput } from './validation.ts';
 /** Lists are paged: an admin searches rather than scrolls through thousands of rows. */
 export const ADMIN_PAGE_SIZE = 25;
 
-const search = textInput().trim().max(200, 'Recherche trop longue (200 caractères au plus).').optional();
+const search = textInput({ required: 'Saisissez la recherche sous forme de texte.' })
+  .trim()
+  .max(200, 'Recherche trop longue (200 caractères au plus).')
+  .optional();
 
 const page = z.coerce
   .number({ error: 'Numéro de page attendu.' })
@@ -29,7 +32,10 @@ const page = z.coerce
 export const adminSearchSchema = z.object({ q: search, page });
 
 export const adminHabilitationSearchSchema = adminSearchSchema.extend({
-  definition: textInput().trim().max(64, 'Identifiant d’API trop long.').optional(),
+  definition: textInput({ required: 'Identifiant d’API attendu.' })
+    .trim()
+    .max(64, 'Identifiant d’API trop long.')
+    .optional(),
   status: z
     // '' is the form's "every state".
     .enum(['active', 'superseded', 'revoked', ''], { error: 'État inconnu : active, superseded ou revoked.' })
