@@ -252,6 +252,18 @@ describe('instruction pages', () => {
       (await reporter.client.get(`/instruction/demandes/${requestId}`)).text,
       /Vous avez déjà donné cet avis/,
     );
+    // A tampered form whose error has no field on the page is still told, at the top.
+    const bogus = await reporter.client.postForm(`/instruction/demandes/${requestId}/avis/reponse`, {
+      _csrf: csrfTokenOf(reporterView.text),
+      opinionId: 'pas-un-avis',
+      answer: 'Oui.',
+    });
+    assert.equal(bogus.status, 303);
+    assert.equal(bogus.headers.get('location'), `/instruction/demandes/${requestId}#avis`);
+    assert.match(
+      (await reporter.client.get(`/instruction/demandes/${requestId}`)).text,
+      /L’action n’a pas été enregistrée<\/h2>\s*<ul>\s*<li>Identifiant d’avis invalide\./,
+    );
     assert.equal(
       (
         await reporter.client.postForm(`/instruction/demandes/${requestId}/valider`, {

@@ -17,6 +17,17 @@ export const instructionRequestPath = (id: string) => `/instruction/demandes/${i
 export type InstructionForm =
   'approve' | 'refuse' | 'requestChanges' | 'message' | 'note' | 'opinion' | 'answer';
 
+/** The fields each form shows its errors on; an error elsewhere (a tampered form) is said at the top. */
+const SHOWN_FIELDS: Record<InstructionForm, string[]> = {
+  approve: ['scopes'],
+  refuse: ['reason'],
+  requestChanges: ['reason'],
+  message: ['body'],
+  note: ['body'],
+  opinion: ['reporterId', 'question'],
+  answer: ['answer'],
+};
+
 /** A refused form of this page, as `takeFormState` gives it back after the redirect. */
 export interface RefusedForm {
   form?: string;
@@ -55,10 +66,20 @@ export function instructionRequestView(view: InstructionView, viewer: User, refu
   const { ageDays, overdue } = instructionAge(request, definition.timers.instructionSlaDays);
   const organisation = view.organisation;
   const title = requestTitle(request.data);
+  const answering = opinions.find(
+    (opinion) => refused.form === 'answer' && refused.values?.opinionId === opinion.id,
+  );
+  const shown = new Set(
+    refused.form === 'answer' && !answering ? [] : (SHOWN_FIELDS[refused.form as InstructionForm] ?? []),
+  );
+  const otherErrors = Object.entries(refused.errors ?? {})
+    .filter(([field]) => !shown.has(field))
+    .map(([, message]) => message);
 
   return {
     title,
     activeNav: 'instruction',
+    otherErrors: [...new Set(otherErrors)],
     id,
     path: instructionRequestPath(id),
     request: {
@@ -119,7 +140,7 @@ export function instructionRequestView(view: InstructionView, viewer: User, refu
     assignee: assignee ? personName(assignee) : undefined,
     assignedToMe: request.assigneeId === viewer.id,
     opinions: opinions.map((opinion) => {
-      const answering = refused.form === 'answer' && refused.values?.opinionId === opinion.id;
+      const answeringThis = opinion === answering;
       return {
         id: opinion.id,
         reporter: personName(opinion.reporter),
@@ -129,8 +150,8 @@ export function instructionRequestView(view: InstructionView, viewer: User, refu
         askedAt: opinion.askedAt,
         answeredAt: opinion.answeredAt,
         canAnswer: opinion.reporter.id === viewer.id && opinion.answer === null,
-        answerError: answering ? refused.errors?.answer : undefined,
-        answerValue: answering ? (refused.values?.answer ?? '') : '',
+        answerError: answeringThis ? refused.errors?.answer : undefined,
+        answerValue: answeringThis ? (refused.values?.answer ?? '') : '',
       };
     }),
     reporters: reporters.map((reporter) => ({
