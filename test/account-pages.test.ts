@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
-import { csrfTokenOf } from './helpers/http-client.ts';
+import { csrfTokenOf, type HttpAnswer, type HttpClient } from './helpers/http-client.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
@@ -13,6 +13,12 @@ after(async () => {
   await platform.stop();
 });
 
+/** Post/redirect/get: a form answers with a redirect, and the page it leads to shows the outcome. */
+async function followed(browser: HttpClient, posted: HttpAnswer): Promise<HttpAnswer> {
+  assert.equal(posted.status, 303, posted.text);
+  return browser.get(posted.headers.get('location')!);
+}
+
 async function signUpForm() {
   const browser = platform.client();
   const page = await browser.get('/inscription');
@@ -23,14 +29,17 @@ async function signUpForm() {
 describe('the sign-up page', () => {
   it('lists every faulty field, keeps what was typed (but never the password)', async () => {
     const { browser, token } = await signUpForm();
-    const answer = await browser.postForm('/inscription', {
-      _csrf: token,
-      givenName: 'Sam',
-      familyName: '',
-      email: 'sam@',
-      password: 'court',
-      siret: '12345',
-    });
+    const answer = await followed(
+      browser,
+      await browser.postForm('/inscription', {
+        _csrf: token,
+        givenName: 'Sam',
+        familyName: '',
+        email: 'sam@',
+        password: 'court',
+        siret: '12345',
+      }),
+    );
     assert.equal(answer.status, 422);
     assert.match(answer.text, /Le formulaire contient 4 erreurs/);
     assert.match(answer.text, /Le nom est obligatoire\./);
@@ -45,7 +54,7 @@ describe('the sign-up page', () => {
     const { browser, token } = await signUpForm();
     const email = newEmail('saint-exemple.fr');
     platform.directory.failNext(10, 500);
-    const answer = await browser.postForm('/inscription', {
+    const posted = await browser.postForm('/inscription', {
       _csrf: token,
       givenName: 'Sam',
       familyName: 'Durand',
@@ -54,7 +63,9 @@ describe('the sign-up page', () => {
       siret: SIRET.commune,
     });
     platform.directory.reset();
+    const answer = await followed(browser, posted);
     assert.equal(answer.status, 503);
+    assert.equal(answer.headers.get('retry-after'), '60');
     assert.match(answer.text, /Sirene\) ne répond pas/);
     assert.match(answer.text, /value="Durand"/);
     const { rows } = await platform.services.db.query(
@@ -79,23 +90,31 @@ describe('the sign-up page', () => {
       password: GOOD_PASSWORD,
       siret: SIRET.commune,
     });
-    assert.equal(created.status, 302);
+    assert.equal(created.status, 303);
     assert.equal(created.headers.get('location'), '/inscription/verifiez-votre-messagerie');
     const page = await browser.get('/inscription/verifiez-votre-messagerie');
     const resent = await browser.postForm('/activation/renvoyer', {
       _csrf: csrfTokenOf(page.text),
       email: 'inconnu@exemple.fr',
     });
-    assert.equal(resent.status, 302);
+    assert.equal(resent.status, 303);
     assert.match(
       (await browser.get('/inscription/verifiez-votre-messagerie')).text,
       /Si cette adresse a un compte en attente/,
     );
-    const invalid = await browser.postForm('/activation/renvoyer', {
-      _csrf: csrfTokenOf(page.text),
-      email: 'nope',
-    });
+    const invalid = await followed(
+      browser,
+      await browser.postForm('/activation/renvoyer', { _csrf: csrfTokenOf(page.text), email: 'nope' }),
+    );
     assert.equal(invalid.status, 422);
+    assert.match(invalid.text, /L’adresse électronique n’est pas valide\./);
+    assert.match(invalid.text, /value="nope"/);
+    const empty = await followed(
+      browser,
+      await browser.postForm('/activation/renvoyer', { _csrf: csrfTokenOf(page.text), email: '' }),
+    );
+    assert.match(empty.text, /Saisissez votre adresse électronique\./, 'an empty field is asked for');
+    assert.doesNotMatch(empty.text, /n’est pas valide/);
   });
 
   it('answers unknown activation and reset links with a French page', async () => {
@@ -139,19 +158,19 @@ describe('the support queue page', () => {
       _csrf: token,
       message: '',
     });
-    assert.equal(noMessage.status, 302);
+    assert.equal(noMessage.status, 303);
     assert.match((await support.get('/support/rattachements')).text, /Expliquez le refus/);
 
     const approved = await support.postForm(`/support/rattachements/${idOf(first.email)}/valider`, {
       _csrf: token,
       message: '',
     });
-    assert.equal(approved.status, 302);
+    assert.equal(approved.status, 303);
     const rejected = await support.postForm(`/support/rattachements/${idOf(second.email)}/refuser`, {
       _csrf: token,
       message: 'Merci de passer par votre référent.',
     });
-    assert.equal(rejected.status, 302);
+    assert.equal(rejected.status, 303);
     const after = await support.get('/support/rattachements');
     assert.match(after.text, /Le rattachement est refusé/);
     assert.doesNotMatch(after.text, new RegExp(first.email.replace(/\./g, '\\.')));

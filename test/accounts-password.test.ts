@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { emailsTo, GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
-import { csrfTokenOf } from './helpers/http-client.ts';
+import { csrfTokenOf, type HttpAnswer } from './helpers/http-client.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
@@ -128,49 +128,64 @@ describe('forgotten password', () => {
     const browser = platform.client({ ip: '198.51.100.50' });
     const form = await browser.get('/mot-de-passe/oublie');
     assert.equal(form.status, 200);
-    const malformed = await browser.postForm('/mot-de-passe/oublie', {
-      _csrf: csrfTokenOf(form.text),
-      email: 'pas-une-adresse',
-    });
+    // Post/redirect/get: each answer is a redirect; a refusal is shown by the form's page.
+    const follow = async (posted: HttpAnswer) => {
+      assert.equal(posted.status, 303, posted.text);
+      return browser.get(posted.headers.get('location')!);
+    };
+    const malformed = await follow(
+      await browser.postForm('/mot-de-passe/oublie', {
+        _csrf: csrfTokenOf(form.text),
+        email: 'pas-une-adresse',
+      }),
+    );
     assert.equal(malformed.status, 422);
     assert.match(malformed.text, /n’est pas valide/);
     const sent = await browser.postForm('/mot-de-passe/oublie', {
       _csrf: csrfTokenOf(form.text),
       email: 'instructeur@sesame.test',
     });
-    assert.equal(sent.status, 302);
+    assert.equal(sent.status, 303);
     const token = await resetTokenFor('instructeur@sesame.test');
     const page = await browser.get(`/mot-de-passe/reinitialiser/${token}`);
-    const weak = await browser.postForm('/mot-de-passe/reinitialiser', {
+    const weakPosted = await browser.postForm('/mot-de-passe/reinitialiser', {
       _csrf: csrfTokenOf(page.text),
       token,
       password: 'azertyuiop123',
     });
+    assert.equal(weakPosted.headers.get('location'), `/mot-de-passe/reinitialiser/${token}`);
+    const weak = await follow(weakPosted);
     assert.equal(weak.status, 422);
+    assert.doesNotMatch(weak.text, /azertyuiop123/);
     assert.match(weak.text, /trop courant/);
     const changed = await browser.postForm('/mot-de-passe/reinitialiser', {
       _csrf: csrfTokenOf(page.text),
       token,
       password: 'le nouveau mot de passe de test',
     });
-    assert.equal(changed.status, 302);
+    assert.equal(changed.status, 303);
     assert.equal(changed.headers.get('location'), '/connexion');
     // Its effect, through the sign-in form: the new password opens the account, the old one no longer does.
     const signIn = async (password: string) => {
       const visitor = platform.client({ ip: '198.51.100.51' });
       const page = await visitor.get('/connexion');
-      return visitor.postForm('/connexion', {
+      const posted = await visitor.postForm('/connexion', {
         _csrf: csrfTokenOf(page.text),
         email: 'instructeur@sesame.test',
         password,
       });
+      assert.equal(posted.status, 303, posted.text);
+      return {
+        location: posted.headers.get('location'),
+        page: await visitor.get(posted.headers.get('location')!),
+      };
     };
     const withNew = await signIn('le nouveau mot de passe de test');
-    assert.equal(withNew.status, 302, withNew.text);
-    assert.equal(withNew.headers.get('location'), '/tableau-de-bord');
+    assert.equal(withNew.location, '/tableau-de-bord');
     const withOld = await signIn(DEMO_PASSWORD);
-    assert.equal(withOld.status, 401, 'the old password is refused');
-    assert.match(withOld.text, /Adresse électronique ou mot de passe incorrect/);
+    assert.equal(withOld.location, '/connexion', 'the old password is refused');
+    assert.equal(withOld.page.status, 401);
+    assert.match(withOld.page.text, /Adresse électronique ou mot de passe incorrect/);
   });
 });
 

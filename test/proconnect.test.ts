@@ -96,9 +96,12 @@ describe('a ProConnect-only account', () => {
     const client = platform.client();
     assert.equal((await signInWithProConnect(client, idp, agent.login)).status, 302);
 
-    const byPassword = await platform.client().signInThroughPage(agent.email, GOOD_PASSWORD);
-    assert.equal(byPassword.status, 401);
-    assert.match(byPassword.text, /Adresse électronique ou mot de passe incorrect/);
+    const visitor = platform.client();
+    const byPassword = await visitor.signInThroughPage(agent.email, GOOD_PASSWORD);
+    assert.equal(byPassword.headers.get('location'), '/connexion', 'back to the sign-in form');
+    const refused = await visitor.get('/connexion');
+    assert.equal(refused.status, 401);
+    assert.match(refused.text, /Adresse électronique ou mot de passe incorrect/);
 
     const anonymous = platform.client();
     const form = await anonymous.get('/mot-de-passe/oublie');
@@ -106,7 +109,7 @@ describe('a ProConnect-only account', () => {
       _csrf: csrfTokenOf(form.text),
       email: agent.email,
     });
-    assert.equal(reset.status, 302);
+    assert.equal(reset.status, 303);
     const mails = await platform.services.db.query('SELECT 1 FROM outbox_emails WHERE recipient = $1', [
       agent.email,
     ]);
@@ -147,10 +150,14 @@ describe('an email account at the address ProConnect gives', () => {
 
     const page = await client.get('/connexion/proconnect/lier');
     assert.match(page.text, /Un compte Sésame\s+utilise déjà cette adresse/);
-    const wrong = await client.postForm('/connexion/proconnect/lier', {
+    const wrongPosted = await client.postForm('/connexion/proconnect/lier', {
       _csrf: csrfTokenOf(page.text),
       password: 'pas le bon mot de passe',
     });
+    // Post/redirect/get: back to the linking page, which says why.
+    assert.equal(wrongPosted.status, 303);
+    assert.equal(wrongPosted.headers.get('location'), '/connexion/proconnect/lier');
+    const wrong = await client.get('/connexion/proconnect/lier');
     assert.equal(wrong.status, 401);
     assert.match(wrong.text, /Ce mot de passe n’est pas celui de votre compte Sésame/);
     assert.equal(await signedIn(client), false);
@@ -177,7 +184,7 @@ describe('an email account at the address ProConnect gives', () => {
       (await signInWithProConnect(again, idp, agent.login)).headers.get('location'),
       '/tableau-de-bord',
     );
-    assert.equal((await platform.client().signInThroughPage(person.email, GOOD_PASSWORD)).status, 302);
+    assert.equal((await platform.client().signInThroughPage(person.email, GOOD_PASSWORD)).status, 303);
   });
 
   it('waiting for activation is not linked: the page says to activate it first', async () => {

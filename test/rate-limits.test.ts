@@ -63,10 +63,13 @@ describe('sign-up', () => {
     }
     const form = await browser.get('/inscription');
     const body = signUpBody({ givenName: 'Camille' });
-    const answer = await browser.postForm('/inscription', {
+    const posted = await browser.postForm('/inscription', {
       _csrf: csrfTokenOf(form.text),
       ...(body as Record<string, string>),
     });
+    // Post/redirect/get: the form's page, the browser sent back to it, says so with the status and delay.
+    assert.equal(posted.status, 303, posted.text);
+    const answer = await browser.get(posted.headers.get('location')!);
     assertLimited(answer, 3600);
     assert.match(answer.text, /Trop de demandes ont été faites en peu de temps/);
     assert.match(answer.text, /Veuillez réessayer dans (\d+ minutes?|environ 1 heure)\./);
@@ -132,7 +135,9 @@ describe('emails to an address the caller chose', () => {
     let answer: HttpAnswer | undefined;
     for (let attempt = 0; attempt < 4; attempt++) {
       const form = await browser.get('/mot-de-passe/oublie');
-      answer = await browser.postForm('/mot-de-passe/oublie', { _csrf: csrfTokenOf(form.text), email });
+      const posted = await browser.postForm('/mot-de-passe/oublie', { _csrf: csrfTokenOf(form.text), email });
+      assert.equal(posted.status, 303, posted.text);
+      answer = await browser.get(posted.headers.get('location')!);
     }
     assertLimited(answer!, 3600);
     assert.match(answer!.text, /Veuillez réessayer dans/);

@@ -39,7 +39,7 @@ describe('the sign-in page', () => {
       email: 'instructeur@sesame.test',
       password: DEMO_PASSWORD,
     });
-    assert.equal(signedIn.status, 302);
+    assert.equal(signedIn.status, 303);
     assert.equal(signedIn.headers.get('location'), '/tableau-de-bord');
 
     const dashboard = await browser.get('/tableau-de-bord');
@@ -75,23 +75,26 @@ describe('the sign-in page', () => {
     assert.equal((await browser.get('/tableau-de-bord')).status, 302, 'still signed out');
   });
 
-  it('says what is wrong with the fields, keeps the email, never echoes the password', async () => {
+  it('says what is wrong with the fields on the form it goes back to, keeps the email, never the password', async () => {
     const browser = platform.client();
     const token = csrfTokenOf((await browser.get('/connexion')).text);
-    const empty = await browser.postForm('/connexion', { _csrf: token, email: '', password: '' });
+    // Post/redirect/get: every answer to the form is a redirect, the refusal shown by the page it leads to.
+    const back = async (fields: Record<string, string>) => {
+      const posted = await browser.postForm('/connexion', fields);
+      assert.equal(posted.status, 303, posted.text);
+      assert.equal(posted.headers.get('location'), '/connexion');
+      return browser.get('/connexion');
+    };
+    const empty = await back({ _csrf: token, email: '', password: '' });
     assert.equal(empty.status, 422);
     assert.match(empty.text, /Saisissez votre adresse électronique\./);
     assert.match(empty.text, /Saisissez votre mot de passe\./);
 
-    const malformed = await browser.postForm('/connexion', {
-      _csrf: token,
-      email: 'pas une adresse',
-      password: 'x',
-    });
+    const malformed = await back({ _csrf: token, email: 'pas une adresse', password: 'x' });
     assert.equal(malformed.status, 422);
     assert.match(malformed.text, /L’adresse électronique n’est pas valide\./);
 
-    const wrong = await browser.postForm('/connexion', {
+    const wrong = await back({
       _csrf: token,
       email: 'admin@sesame.test',
       password: 'mauvais-mot-de-passe-123',
@@ -100,6 +103,7 @@ describe('the sign-in page', () => {
     assert.match(wrong.text, /Adresse électronique ou mot de passe incorrect\./);
     assert.match(wrong.text, /value="admin@sesame\.test"/);
     assert.doesNotMatch(wrong.text, /mauvais-mot-de-passe-123/);
+    assert.doesNotMatch((await browser.get('/connexion')).text, /incorrect/, 'a refusal is shown once');
   });
 
   it('sends back to the requested page after sign-in, but never to another site', async () => {
@@ -110,6 +114,17 @@ describe('the sign-in page', () => {
 
     const form = await browser.get('/connexion?retour=%2Fadmin');
     assert.match(form.text, /Veuillez vous connecter pour accéder à cette page\./);
+    // A refused attempt goes back to the form with the page to return to.
+    const refused = await browser.postForm('/connexion', {
+      _csrf: csrfTokenOf(form.text),
+      email: 'admin@sesame.test',
+      password: 'mauvais-mot-de-passe-123',
+      retour: '/admin',
+    });
+    assert.equal(refused.headers.get('location'), '/connexion?retour=%2Fadmin');
+    const again = await browser.get('/connexion?retour=%2Fadmin');
+    assert.equal(again.status, 401);
+    assert.match(again.text, /name="retour" value="\/admin"/);
     const signedIn = await browser.postForm('/connexion', {
       _csrf: csrfTokenOf(form.text),
       email: 'admin@sesame.test',

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { activateAccount, checkActivationLink, resendActivationLink } from '../../app/activate-account.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import {
@@ -7,56 +7,42 @@ import {
   requestPasswordReset,
 } from '../../app/password-reset.ts';
 import { signUp } from '../../app/sign-up.ts';
-import { AppError } from '../../domain/errors.ts';
+import type { Problem } from '../../domain/errors.ts';
 import { PASSWORD_MIN_LENGTH } from '../../domain/password-policy.ts';
 import { csrfToken } from '../../http/csrf.ts';
 import { startAuthenticatedSession } from '../../http/session.ts';
 import { retryLaterMessage } from '../errors.ts';
+import { accountFormAction, takeRefusedForm, type FormRefusal } from '../account-forms.ts';
 import { flash } from '../flash.ts';
-import { fieldErrorsOf, formValues } from '../forms.ts';
 
 const SIGN_UP_FIELDS = ['givenName', 'familyName', 'email', 'siret'];
 
-/** Re-renders a form with its errors when `work` fails validation; any other failure goes on. */
-async function submitForm(
-  req: Request,
-  res: Response,
-  view: { name: string; title: string; fields: string[]; extra?: Record<string, unknown> },
-  work: () => Promise<void>,
-): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    const render = (status: number, locals: Record<string, unknown>) =>
-      res.status(status).render(view.name, {
-        title: view.title,
-        csrfToken: csrfToken(req),
-        values: formValues(req, view.fields),
-        ...view.extra,
-        ...locals,
-      });
-    if (error instanceof AppError && error.problem.kind === 'Unavailable') {
-      // Nothing was created: the form comes back as typed, with the advice to try again later.
-      res.set('Retry-After', '60');
-      return void render(503, {
-        error:
-          error.problem.service === 'directory'
-            ? 'Le répertoire des entreprises (Sirene) ne répond pas pour le moment et votre numéro SIRET n’a pas pu être vérifié. Rien n’a été créé : veuillez réessayer dans quelques minutes.'
-            : 'Le service est momentanément indisponible. Rien n’a été créé : veuillez réessayer dans quelques instants.',
-      });
-    }
-    if (error instanceof AppError && error.problem.kind === 'TooManyRequests') {
-      // Nothing was sent: the form comes back as typed, saying when it can be sent again.
-      res.set('Retry-After', String(error.problem.retryAfterSeconds));
-      return void render(429, {
-        error: `Trop de demandes ont été faites en peu de temps pour cette adresse ou depuis votre connexion. ${retryLaterMessage(error.problem.retryAfterSeconds)}`,
-      });
-    }
-    const errors = fieldErrorsOf(error);
-    if (!errors) throw error;
-    render(422, { errors, errorCount: Object.keys(errors).length });
-  }
+/**
+ * What refuses an account form besides its fields: too many attempts, or a service it needs that does not
+ * answer (the directory, Temporal). Nothing was created or sent: the form comes back as typed. A database that
+ * cannot be reached is an error page, since the session that would carry the form back is in it too.
+ */
+function accountRefusal(problem: Problem, tooMany: string): FormRefusal | undefined {
+  if (problem.kind === 'TooManyRequests')
+    return {
+      status: 429,
+      retryAfterSeconds: problem.retryAfterSeconds,
+      message: `${tooMany} ${retryLaterMessage(problem.retryAfterSeconds)}`,
+    };
+  if (problem.kind === 'Unavailable' && problem.service !== 'postgres')
+    return {
+      status: 503,
+      retryAfterSeconds: 60,
+      message:
+        problem.service === 'directory'
+          ? 'Le répertoire des entreprises (Sirene) ne répond pas pour le moment et votre numéro SIRET n’a pas pu être vérifié. Rien n’a été créé : veuillez réessayer dans quelques minutes.'
+          : 'Le service est momentanément indisponible. Rien n’a été créé : veuillez réessayer dans quelques instants.',
+    };
+  return undefined;
 }
+
+const TOO_MANY_EMAILS =
+  'Trop de demandes ont été faites en peu de temps pour cette adresse ou depuis votre connexion.';
 
 export function accountPages(deps: AppDeps): Router {
   const router = Router();
@@ -67,46 +53,54 @@ export function accountPages(deps: AppDeps): Router {
       title: 'Créer un compte',
       csrfToken: csrfToken(req),
       passwordMinLength: PASSWORD_MIN_LENGTH,
+      ...takeRefusedForm(req, res),
     });
   });
 
-  router.post('/inscription', async (req, res) => {
-    await submitForm(
-      req,
-      res,
-      {
-        name: 'inscription',
-        title: 'Créer un compte',
-        fields: SIGN_UP_FIELDS,
-        extra: { passwordMinLength: PASSWORD_MIN_LENGTH },
-      },
-      async () => {
+  router.post(
+    '/inscription',
+    accountFormAction(
+      async (req) => {
         await signUp(deps, req.body, req.ip ?? 'unknown');
-        res.redirect('/inscription/verifiez-votre-messagerie');
+        return { redirect: '/inscription/verifiez-votre-messagerie' };
       },
-    );
-  });
+      {
+        back: () => '/inscription',
+        fields: SIGN_UP_FIELDS,
+        refusals: (problem) => accountRefusal(problem, TOO_MANY_EMAILS),
+      },
+    ),
+  );
 
   router.get('/inscription/verifiez-votre-messagerie', (req, res) => {
-    res.render('inscription-envoyee', { title: 'Vérifiez votre messagerie', csrfToken: csrfToken(req) });
+    res.render('inscription-envoyee', {
+      title: 'Vérifiez votre messagerie',
+      csrfToken: csrfToken(req),
+      ...takeRefusedForm(req, res),
+    });
   });
 
-  router.post('/activation/renvoyer', async (req, res) => {
-    await submitForm(
-      req,
-      res,
-      { name: 'inscription-envoyee', title: 'Vérifiez votre messagerie', fields: ['email'] },
-      async () => {
+  router.post(
+    '/activation/renvoyer',
+    accountFormAction(
+      async (req) => {
         await resendActivationLink(deps, req.body, req.ip ?? 'unknown');
-        flash(
-          req,
-          'info',
-          'Si cette adresse a un compte en attente d’activation, un nouveau lien vient de lui être envoyé. Le précédent ne fonctionne plus.',
-        );
-        res.redirect('/inscription/verifiez-votre-messagerie');
+        return {
+          redirect: '/inscription/verifiez-votre-messagerie',
+          flash: {
+            type: 'info',
+            message:
+              'Si cette adresse a un compte en attente d’activation, un nouveau lien vient de lui être envoyé. Le précédent ne fonctionne plus.',
+          },
+        };
       },
-    );
-  });
+      {
+        back: () => '/inscription/verifiez-votre-messagerie',
+        fields: ['email'],
+        refusals: (problem) => accountRefusal(problem, TOO_MANY_EMAILS),
+      },
+    ),
+  );
 
   // Opening the link only shows a button: mail scanners follow links, and must not use them up.
   router.get('/activation/:token', async (req, res) => {
@@ -133,25 +127,34 @@ export function accountPages(deps: AppDeps): Router {
   });
 
   router.get('/mot-de-passe/oublie', (req, res) => {
-    res.render('mot-de-passe-oublie', { title: 'Mot de passe oublié', csrfToken: csrfToken(req) });
+    res.render('mot-de-passe-oublie', {
+      title: 'Mot de passe oublié',
+      csrfToken: csrfToken(req),
+      ...takeRefusedForm(req, res),
+    });
   });
 
-  router.post('/mot-de-passe/oublie', async (req, res) => {
-    await submitForm(
-      req,
-      res,
-      { name: 'mot-de-passe-oublie', title: 'Mot de passe oublié', fields: ['email'] },
-      async () => {
+  router.post(
+    '/mot-de-passe/oublie',
+    accountFormAction(
+      async (req) => {
         await requestPasswordReset(deps, req.body, req.ip ?? 'unknown');
-        flash(
-          req,
-          'info',
-          'Si un compte actif utilise cette adresse, un lien pour choisir un nouveau mot de passe vient de lui être envoyé. Il est valable une heure.',
-        );
-        res.redirect('/connexion');
+        return {
+          redirect: '/connexion',
+          flash: {
+            type: 'info',
+            message:
+              'Si un compte actif utilise cette adresse, un lien pour choisir un nouveau mot de passe vient de lui être envoyé. Il est valable une heure.',
+          },
+        };
       },
-    );
-  });
+      {
+        back: () => '/mot-de-passe/oublie',
+        fields: ['email'],
+        refusals: (problem) => accountRefusal(problem, TOO_MANY_EMAILS),
+      },
+    ),
+  );
 
   router.get('/mot-de-passe/reinitialiser/:token', async (req, res) => {
     await checkPasswordResetLink(deps, req.params.token);
@@ -160,27 +163,33 @@ export function accountPages(deps: AppDeps): Router {
       csrfToken: csrfToken(req),
       token: req.params.token,
       passwordMinLength: PASSWORD_MIN_LENGTH,
+      ...takeRefusedForm(req, res),
     });
   });
 
-  router.post('/mot-de-passe/reinitialiser', async (req, res) => {
-    const token = typeof req.body?.token === 'string' ? req.body.token : '';
-    await submitForm(
-      req,
-      res,
-      {
-        name: 'mot-de-passe-nouveau',
-        title: 'Choisir un nouveau mot de passe',
-        fields: [],
-        extra: { token, passwordMinLength: PASSWORD_MIN_LENGTH },
-      },
-      async () => {
+  router.post(
+    '/mot-de-passe/reinitialiser',
+    accountFormAction(
+      async (req) => {
         await completePasswordReset(deps, req.body);
-        flash(req, 'success', 'Votre mot de passe a été changé. Connectez-vous avec le nouveau.');
-        res.redirect('/connexion');
+        return {
+          redirect: '/connexion',
+          flash: {
+            type: 'success',
+            message: 'Votre mot de passe a été changé. Connectez-vous avec le nouveau.',
+          },
+        };
       },
-    );
-  });
+      {
+        // Back to the link's own page, which checks the link again; the password is never kept.
+        back: (req) => {
+          const token = (req.body as Record<string, unknown> | undefined)?.token;
+          return `/mot-de-passe/reinitialiser/${encodeURIComponent(typeof token === 'string' ? token : '')}`;
+        },
+        fields: [],
+      },
+    ),
+  );
 
   return router;
 }

@@ -17,6 +17,8 @@ import {
 } from '../../domain/proconnect.ts';
 import { csrfToken } from '../../http/csrf.ts';
 import { endAuthenticatedSession, startAuthenticatedSession } from '../../http/session.ts';
+import { formAlert, refuseForm, takeRefusedForm } from '../account-forms.ts';
+import { retryLaterMessage } from '../errors.ts';
 import { flash } from '../flash.ts';
 import { safeReturnPath } from '../page-context.ts';
 
@@ -35,8 +37,6 @@ declare module 'express-session' {
 
 /** Long enough to choose an agent at the provider or to find one's password; short enough to be of no use later. */
 const PENDING_TTL_MS = 10 * 60_000;
-
-const minutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
 
 function renderRefusal(res: Response, reason: ProConnectRefusal): void {
   const { status, heading, message } = PROCONNECT_REFUSALS[reason];
@@ -175,17 +175,6 @@ export function proconnectPages(deps: AppDeps): Router {
     }
   });
 
-  const renderLink = (req: Request, res: Response, status: number, extra: Record<string, unknown> = {}) => {
-    const link = req.session.proconnectLink!;
-    res.status(status).render('proconnect-lier', {
-      title: 'Lier votre compte à ProConnect',
-      csrfToken: csrfToken(req),
-      email: link.person.email,
-      organisation: link.establishment.name,
-      ...extra,
-    });
-  };
-
   /** The pending link of this browser, or the refusal page when there is none or it is too old. */
   const pendingLink = (req: Request, res: Response) => {
     const link = req.session.proconnectLink;
@@ -196,19 +185,31 @@ export function proconnectPages(deps: AppDeps): Router {
   };
 
   router.get('/connexion/proconnect/lier', (req, res) => {
-    if (!pendingLink(req, res)) return;
-    renderLink(req, res, 200);
+    const link = pendingLink(req, res);
+    if (!link) return;
+    res.render('proconnect-lier', {
+      title: 'Lier votre compte à ProConnect',
+      csrfToken: csrfToken(req),
+      email: link.person.email,
+      organisation: link.establishment.name,
+      ...takeRefusedForm(req, res),
+    });
   });
 
+  // A wrong password comes back to the form (post/redirect/get, the password never kept); a refusal of the link
+  // itself (expired, the identity changed meanwhile) is the refusal page.
   router.post('/connexion/proconnect/lier', async (req, res) => {
     const link = pendingLink(req, res);
     if (!link) return;
+    const back = '/connexion/proconnect/lier';
     const password = (req.body as Record<string, unknown>)?.password;
-    if (typeof password !== 'string' || password === '' || password.length > 1024) {
-      return renderLink(req, res, 422, {
+    if (typeof password !== 'string' || password === '' || password.length > 1024)
+      return refuseForm(req, res, {
+        back,
+        status: 422,
         errors: { password: 'Saisissez le mot de passe de votre compte Sésame.' },
+        fields: [],
       });
-    }
     try {
       const outcome = await linkProConnectIdentity(deps, { link, password, ip: req.ip ?? 'unknown' });
       await openSession(req, res, outcome, link.idToken, link.retour, true);
@@ -219,15 +220,20 @@ export function proconnectPages(deps: AppDeps): Router {
       }
       if (!(error instanceof AppError)) throw error;
       if (error.problem.kind === 'InvalidCredentials')
-        return renderLink(req, res, 401, {
+        return refuseForm(req, res, {
+          back,
+          status: 401,
           errors: { password: 'Ce mot de passe n’est pas celui de votre compte Sésame.' },
+          fields: [],
         });
-      if (error.problem.kind === 'TooManyRequests') {
-        res.set('Retry-After', String(error.problem.retryAfterSeconds));
-        return renderLink(req, res, 429, {
-          error: `Trop de tentatives. Veuillez réessayer dans ${minutes(error.problem.retryAfterSeconds)} minute(s).`,
+      if (error.problem.kind === 'TooManyRequests')
+        return refuseForm(req, res, {
+          back,
+          status: 429,
+          retryAfterSeconds: error.problem.retryAfterSeconds,
+          errors: formAlert(`Trop de tentatives. ${retryLaterMessage(error.problem.retryAfterSeconds)}`),
+          fields: [],
         });
-      }
       throw error;
     }
   });

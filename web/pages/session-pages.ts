@@ -7,6 +7,7 @@ import { AppError } from '../../domain/errors.ts';
 import { csrfToken } from '../../http/csrf.ts';
 import { startAuthenticatedSession } from '../../http/session.ts';
 import { retryLaterMessage } from '../errors.ts';
+import { accountFormAction, takeRefusedForm } from '../account-forms.ts';
 import { flash } from '../flash.ts';
 import { formErrors } from '../forms.ts';
 import { safeReturnPath } from '../page-context.ts';
@@ -26,50 +27,58 @@ export function sessionPages(deps: AppDeps): Router {
 
   router.get('/connexion', (req, res) => {
     if (req.user) return res.redirect(safeReturnPath(req.query.retour) ?? '/tableau-de-bord');
+    const refused = takeRefusedForm(req, res);
     res.render('connexion', {
       title: 'Se connecter',
       csrfToken: csrfToken(req),
-      values: { retour: safeReturnPath(req.query.retour) },
+      ...refused,
+      values: { ...refused.values, retour: safeReturnPath(req.query.retour) },
     });
   });
 
-  router.post('/connexion', async (req, res) => {
-    const form = (req.body ?? {}) as Record<string, unknown>;
-    const values = {
-      email: typeof form.email === 'string' ? form.email : '',
-      retour: safeReturnPath(form.retour),
-    };
-    const render = (status: number, extra: Record<string, unknown>) =>
-      res
-        .status(status)
-        .render('connexion', { title: 'Se connecter', csrfToken: csrfToken(req), values, ...extra });
-
-    const parsed = signInForm.safeParse(form);
-    if (!parsed.success) return render(422, { errors: formErrors(parsed.error) });
-
-    try {
-      const user = await signIn(deps, {
-        email: parsed.data.email,
-        password: parsed.data.password,
-        ip: req.ip ?? 'unknown',
-      });
-      await startAuthenticatedSession(req, user.id);
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      if (error.problem.kind === 'InvalidCredentials') {
-        return render(401, { error: 'Adresse électronique ou mot de passe incorrect.' });
-      }
-      if (error.problem.kind === 'TooManyRequests') {
-        res.set('Retry-After', String(error.problem.retryAfterSeconds));
-        return render(429, {
-          error: `Trop de tentatives de connexion. ${retryLaterMessage(error.problem.retryAfterSeconds)}`,
+  // Post/redirect/get, refusals included: the form comes back with the address typed and an empty password
+  // field (a password is never kept in the session to be shown back), so a refresh sends nothing again.
+  router.post(
+    '/connexion',
+    accountFormAction(
+      async (req) => {
+        const parsed = signInForm.safeParse(req.body ?? {});
+        if (!parsed.success)
+          throw new AppError({
+            kind: 'ValidationFailed',
+            errors: Object.entries(formErrors(parsed.error)).map(([path, message]) => ({ path, message })),
+          });
+        const user = await signIn(deps, {
+          email: parsed.data.email,
+          password: parsed.data.password,
+          ip: req.ip ?? 'unknown',
         });
-      }
-      throw error;
-    }
-    flash(req, 'success', 'Vous êtes connecté·e.');
-    res.redirect(values.retour ?? '/tableau-de-bord');
-  });
+        await startAuthenticatedSession(req, user.id);
+        return {
+          redirect: safeReturnPath(parsed.data.retour) ?? '/tableau-de-bord',
+          flash: { type: 'success', message: 'Vous êtes connecté·e.' },
+        };
+      },
+      {
+        back: (req) => {
+          const retour = safeReturnPath((req.body as Record<string, unknown> | undefined)?.retour);
+          return `/connexion${retour ? `?retour=${encodeURIComponent(retour)}` : ''}`;
+        },
+        fields: ['email'],
+        refusals: (problem) => {
+          if (problem.kind === 'InvalidCredentials')
+            return { status: 401, message: 'Adresse électronique ou mot de passe incorrect.' };
+          if (problem.kind === 'TooManyRequests')
+            return {
+              status: 429,
+              retryAfterSeconds: problem.retryAfterSeconds,
+              message: `Trop de tentatives de connexion. ${retryLaterMessage(problem.retryAfterSeconds)}`,
+            };
+          return undefined;
+        },
+      },
+    ),
+  );
 
   router.post('/deconnexion', async (req, res) => {
     const providerLogout = await endSessionWithProConnect(deps, req);
