@@ -7,6 +7,7 @@ import { launchBrowser } from './helpers/browser.ts';
 import { approvedToken, instructorOf, submitRequest } from './helpers/habilitations.ts';
 import type { HttpClient } from './helpers/http-client.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { createPerson } from './helpers/people.ts';
 import { completeForm } from './helpers/requests.ts';
 
 let platform: TestPlatform;
@@ -116,6 +117,17 @@ describe('the dashboard in a real browser', () => {
     await checkPage(page);
     assertEveryPageChecked(page);
     await page.context().close();
+  });
+
+  it('shows a reader the organisation’s requests and tokens, without a button to a request they may not make', async () => {
+    const reader = await createPerson(platform, {
+      invitedBy: { admin: applicant.client, siret: SIRET.commune, roles: ['lecteur'] },
+    });
+    const dashboard = await reader.client.get('/tableau-de-bord');
+    assert.equal(dashboard.status, 200);
+    assert.match(dashboard.text, new RegExp(titles.changes));
+    assert.match(dashboard.text, /Expire bientôt/);
+    assert.doesNotMatch(dashboard.text, /href="\/demandes\/nouvelle"/);
   });
 
   it('shows an instructor the requests waiting for a decision and the way to the queue', async () => {

@@ -3,7 +3,11 @@ import type { AppDeps } from '../../app/deps.ts';
 import { viewDashboard } from '../../app/dashboard.ts';
 import { listMyOrganisations, viewOrganisation } from '../../app/organisations.ts';
 import type { HabilitationView, TokenView } from '../../app/tokens.ts';
-import { MEMBERSHIP_STATUS_LABELS, ORGANISATION_ROLE_LABELS } from '../../domain/organisation-roles.ts';
+import {
+  MEMBERSHIP_STATUS_LABELS,
+  mayWriteRequests,
+  ORGANISATION_ROLE_LABELS,
+} from '../../domain/organisation-roles.ts';
 import { requestTitle } from '../../domain/request-form.ts';
 import type { RequestState } from '../../domain/request-states.ts';
 import { STAFF_ROLE_LABELS } from '../../domain/roles.ts';
@@ -95,6 +99,10 @@ export function dashboardPage(deps: AppDeps): Router {
       title: 'Tableau de bord',
       activeNav: 'tableau-de-bord',
       applicant,
+      // Readers and people without an organisation yet cannot start a request: no button leading to a refusal.
+      mayRequest: memberships.some(
+        (membership) => membership.status === 'active' && mayWriteRequests(membership.roles),
+      ),
       roles: user.staffRoles.map((grant) => ({
         label: STAFF_ROLE_LABELS[grant.role],
         definition: grant.definition && (deps.definitions.find(grant.definition)?.name ?? grant.definition),
