@@ -160,7 +160,7 @@ describe('control characters in text', () => {
     const form = await browser.get('/inscription');
     assert.equal(form.status, 200);
     const email = newEmail('saint-exemple.fr');
-    const answer = await browser.postForm('/inscription', {
+    const posted = await browser.postForm('/inscription', {
       _csrf: csrfTokenOf(form.text),
       givenName: NUL,
       familyName: 'Le Goff',
@@ -168,6 +168,9 @@ describe('control characters in text', () => {
       password: GOOD_PASSWORD,
       siret: SIRET.commune,
     });
+    // Post/redirect/get: the form's page, sent back to, shows the refusal.
+    assert.equal(posted.status, 303);
+    const answer = await browser.get(posted.headers.get('location')!);
     assert.equal(answer.status, 422);
     assert.match(answer.text, /Le formulaire contient une erreur/);
     assert.match(
