@@ -1,5 +1,5 @@
 import { DEFINITION_ROLES, definitionsOfStaff, hasStaffRole } from '../domain/roles.ts';
-import { countSubmittedByDefinition } from '../store/dashboard.ts';
+import { countSubmittedByDefinition, latestChangeReasons } from '../store/dashboard.ts';
 import type { RequestSummary } from '../store/requests.ts';
 import type { User } from '../store/users.ts';
 import type { AppDeps } from './deps.ts';
@@ -16,6 +16,8 @@ export interface WaitingForInstruction {
 export interface Dashboard {
   /** The requests of the organisations the person is an active member of, most recently changed first. */
   requests: RequestSummary[];
+  /** For the requests sent back to the applicant: the instructor's reason, by request id. */
+  changeReasons: Map<string, string>;
   /** Their habilitations with their tokens (same rule as the token pages: active memberships only). */
   habilitations: HabilitationView[];
   /** For instructors and reporters: submitted requests per definition they work on. */
@@ -37,7 +39,12 @@ export async function viewDashboard(deps: AppDeps, actor: User): Promise<Dashboa
     instructs ? waitingForInstruction(deps, actor) : undefined,
     supports ? listSupportQueue(deps, actor) : undefined,
   ]);
-  return { requests, habilitations, instruction, supportQueueLength: supportQueue?.length };
+  // Read for the requests the person was just allowed to list, and only those waiting on them.
+  const changeReasons = await latestChangeReasons(
+    deps.db,
+    requests.filter((request) => request.state === 'changes_requested').map((request) => request.id),
+  );
+  return { requests, changeReasons, habilitations, instruction, supportQueueLength: supportQueue?.length };
 }
 
 async function waitingForInstruction(deps: AppDeps, actor: User): Promise<WaitingForInstruction[]> {

@@ -18,3 +18,16 @@ export async function countSubmittedByDefinition(
   );
   return new Map(rows.map((row) => [row.definition, row.waiting]));
 }
+
+/** The reason given with the latest request for changes of each of these requests (those that have one). */
+export async function latestChangeReasons(db: Queryable, requestIds: string[]): Promise<Map<string, string>> {
+  if (requestIds.length === 0) return new Map();
+  const { rows } = await db.query<{ request_id: string; body: string }>(
+    `SELECT DISTINCT ON (e.request_id) e.request_id, t.body
+       FROM request_events e JOIN request_texts t ON t.id = e.text_id
+      WHERE e.request_id = ANY($1::uuid[]) AND e.type = 'request_changes'
+      ORDER BY e.request_id, e.occurred_at DESC, e.id DESC`,
+    [requestIds],
+  );
+  return new Map(rows.map((row) => [row.request_id, row.body]));
+}

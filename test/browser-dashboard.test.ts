@@ -92,6 +92,7 @@ describe('the dashboard in a real browser', () => {
     assert.equal(await toDo.getByRole('heading', { name: titles.changes }).count(), 1);
     assert.equal(await toDo.getByRole('link', { name: /Reprendre la demande/ }).count(), 1);
     assert.equal(await toDo.getByRole('link', { name: /Voir les modifications demandées/ }).count(), 1);
+    assert.match(await toDo.innerText(), /« Précisez la délibération qui fonde le traitement\. »/);
     // Submitted and validated requests ask nothing of the applicant.
     assert.equal(await toDo.locator('.fr-card').count(), 2);
 

@@ -40,7 +40,12 @@ const TOKEN_BADGES: Record<TokenStatus, string> = {
   revoked: '',
 };
 
-function requestRow(deps: AppDeps, request: RequestSummary) {
+/** A reason can run to 5,000 characters: the card shows its start, the request page the whole. */
+const REASON_EXCERPT = 280;
+const excerpt = (text: string) =>
+  text.length <= REASON_EXCERPT ? text : `${text.slice(0, REASON_EXCERPT).trimEnd()}…`;
+
+function requestRow(deps: AppDeps, request: RequestSummary, changeReason: string | undefined) {
   return {
     id: request.id,
     title: requestTitle(request.data),
@@ -48,6 +53,7 @@ function requestRow(deps: AppDeps, request: RequestSummary) {
     organisationName: request.organisation.name,
     state: requestStateBadge(request.state),
     nextStep: NEXT_STEP[request.state],
+    changeReason: changeReason && excerpt(changeReason),
     waiting: WAITING[request.state],
     changedAt: request.decidedAt ?? request.submittedAt ?? request.editedAt,
   };
@@ -87,7 +93,9 @@ export function dashboardPage(deps: AppDeps): Router {
       viewDashboard(deps, user),
     ]);
     const current = currentOrganisation && (await viewOrganisation(deps, user, currentOrganisation.siret));
-    const requests = dashboard.requests.map((request) => requestRow(deps, request));
+    const requests = dashboard.requests.map((request) =>
+      requestRow(deps, request, dashboard.changeReasons.get(request.id)),
+    );
     // Superseded habilitations were replaced by a newer revision of the same request: the newer one is listed.
     const habilitations = dashboard.habilitations
       .filter((view) => view.habilitation.status !== 'superseded')
