@@ -47,6 +47,12 @@ const openPhoneMenu = async (page: Page) => {
   await page.waitForTimeout(300);
 };
 
+/** The form sent empty with its button: the page it comes back to, with its errors. */
+const submitEmpty = (button: string) => async (page: Page) => {
+  await page.locator('main').getByRole('button', { name: button }).click();
+  await page.waitForLoadState('load');
+};
+
 /** The administration menu of the navigation, unfolded. */
 const openAdministrationMenu = async (page: Page) => {
   await page.locator('#navigation').getByRole('button', { name: 'Administration' }).click();
@@ -73,7 +79,19 @@ function pagesOf(demo: Demo): Shot[] {
     // Public pages.
     { persona: 'visiteur', name: 'accueil', path: '/' },
     { persona: 'visiteur', name: 'connexion', path: '/connexion' },
+    {
+      persona: 'visiteur',
+      name: 'connexion-refusee',
+      path: '/connexion',
+      before: submitEmpty('Se connecter'),
+    },
     { persona: 'visiteur', name: 'inscription', path: '/inscription' },
+    {
+      persona: 'visiteur',
+      name: 'inscription-refusee',
+      path: '/inscription',
+      before: submitEmpty('Créer mon compte'),
+    },
     { persona: 'visiteur', name: 'inscription-envoyee', path: '/inscription/verifiez-votre-messagerie' },
     { persona: 'visiteur', name: 'mot-de-passe-oublie', path: '/mot-de-passe/oublie' },
     {
