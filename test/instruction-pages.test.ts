@@ -25,7 +25,7 @@ after(async () => {
 async function instructorThroughPages(): Promise<HttpClient> {
   const browser = platform.client();
   const signedIn = await browser.signInThroughPage('instructeur@sesame.test', DEMO_PASSWORD);
-  assert.equal(signedIn.status, 302, signedIn.text);
+  assert.equal(signedIn.status, 303, signedIn.text);
   return browser;
 }
 
@@ -387,6 +387,7 @@ describe('instruction pages', () => {
     const page = await support.get(`/instruction/demandes/${requestId}`);
     assert.equal(page.status, 200, page.text);
     assert.match(page.text, /En attente du support/);
+    assert.match(page.text, /href="\/instruction">Retour aux demandes en attente du support/);
     assert.match(page.text, /l’établissement est fermé selon le répertoire Sirene/);
     assert.doesNotMatch(page.text, /action="[^"]*\/valider"/);
     assert.doesNotMatch(page.text, /Notes internes/);

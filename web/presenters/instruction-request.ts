@@ -100,6 +100,11 @@ export function instructionRequestView(view: InstructionView, viewer: User, refu
     access,
     readOnly: !access.instructor,
     instructionSide,
+    backLabel: instructionSide
+      ? 'Retour aux demandes à instruire'
+      : access.support
+        ? 'Retour aux demandes en attente du support'
+        : undefined,
     organisation: organisation && {
       ...organisation.facts,
       legalCategoryLabel: organisation.legalCategoryLabel,
