@@ -234,14 +234,18 @@ export function requestPages(deps: AppDeps): Router {
         tokenCount: habilitation.tokens.filter((token) => token.usable).length,
       },
       technicalAccounts: habilitation && definition.credentialTypes.includes('technical_account'),
-      canCopy: visible.access.applicant,
+      // A copy starts another request from one that is decided or on its way; a draft is still its own to edit.
+      canCopy: visible.access.applicant && !isEditable(request.state),
       sections: readableForm(definition, request.data),
       attachments: attachmentLabels(attachments),
       actions: commands
         .filter((command) => command === 'reopen')
         .map((command) => ({ path: 'mettre-a-jour', label: REQUEST_COMMAND_LABELS[command] })),
       canArchive: commands.includes('archive'),
-      hasActions: commands.includes('reopen') || commands.includes('archive') || visible.access.applicant,
+      hasActions:
+        commands.includes('reopen') ||
+        commands.includes('archive') ||
+        (visible.access.applicant && !isEditable(request.state)),
       canSubmit: commands.includes('submit'),
       events: events.map((event) => ({
         ...event,
@@ -407,19 +411,19 @@ export function requestPages(deps: AppDeps): Router {
     const back = stepPath(id, step);
     const action = body.action;
     const leavingForward = action !== 'previous' && action !== 'stay';
-    const attachments = leavingForward ? await listRequestAttachments(deps, req.user!, id) : [];
-    const stepErrors = leavingForward
-      ? blockErrors(
-          definition,
-          block,
-          saved.request.data,
-          attachments.map((file) => file.kind),
+    // A value that could not be saved is mended first: the step's completeness is judged on what it saves.
+    const checkStep = leavingForward && Object.keys(unsaved).length === 0;
+    const attachments = checkStep ? await listRequestAttachments(deps, req.user!, id) : [];
+    const errors = checkStep
+      ? Object.fromEntries(
+          blockErrors(
+            definition,
+            block,
+            saved.request.data,
+            attachments.map((file) => file.kind),
+          ).map((error) => [error.path, error.message]),
         )
-      : [];
-    const errors = {
-      ...Object.fromEntries(stepErrors.map((error) => [error.path, error.message])),
-      ...unsaved,
-    };
+      : unsaved;
     if (Object.keys(errors).length > 0) {
       // What was typed in a refused field comes back as typed; the rest is read from the saved draft.
       const typed = Object.fromEntries(
