@@ -130,7 +130,7 @@ export function memberPages(deps: AppDeps): Router {
       ],
       action: `${membersPath(siret)}/${userId}/retirer`,
       confirmLabel: `Retirer ${name}`,
-      confirmIcon: 'fr-icon-user-unfollow-line fr-btn--icon-left',
+      confirmIcon: 'fr-icon-close-circle-line fr-btn--icon-left',
       cancelHref: membersPath(siret),
     });
   }
@@ -221,7 +221,7 @@ export function memberPages(deps: AppDeps): Router {
           redirect: membersPath(siret),
           flash: {
             type: 'success',
-            message: 'Le rôle de gestionnaire principal a été transmis. Vous restez administrateur.',
+            message: 'Le rôle de gestionnaire principal a été transmis. Vous gardez celui d’administrateur.',
           },
         };
       },
