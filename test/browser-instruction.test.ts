@@ -157,6 +157,20 @@ describe('in a real browser, the instructor', () => {
       await checkPage(page);
       assert.equal(await eventCount(approved.requestId, 'revoke'), 1);
 
+      // The applicant answers with a longer legal basis: the page compares the two submissions.
+      await fillAndSubmit(long.client, long.requestId, {
+        ...form,
+        project: {
+          ...form.project,
+          title: 'Vérification automatisée des pièces justificatives des marchés publics de la métropole',
+        },
+        legalBasis: {
+          ...form.legalBasis,
+          nature:
+            'Délibération n° 2026-77 du conseil métropolitain du 3 novembre 2026 autorisant le traitement des pièces justificatives',
+        },
+      });
+
       // On a phone: the page itself never scrolls sideways (a wide table scrolls in its own box).
       await page.setViewportSize({ width: 375, height: 800 });
       await page.goto(`${platform.url}/instruction`);
@@ -166,6 +180,7 @@ describe('in a real browser, the instructor', () => {
       await page.goto(`${platform.url}/instruction/demandes/${long.requestId}`);
       await checkPage(page);
       await shot(page, 'instruction-demande-375');
+      assert.ok(await page.getByRole('table', { name: 'Champs modifiés' }).isVisible());
       assert.equal((await overflow(page)).page, 0);
 
       assertEveryPageChecked(page);
