@@ -59,6 +59,8 @@ describe('the site frame', () => {
     const page = await newPage(1280);
     await page.goto(`${platform.url}/`);
     await checkPage(page);
+    // A visitor's navigation: the catalogue, before any account.
+    assert.deepEqual(await assertNavigationOnOneLine(page), ['Catalogue des API']);
     const footer = page.locator('footer');
     for (const [link, heading] of [
       ['Accessibilité : non conforme', 'Déclaration d’accessibilité'],

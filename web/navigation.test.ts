@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mainNavigation, type NavEntry } from './navigation.ts';
+import { mainNavigation, publicNavigation, type NavEntry } from './navigation.ts';
 
 const labels = (entries: NavEntry[]) => entries.map((entry) => entry.label);
 const current = (entries: NavEntry[]) =>
@@ -52,5 +52,10 @@ describe('the main navigation', () => {
     assert.deepEqual(current(mainNavigation(admin, '/admin')), ['Administration', 'Courriels envoyés']);
     assert.deepEqual(current(mainNavigation(admin, '/compte')), []);
     assert.deepEqual(current(mainNavigation(admin, '/demandes-anciennes')), []);
+  });
+
+  it('a visitor is shown the catalogue', () => {
+    assert.deepEqual(labels(publicNavigation('/')), ['Catalogue des API']);
+    assert.deepEqual(current(publicNavigation('/catalogue')), ['Catalogue des API']);
   });
 });

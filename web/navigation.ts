@@ -58,6 +58,11 @@ export function mainNavigation(grants: readonly StaffGrant[], path: string): Nav
   return markCurrent(entries, path);
 }
 
+/** A visitor's navigation: the APIs one can ask for, before having an account. */
+export function publicNavigation(path: string): NavEntry[] {
+  return markCurrent([{ label: 'Catalogue des API', href: '/catalogue' }], path);
+}
+
 /** The entry whose address is the longest prefix of the page's path is the current one (and its menu). */
 function markCurrent(entries: NavEntry[], path: string): NavEntry[] {
   const links = entries.flatMap((entry) => ('links' in entry ? entry.links : [entry]));

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { hasStaffRole } from '../domain/roles.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { flash, takeFlashes } from './flash.ts';
-import { mainNavigation } from './navigation.ts';
+import { mainNavigation, publicNavigation } from './navigation.ts';
 
 /**
  * What every page's layout needs: who is signed in, their navigation, the CSRF token of their forms, pending
@@ -12,10 +12,10 @@ export function pageContext(options: { devMailbox: boolean }) {
   return (req: Request, res: Response, next: NextFunction): void => {
     res.locals.currentUser = req.user;
     res.locals.currentUserIsAdmin = req.user !== undefined && hasStaffRole(req.user.staffRoles, 'admin');
-    if (req.user) {
-      res.locals.navigation = mainNavigation(req.user.staffRoles, req.path);
-      res.locals.accountPageIsCurrent = req.path === '/compte';
-    }
+    res.locals.navigation = req.user
+      ? mainNavigation(req.user.staffRoles, req.path)
+      : publicNavigation(req.path);
+    res.locals.accountPageIsCurrent = req.path === '/compte';
     res.locals.devMailbox = options.devMailbox;
     if (req.user) res.locals.csrfToken = csrfToken(req);
     if (req.method === 'GET') res.locals.flashes = takeFlashes(req);
