@@ -157,7 +157,7 @@ describe('the catalogue in a real browser', () => {
     const page = watchAccessibility(await context.newPage());
     await page.goto(platform.url);
     await checkPage(page);
-    await page.getByRole('link', { name: 'catalogue des API' }).click();
+    await page.locator('main').getByRole('link', { name: 'catalogue des API' }).click();
     await page.waitForURL('**/catalogue');
     await checkPage(page);
 
@@ -215,6 +215,16 @@ describe('the administration in a real browser', () => {
     await page.goto(`${platform.url}/admin/habilitations?definition=api-entreprise&status=active`);
     await checkPage(page);
     assert.equal(await page.locator('tbody tr').count(), 1);
+    await page.locator('tbody').getByRole('link', { name: 'API Entreprise', exact: true }).click();
+    await page.waitForURL(/\/jetons\/[0-9a-f-]+$/);
+    await checkPage(page);
+    await page.goBack();
+    await page
+      .locator('tbody')
+      .getByRole('link', { name: /Voir la demande/ })
+      .click();
+    await page.waitForURL(/\/instruction\/demandes\/[0-9a-f-]+$/);
+    await checkPage(page);
 
     await page.goto(`${platform.url}/admin/roles`);
     await checkPage(page);
