@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { diffForms, mergeDraft } from './request-form.ts';
+import { definitionSchema } from './definitions.ts';
+import {
+  blockErrors,
+  completeBlocks,
+  copiedFormData,
+  diffForms,
+  mergeDraft,
+  submissionErrors,
+  type FormData,
+} from './request-form.ts';
 
 test('a draft patch merges objects, replaces lists and values, and null removes', () => {
   const merged = mergeDraft(
@@ -27,4 +37,56 @@ test('the changes between two submissions are listed field by field', () => {
       { path: 'personalData.recipients', before: undefined, after: 'Agents' },
     ],
   );
+});
+
+const chorus = definitionSchema.parse(
+  JSON.parse(readFileSync(new URL('../definitions/chorus-pro.json', import.meta.url), 'utf8')),
+);
+const complete: FormData = {
+  project: {
+    title: 'Factures des fournisseurs',
+    description: 'Déposer les factures des fournisseurs de la ville.',
+  },
+  scopes: [chorus.scopeGroups[0]!.scopes[0]!.id],
+  contacts: Object.fromEntries(
+    chorus.contacts.map((role) => [
+      role,
+      {
+        givenName: 'Paul',
+        familyName: 'Lefèvre',
+        email: 'paul.lefevre@saint-exemple.fr',
+        phone: '01 23 45 67 89',
+        jobTitle: 'Responsable informatique',
+      },
+    ]),
+  ),
+  terms: { cguAccepted: true },
+};
+
+test('a step is checked by the submission’s rule restricted to its block', () => {
+  const data: FormData = {
+    ...complete,
+    contacts: { ...complete.contacts, technical: { ...complete.contacts!.technical, phone: 'abc' } },
+    terms: {},
+  };
+  const all = submissionErrors(chorus, data, []);
+  assert.deepEqual(
+    blockErrors(chorus, 'contacts', data, []),
+    all.filter((error) => error.path.startsWith('contacts.')),
+  );
+  assert.deepEqual(
+    blockErrors(chorus, 'contacts', data, []).map((error) => error.path),
+    ['contacts.technical.phone'],
+  );
+  assert.deepEqual(blockErrors(chorus, 'project', data, []), []);
+  assert.deepEqual(completeBlocks(chorus, data, []), ['project', 'scopes']);
+  assert.deepEqual(completeBlocks(chorus, complete, []), chorus.blocks);
+});
+
+test('a copy keeps the answers but not the commitments, nor a block the definition no longer accepts', () => {
+  const copied = copiedFormData(chorus, { ...complete, scopes: ['retiree_depuis'] });
+  assert.equal(copied.terms, undefined);
+  assert.equal(copied.scopes, undefined);
+  assert.deepEqual(copied.project, complete.project);
+  assert.deepEqual(copied.contacts, complete.contacts);
 });
