@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
+import { theApi } from '../domain/api-name.ts';
 import { formatDate, formatDateTime } from '../domain/french-format.ts';
 import { MAIL_TEMPLATES, type MailTemplate } from './catalog.ts';
 
@@ -22,6 +23,8 @@ export function createMailRenderer(options: { publicUrl: URL }): MailRenderer {
   for (const engine of [html, text]) {
     engine.registerHelper('dateTime', (value: string) => formatDateTime(value));
     engine.registerHelper('date', (value: string) => formatDate(value));
+    // « l’API Entreprise »: a definition's name in a sentence, with its article.
+    engine.registerHelper('theApi', (name: string) => theApi(name));
   }
   const read = (file: string) => readFileSync(new URL(file, TEMPLATES_DIR), 'utf8');
   const layout = html.compile(read('_layout.html.hbs'), { strict: true });

@@ -110,7 +110,7 @@ describe('a token’s life, on durable timers', () => {
     const all = (await platform.client().get('/dev/mails.json')).json as MailboxEmail[];
     assert.deepEqual(
       mentioning(all, revokedPrefix).map((email) => email.subject),
-      ['Un jeton d’accès à API Entreprise a été révoqué'],
+      ['Un jeton d’accès à l’API Entreprise a été révoqué'],
       'a revoked token gets no reminder and no expiry email',
     );
   });

@@ -124,7 +124,7 @@ describe('token issuance', () => {
     assert.equal(rows.length, 1);
 
     const [email] = await emailsTo(platform, manager.email, {
-      subject: /jeton d’accès à API Entreprise est disponible/,
+      subject: /jeton d’accès à l’API Entreprise est disponible/,
     });
     assert.match(email!.text, new RegExp(`/jetons/${habilitation.id}`));
     assert.doesNotMatch(email!.text, /sesame_[0-9A-Za-z]{10}/);
