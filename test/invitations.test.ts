@@ -571,4 +571,40 @@ describe('the invitation pages', () => {
     assert.equal(anonymous.status, 302);
     assert.match(anonymous.headers.get('location') ?? '', /^\/connexion\?retour=/);
   });
+
+  it('ask before deactivating, and answer odd choices with a redirect or a 404, never a 500', async () => {
+    const list = `/organisations/${SIRET.commune}/codes-invitation`;
+    const created = await admin.client.send('POST', `/api/v1/organisations/${SIRET.commune}/invitations`, {
+      count: 2,
+      roles: ['demandeur'],
+    });
+    const ids = (created.json.codes as { id: string }[]).map((code) => code.id);
+    const confirm = await admin.client.get(`${list}/desactiver?code=${ids[0]}&code=${ids[1]!.toUpperCase()}`);
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /Désactiver 2 codes d’invitation/);
+    const stillValid = await admin.client.get(
+      `/api/v1/organisations/${SIRET.commune}/invitations?status=valid`,
+    );
+    assert.ok(
+      ids.every((id) => JSON.stringify(stillValid.json).includes(id)),
+      'asking changes nothing',
+    );
+
+    for (const query of ['', '?code=', '?code=pas-un-id', '?code[a]=b', '?code=1&code=2'])
+      assert.equal((await admin.client.get(`${list}/desactiver${query}`)).status, 303, query);
+    assert.equal((await admin.client.get(`${list}/desactiver?code=${crypto.randomUUID()}`)).status, 404);
+    const csrf = csrfTokenOf(confirm.text);
+    assert.equal((await admin.client.postForm(`${list}/desactiver`, { _csrf: csrf })).status, 404);
+    assert.equal(
+      (await admin.client.postForm(`${list}/desactiver`, { _csrf: csrf, code: crypto.randomUUID() })).status,
+      404,
+    );
+    const done = await admin.client.postForm(`${list}/desactiver`, { _csrf: csrf, code: ids.join(',') });
+    assert.equal(done.status, 303);
+    assert.match((await admin.client.get(list)).text, /Les 2 codes sont désactivés/);
+    // Nothing left to deactivate: the confirmation page says so instead.
+    const again = await admin.client.get(`${list}/desactiver?code=${ids[0]}`);
+    assert.equal(again.status, 303);
+    assert.equal((await admin.client.get(`${list}/crees`)).status, 303, 'no codes to show once');
+  });
 });
