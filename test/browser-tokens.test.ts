@@ -88,7 +88,9 @@ describe('in a real browser', () => {
     await page.waitForURL(`**/jetons/${habilitation.id}`);
     assert.ok(await page.getByText('jamais utilisé').isVisible());
     // Last-use times are written in batches: the page says how far behind it may be, from the configuration.
-    assert.ok(await page.getByText(/mise à jour toutes les \d+ secondes? environ/).isVisible());
+    assert.ok(
+      await page.getByText(/mise à jour (toutes les \d+ secondes|chaque seconde) environ/).isVisible(),
+    );
     await checkPage(page);
     await page.getByRole('button', { name: 'Révéler le jeton' }).click();
     await page.getByRole('heading', { name: 'Votre jeton' }).waitFor();
@@ -214,7 +216,9 @@ describe('in a real browser', () => {
     await checkPage(page);
     assert.equal(await page.getByRole('cell', { name: /^TECH_/ }).count(), 1, 'one account, not two');
     assert.ok(await page.getByText('Pas encore utilisé').isVisible());
-    assert.ok(await page.getByText(/mise à jour toutes les \d+ secondes? environ/).isVisible());
+    assert.ok(
+      await page.getByText(/mise à jour (toutes les \d+ secondes|chaque seconde) environ/).isVisible(),
+    );
     await page.getByRole('link', { name: 'Réinitialiser le mot de passe' }).click();
     await page.getByRole('heading', { name: 'Confirmation de réinitialisation du mot de passe' }).waitFor();
     await checkPage(page);

@@ -4,7 +4,8 @@
  */
 export function lastUseDelayText(flushIntervalMs: number): string {
   const seconds = Math.max(1, Math.round(flushIntervalMs / 1000));
-  if (seconds < 120) return `mise à jour toutes les ${seconds} seconde${seconds > 1 ? 's' : ''} environ`;
+  if (seconds === 1) return 'mise à jour chaque seconde environ';
+  if (seconds < 120) return `mise à jour toutes les ${seconds} secondes environ`;
   const minutes = Math.round(seconds / 60);
   return `mise à jour toutes les ${minutes} minutes environ`;
 }
