@@ -379,16 +379,25 @@ export function requestRoutes(deps: AppDeps) {
       method: 'get',
       path: '/requests',
       summary: 'My organisations’ requests',
-      description: 'The requests of every organisation where the user is an active member.',
+      description:
+        'The requests of every organisation where the user is an active member; optionally those whose title, API name or organisation contains every word of `q`, in a state, of a definition.',
       tags: ['Requests'],
       auth: 'session',
       access: ACCESS.signedIn,
+      query: z.object({
+        q: z.string().max(200, 'Recherche trop longue (200 caractères au plus).').optional(),
+        state: z
+          .enum(REQUEST_STATES, { error: `État inconnu ; valeurs possibles : ${REQUEST_STATES.join(', ')}.` })
+          .optional(),
+        definition: z.string().max(64).optional(),
+      }),
       responses: {
         200: { description: 'Most recently changed first.', schema: z.array(requestSummarySchema) },
+        422: { description: 'A filter of the wrong kind.', schema: errorSchema },
       },
-      handler: async ({ user }) => ({
+      handler: async ({ user, query }) => ({
         status: 200,
-        body: (await listMyRequests(deps, user)).map(toRequestSummary),
+        body: (await listMyRequests(deps, user, query)).map(toRequestSummary),
       }),
     }),
     defineRoute({

@@ -163,13 +163,13 @@ export async function viewRequest(deps: AppDeps, actor: User, requestId: string)
 }
 
 /**
- * The filters of « Mes demandes », from a query string as typed or tampered with: a value that is not one of the
- * expected kind is ignored (the list is shown unfiltered on that point), never an error.
+ * The filters of a person's list of requests, from a query string as typed or tampered with: a value that is not
+ * of the expected kind is ignored (the list is shown unfiltered on that point), never an error.
  */
 export const myRequestsFilterSchema = z.object({
   q: textInput().trim().max(200).optional().catch(undefined),
-  etat: z.enum(REQUEST_STATES).optional().catch(undefined),
-  api: z.string().trim().max(64).optional().catch(undefined),
+  state: z.enum(REQUEST_STATES).optional().catch(undefined),
+  definition: z.string().trim().max(64).optional().catch(undefined),
 });
 export type MyRequestsFilter = z.output<typeof myRequestsFilterSchema>;
 
@@ -193,8 +193,8 @@ export async function listMyRequests(
   const requests = await listRequestsOfMember(deps.db, actor.id);
   const words = filter.q ? searchable(filter.q).split(/\s+/).filter(Boolean) : [];
   return requests.filter((request) => {
-    if (filter.etat && request.state !== filter.etat) return false;
-    if (filter.api && request.definition !== filter.api) return false;
+    if (filter.state && request.state !== filter.state) return false;
+    if (filter.definition && request.definition !== filter.definition) return false;
     if (words.length === 0) return true;
     const haystack = searchable(
       [

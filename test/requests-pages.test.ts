@@ -53,6 +53,16 @@ describe('the applicant’s request pages', () => {
     assert.match(filtered.text, /1 demande correspondant à votre recherche/);
     const none = await client.get('/demandes?etat=validated');
     assert.match(none.text, /Aucune demande ne correspond à votre recherche/);
+
+    // The same filters in the JSON API, where a filter of the wrong kind is refused.
+    const listed = await client.send(
+      'GET',
+      '/api/v1/requests?state=draft&definition=api-entreprise&q=entreprise',
+    );
+    assert.equal(listed.status, 200);
+    assert.equal(listed.json.length, 1);
+    assert.equal((await client.send('GET', '/api/v1/requests?q=cantine')).json.length, 0);
+    assert.equal((await client.send('GET', '/api/v1/requests?state=inconnu')).status, 422);
   });
 
   it('a step left with a value of the wrong kind saves the rest, answers 303 and marks the field once', async () => {

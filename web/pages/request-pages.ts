@@ -105,9 +105,12 @@ export function requestPages(deps: AppDeps): Router {
   };
 
   router.get('/demandes', requireSignedIn, async (req, res) => {
-    const filter = myRequestsFilterSchema.safeParse(req.query).data ?? {};
+    // The query string speaks French (« etat », « api »), as the form's fields do.
+    const filter =
+      myRequestsFilterSchema.safeParse({ q: req.query.q, state: req.query.etat, definition: req.query.api })
+        .data ?? {};
     const requests = await listMyRequests(deps, req.user!, filter);
-    const filtered = Boolean(filter.q || filter.etat || filter.api);
+    const filtered = Boolean(filter.q || filter.state || filter.definition);
     res.render('demandes', {
       title: 'Mes demandes',
       activeNav: 'demandes',
@@ -122,12 +125,12 @@ export function requestPages(deps: AppDeps): Router {
       states: REQUEST_STATES.map((state) => ({
         value: state,
         label: REQUEST_STATE_LABELS[state],
-        selected: state === filter.etat,
+        selected: state === filter.state,
       })),
       apis: deps.definitions.list().map((definition) => ({
         value: definition.slug,
         label: definition.name,
-        selected: definition.slug === filter.api,
+        selected: definition.slug === filter.definition,
       })),
       requests: requests.map((request) => ({
         ...request,
