@@ -53,6 +53,15 @@ const submitEmpty = (button: string) => async (page: Page) => {
   await page.waitForLoadState('load');
 };
 
+/** A page shown once after a form (a revealed token, created codes): the form sent at the first width only. */
+const submitOnce =
+  (button: string, shownAt: string, fill?: (page: Page) => Promise<void>) => async (page: Page) => {
+    if (page.url().includes(shownAt)) return;
+    await fill?.(page);
+    await page.locator('main').getByRole('button', { name: button }).first().click();
+    await page.waitForURL(`**${shownAt}*`);
+  };
+
 /** The administration menu of the navigation, unfolded. */
 const openAdministrationMenu = async (page: Page) => {
   await page.locator('#navigation').getByRole('button', { name: 'Administration' }).click();
@@ -69,6 +78,10 @@ interface Demo {
   validatedId: string;
   habilitationId: string;
   technicalRequestId: string;
+  tokenId: string;
+  technicalAccountId: string;
+  memberUserId: string;
+  codeId: string;
   webhookId: string | undefined;
   emailId: string | undefined;
 }
@@ -131,6 +144,7 @@ function pagesOf(demo: Demo): Shot[] {
     { persona: 'demandeur', name: 'demandes', path: '/demandes' },
     { persona: 'demandeur', name: 'demande-nouvelle', path: '/demandes/nouvelle' },
     { persona: 'demandeur', name: 'brouillon', path: `/demandes/${demo.draftId}` },
+    { persona: 'demandeur', name: 'brouillon-archiver', path: `/demandes/${demo.draftId}/archiver` },
     ...[
       'projet',
       'donnees',
@@ -148,10 +162,26 @@ function pagesOf(demo: Demo): Shot[] {
     { persona: 'demandeur', name: 'demande-validee', path: `/demandes/${demo.validatedId}` },
     { persona: 'demandeur', name: 'jetons', path: '/jetons' },
     { persona: 'demandeur', name: 'jeton', path: `/jetons/${demo.habilitationId}` },
+    {
+      persona: 'demandeur',
+      name: 'jeton-revocation',
+      path: `/jetons/${demo.habilitationId}/${demo.tokenId}/revocation`,
+    },
+    {
+      persona: 'demandeur',
+      name: 'jeton-revele',
+      path: `/jetons/${demo.habilitationId}`,
+      before: submitOnce('Révéler le jeton', '/revele'),
+    },
     { persona: 'demandeur', name: 'compte', path: '/compte' },
     { persona: 'demandeur', name: 'code-invitation-utiliser', path: '/invitations/utiliser' },
     { persona: 'demandeur', name: 'organisation', path: `/organisations/${siret}` },
     { persona: 'demandeur', name: 'membres', path: `/organisations/${siret}/membres` },
+    {
+      persona: 'demandeur',
+      name: 'membre-retirer',
+      path: `/organisations/${siret}/membres/${demo.memberUserId}/retirer`,
+    },
     { persona: 'demandeur', name: 'codes-invitation', path: `/organisations/${siret}/codes-invitation` },
     {
       persona: 'demandeur',
@@ -159,6 +189,31 @@ function pagesOf(demo: Demo): Shot[] {
       path: `/organisations/${siret}/codes-invitation/creer`,
     },
     { persona: 'demandeur', name: 'comptes-techniques', path: `/organisations/${siret}/comptes-techniques` },
+    {
+      persona: 'demandeur',
+      name: 'compte-technique-reinitialisation',
+      path: `/organisations/${siret}/comptes-techniques/${demo.technicalAccountId}/reinitialisation`,
+    },
+    {
+      persona: 'demandeur',
+      name: 'compte-technique-suppression',
+      path: `/organisations/${siret}/comptes-techniques/${demo.technicalAccountId}/suppression`,
+    },
+    {
+      persona: 'demandeur',
+      name: 'codes-invitation-desactiver',
+      path: `/organisations/${siret}/codes-invitation/desactiver?code=${demo.codeId}`,
+    },
+    {
+      persona: 'demandeur',
+      name: 'codes-invitation-crees',
+      path: `/organisations/${siret}/codes-invitation/creer`,
+      before: submitOnce('Créer les codes d’invitation', '/crees', async (page) => {
+        await page.getByLabel('Nombre de codes d’invitation').fill('2');
+        await page.getByLabel('Validité, en jours').fill('10');
+        await page.locator('#role-demandeur').check({ force: true });
+      }),
+    },
 
     // The instructor of every definition.
     { persona: 'instructeur', name: 'tableau-de-bord', path: '/tableau-de-bord' },
@@ -167,6 +222,11 @@ function pagesOf(demo: Demo): Shot[] {
       persona: 'instructeur',
       name: 'instruction-demande-soumise',
       path: `/instruction/demandes/${demo.submittedId}`,
+    },
+    {
+      persona: 'instructeur',
+      name: 'instruction-revoquer',
+      path: `/instruction/demandes/${demo.validatedId}/revoquer`,
     },
     {
       persona: 'instructeur',
@@ -237,16 +297,19 @@ async function seed(platform: TestPlatform): Promise<Demo> {
     email: 'helene.lefevre@saint-exemple.fr',
   });
   const client = applicant.client;
+  const members = [];
   for (const [givenName, familyName] of [
     ['Inès', 'Moreau'],
     ['Paul', 'Garnier'],
   ] as const)
-    await createPerson(platform, {
-      givenName,
-      familyName,
-      domain: 'saint-exemple.fr',
-      invitedBy: { admin: client, siret, roles: ['demandeur'] },
-    });
+    members.push(
+      await createPerson(platform, {
+        givenName,
+        familyName,
+        domain: 'saint-exemple.fr',
+        invitedBy: { admin: client, siret, roles: ['demandeur'] },
+      }),
+    );
   const codes = await client.send('POST', `/api/v1/organisations/${siret}/invitations`, {
     count: 2,
     roles: ['demandeur'],
@@ -280,6 +343,10 @@ async function seed(platform: TestPlatform): Promise<Demo> {
     validatedId: validated.requestId,
     habilitationId: validated.habilitationId,
     technicalRequestId: technical.requestId,
+    tokenId: validated.tokenId,
+    technicalAccountId: account.json.id as string,
+    memberUserId: members[0]!.userId,
+    codeId: (codes.json.codes as { id: string }[])[0]!.id,
     webhookId,
     emailId: emails[0]?.id,
   };
