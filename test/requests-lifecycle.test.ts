@@ -177,7 +177,8 @@ describe('submission', () => {
   it('goes to instruction, tells the applicant and the instructors, and freezes the form', async () => {
     const { client, email, requestId } = await applicantWithDraft(platform);
     await fillAndSubmit(client, requestId);
-    await emailsTo(platform, email, { subject: /a bien été soumise/ });
+    const [acknowledgement] = await emailsTo(platform, email, { subject: /a bien été soumise/ });
+    assert.match(acknowledgement!.text, /Votre demande d’accès à l’API Entreprise pour /);
     await emailsTo(platform, 'instructeur@sesame.test', { subject: /Nouvelle demande à instruire/ });
 
     const patch = await client.send('PATCH', `/api/v1/requests/${requestId}`, {
