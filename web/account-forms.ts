@@ -15,6 +15,9 @@ declare module 'express-session' {
   }
 }
 
+/** The longest text kept for a field of a refused form: longer than any valid input of these forms. */
+const KEPT_LENGTH = 1_000;
+
 /** The form-level message under this key is shown as the form's alert, not on a field. */
 const FORM = '_form';
 
@@ -40,7 +43,14 @@ export function refuseForm(
     retryAfterSeconds?: number;
   },
 ): void {
-  keepFormState(req, refusal.back, refusal.errors, formValues(req, refusal.fields));
+  // Shown back as typed, but an anonymous session does not hold a 100 kB "address".
+  const values = Object.fromEntries(
+    Object.entries(formValues(req, refusal.fields)).map(([field, value]) => [
+      field,
+      value.slice(0, KEPT_LENGTH),
+    ]),
+  );
+  keepFormState(req, refusal.back, refusal.errors, values);
   req.session.refusedFormStatus = {
     path: refusal.back,
     status: refusal.status,
