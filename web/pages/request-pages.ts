@@ -228,7 +228,8 @@ export function requestPages(deps: AppDeps): Router {
           attachments.map((file) => file.kind),
         ),
       ).slug,
-      waiting: request.state === 'submitted' || request.state === 'pending_support',
+      waiting: request.state === 'submitted',
+      heldForSupport: request.state === 'pending_support',
       medianDecision: request.state === 'submitted' ? await medianDecision(definition.slug) : undefined,
       habilitation: habilitation && {
         id: habilitation.habilitation.id,
