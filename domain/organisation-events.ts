@@ -134,7 +134,7 @@ function sentenceOf(event: OrganisationEventInput, names: EventNames): string {
     case 'invitation_code_deactivated':
       return `${actor} a désactivé un code d’invitation.`;
     case 'request_submitted':
-      return `${actor} a déposé la demande ${event.details.title ? `« ${event.details.title} »` : 'd’accès'}.`;
+      return `${actor} a soumis la demande ${event.details.title ? `« ${event.details.title} »` : 'd’accès'}.`;
     case 'request_decided':
       return `La demande ${event.details.title ? `« ${event.details.title} »` : 'd’accès'} ${DECISION_SENTENCES[event.details.decision]}.`;
     case 'credential_issued':

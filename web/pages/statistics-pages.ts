@@ -53,8 +53,8 @@ function present(stats: RequestStatistics, apiName: string | undefined) {
   );
   return {
     figures: [
-      { label: 'Demandes déposées', value: stats.submitted },
-      { label: 'Réouvertures déposées', value: stats.reopenedSubmitted },
+      { label: 'Demandes soumises', value: stats.submitted },
+      { label: 'Réouvertures soumises', value: stats.reopenedSubmitted },
       { label: 'Demandes validées', value: stats.validated },
       { label: 'Demandes refusées', value: stats.refused },
       {
@@ -77,9 +77,9 @@ function present(stats: RequestStatistics, apiName: string | undefined) {
     ),
     granularity: GRANULARITY_LABELS[stats.granularity],
     seriesChart: timeSeriesChart(stats.series, stats.granularity, {
-      title: `Demandes déposées, validées et refusées ${GRANULARITY_LABELS[stats.granularity]}, et demandes en attente d’instruction, ${scope}`,
+      title: `Demandes soumises, validées et refusées ${GRANULARITY_LABELS[stats.granularity]}, et demandes en attente d’instruction, ${scope}`,
       description:
-        `Sur la période : ${totals.submitted} demandes déposées (réouvertures comprises), ${totals.validated} validées, ` +
+        `Sur la période : ${totals.submitted} demandes soumises (réouvertures comprises), ${totals.validated} validées, ` +
         `${totals.refused} refusées ; ${stats.series.at(-1)?.backlog ?? 0} en attente d’instruction à la fin de la période. ` +
         'Le détail figure dans le tableau qui suit.',
     }),
