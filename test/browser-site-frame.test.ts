@@ -138,8 +138,13 @@ describe('the site frame', () => {
     assert.ok(labels.includes('Administration'), labels.join(', '));
 
     const menu = page.locator('#navigation').getByRole('button', { name: 'Administration' });
+    // DSFR's script opens the menu: a click before it has taken the button (it marks it) would do nothing.
+    await page
+      .locator('#navigation [aria-controls="menu-administration"][data-fr-js-collapse-button]')
+      .waitFor();
     await menu.click();
-    assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+    // DSFR draws the state it was given on its next frame: wait for it rather than read it at once.
+    await page.locator('#navigation [aria-controls="menu-administration"][aria-expanded="true"]').waitFor();
     const emails = page.locator('#menu-administration').getByRole('link', { name: 'Courriels envoyés' });
     await emails.waitFor({ state: 'visible' });
     await emails.click();
