@@ -12,7 +12,7 @@ import { PASSWORD_MIN_LENGTH } from '../../domain/password-policy.ts';
 import { csrfToken } from '../../http/csrf.ts';
 import { startAuthenticatedSession } from '../../http/session.ts';
 import { retryLaterMessage } from '../errors.ts';
-import { accountFormAction, takeRefusedForm, type FormRefusal } from '../account-forms.ts';
+import { formAction, takeRefusedForm, type FormRefusal } from '../form-actions.ts';
 import { flash } from '../flash.ts';
 
 const SIGN_UP_FIELDS = ['givenName', 'familyName', 'email', 'siret'];
@@ -59,7 +59,7 @@ export function accountPages(deps: AppDeps): Router {
 
   router.post(
     '/inscription',
-    accountFormAction(
+    formAction(
       async (req) => {
         await signUp(deps, req.body, req.ip ?? 'unknown');
         return { redirect: '/inscription/verifiez-votre-messagerie' };
@@ -82,7 +82,7 @@ export function accountPages(deps: AppDeps): Router {
 
   router.post(
     '/activation/renvoyer',
-    accountFormAction(
+    formAction(
       async (req) => {
         await resendActivationLink(deps, req.body, req.ip ?? 'unknown');
         return {
@@ -136,7 +136,7 @@ export function accountPages(deps: AppDeps): Router {
 
   router.post(
     '/mot-de-passe/oublie',
-    accountFormAction(
+    formAction(
       async (req) => {
         await requestPasswordReset(deps, req.body, req.ip ?? 'unknown');
         return {
@@ -169,7 +169,7 @@ export function accountPages(deps: AppDeps): Router {
 
   router.post(
     '/mot-de-passe/reinitialiser',
-    accountFormAction(
+    formAction(
       async (req) => {
         await completePasswordReset(deps, req.body);
         return {

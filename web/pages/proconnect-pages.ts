@@ -17,7 +17,7 @@ import {
 } from '../../domain/proconnect.ts';
 import { csrfToken } from '../../http/csrf.ts';
 import { endAuthenticatedSession, startAuthenticatedSession } from '../../http/session.ts';
-import { formAlert, refuseForm, takeRefusedForm } from '../account-forms.ts';
+import { formAlert, refuseForm, takeRefusedForm } from '../form-actions.ts';
 import { retryLaterMessage } from '../errors.ts';
 import { flash } from '../flash.ts';
 import { safeReturnPath } from '../page-context.ts';

@@ -7,7 +7,7 @@ import { AppError } from '../../domain/errors.ts';
 import { csrfToken } from '../../http/csrf.ts';
 import { startAuthenticatedSession } from '../../http/session.ts';
 import { retryLaterMessage } from '../errors.ts';
-import { accountFormAction, takeRefusedForm } from '../account-forms.ts';
+import { formAction, takeRefusedForm } from '../form-actions.ts';
 import { flash } from '../flash.ts';
 import { formErrors } from '../forms.ts';
 import { safeReturnPath } from '../page-context.ts';
@@ -40,7 +40,7 @@ export function sessionPages(deps: AppDeps): Router {
   // field (a password is never kept in the session to be shown back), so a refresh sends nothing again.
   router.post(
     '/connexion',
-    accountFormAction(
+    formAction(
       async (req) => {
         const parsed = signInForm.safeParse(req.body ?? {});
         if (!parsed.success)
