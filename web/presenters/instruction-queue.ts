@@ -73,12 +73,19 @@ export function queueView(
       organisation: item.organisation,
       applicant: personName(item.author),
       submittedAt: item.submittedAt,
-      ageDays: item.ageDays,
-      slaDays: item.slaDays,
+      age: waitingFor(item.ageDays, item.slaDays),
       overdue: item.overdue,
       assigned: item.assigneeId === viewer.id,
       state: requestStateBadge(item.state),
     })),
     pagination,
   };
+}
+
+const days = (count: number) => `${count} jour${count > 1 ? 's' : ''}`;
+
+/** How long a submission has waited against the definition's delay, in words ("0 j" read as nothing). */
+function waitingFor(ageDays: number, slaDays: number): string {
+  const age = ageDays < 1 ? 'soumise aujourd’hui' : `en attente depuis ${days(ageDays)}`;
+  return `${age}, délai d’instruction : ${days(slaDays)}`;
 }
