@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
 import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
-import { launchBrowser } from './helpers/browser.ts';
+import { launchBrowser, signInThroughBrowser } from './helpers/browser.ts';
 import { approvedToken, instructorOf, submitRequest } from './helpers/habilitations.ts';
 import type { HttpClient } from './helpers/http-client.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
@@ -73,12 +73,7 @@ after(async () => {
 async function signedIn(email: string, password: string): Promise<Page> {
   const context = await browser.newContext({ locale: 'fr-FR' });
   const page = watchAccessibility(await context.newPage());
-  await page.goto(`${platform.url}/connexion`);
-  await checkPage(page);
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL('**/tableau-de-bord');
+  await signInThroughBrowser(page, platform.url, email, password);
   return page;
 }
 

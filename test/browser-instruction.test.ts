@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
-import { launchBrowser } from './helpers/browser.ts';
+import { launchBrowser, screenshotIfAsked } from './helpers/browser.ts';
 import { approve } from './helpers/habilitations.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { applicantWithDraft, completeApiEntrepriseForm, fillAndSubmit } from './helpers/requests.ts';
@@ -19,10 +19,7 @@ after(async () => {
   await platform?.stop();
 });
 
-const shot = async (page: Page, name: string) => {
-  if (process.env.SCREENSHOTS_DIR)
-    await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/${name}.png`, fullPage: true });
-};
+const shot = screenshotIfAsked;
 
 /** How far the page and each table reach past their box, in pixels (0 when everything fits). */
 async function overflow(page: Page): Promise<{ page: number; tables: number[] }> {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
 import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
-import { launchBrowser } from './helpers/browser.ts';
+import { launchBrowser, recordProblems, screenshotIfAsked, signInThroughBrowser } from './helpers/browser.ts';
 import { createPerson } from './helpers/people.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
@@ -19,45 +19,30 @@ after(async () => {
   await platform?.stop();
 });
 
-const shot = async (page: Page, name: string) => {
-  if (process.env.SCREENSHOTS_DIR)
-    await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/${name}.png`, fullPage: true });
-};
+const shot = screenshotIfAsked;
 
 /** A browser of its own, signed in through the sign-in page, that records console and CSP errors. */
 async function signedInPage(
   email: string,
-  problems: string[],
-): Promise<{ context: BrowserContext; page: Page }> {
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({ locale: 'fr-FR' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.url });
   const page = watchAccessibility(await context.newPage());
-  page.on('console', (message) => {
-    // Refusals on purpose (a bad role choice, a malformed or used code) answer 422 and 409; anything else is a problem.
-    if (message.type() === 'error' && !/status of (422|409)/.test(message.text()))
-      problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(error.message));
-  await page.goto(`${platform.url}/connexion`);
-  await checkPage(page);
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(GOOD_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL('**/tableau-de-bord');
-  await checkPage(page);
-  return { context, page };
+  // Refusals on purpose (a bad role choice, a malformed or used code) answer 422 and 409; anything else is a problem.
+  const problems = recordProblems(page, [422, 409]);
+  await signInThroughBrowser(page, platform.url, email, GOOD_PASSWORD);
+  return { context, page, problems };
 }
 
 describe('in a real browser, inviting people with codes', () => {
   it('an administrator creates and copies codes, a colleague redeems one, another is deactivated', async () => {
-    const problems: string[] = [];
     const admin = await signUpAndActivate(platform, {
       siret: SIRET.department,
       givenName: 'Léa',
       familyName: 'Rousseau',
       email: newEmail('loire-exemplaire.fr', 'lea'),
     });
-    const { page } = await signedInPage(admin.email, problems);
+    const { page, problems } = await signedInPage(admin.email);
 
     await page.getByRole('link', { name: 'DEPARTEMENT DE LA LOIRE-EXEMPLAIRE' }).first().click();
     await page.waitForURL(`**/organisations/${SIRET.department}`);
@@ -120,7 +105,7 @@ describe('in a real browser, inviting people with codes', () => {
 
     // A colleague, signed in elsewhere, redeems the first code.
     const colleague = await createPerson(platform, { givenName: 'Jérôme', familyName: 'Ängström' });
-    const other = await signedInPage(colleague.email, problems);
+    const other = await signedInPage(colleague.email);
     await other.page.getByRole('link', { name: 'Code d’invitation', exact: true }).first().click();
     await other.page.waitForURL('**/invitations/utiliser');
     await checkPage(other.page);
@@ -239,7 +224,7 @@ describe('in a real browser, inviting people with codes', () => {
     assert.equal(await page.locator('tbody tr').count(), 3);
     await shot(page, 'codes-invitation-liste');
 
-    assert.deepEqual(problems, []);
+    assert.deepEqual([...problems, ...other.problems], []);
     assertEveryPageChecked(page);
   });
 });

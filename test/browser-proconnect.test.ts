@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { GOOD_PASSWORD, SIRET } from './helpers/accounts.ts';
 import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
-import { launchBrowser } from './helpers/browser.ts';
+import { launchBrowser, screenshotIfAsked } from './helpers/browser.ts';
 import { createPerson } from './helpers/people.ts';
 import type { TestPlatform } from './helpers/platform.ts';
 import { newAgent, startPlatformWithProConnect } from './helpers/proconnect.ts';
@@ -23,10 +23,7 @@ after(async () => {
   await idp?.stop();
 });
 
-const shot = async (page: Page, name: string) => {
-  if (process.env.SCREENSHOTS_DIR)
-    await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/${name}.png`, fullPage: true });
-};
+const shot = screenshotIfAsked;
 
 /** A browser of its own, failing the test on any script error or console error. */
 async function newBrowsing(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
 import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
-import { launchBrowser } from './helpers/browser.ts';
+import { launchBrowser, recordProblems, screenshotIfAsked, signInThroughBrowser } from './helpers/browser.ts';
 import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { completeApiEntrepriseForm, samplePdf } from './helpers/requests.ts';
 
@@ -25,10 +25,7 @@ after(async () => {
   rmSync(files, { recursive: true, force: true });
 });
 
-const shot = async (page: Page, name: string) => {
-  if (process.env.SCREENSHOTS_DIR)
-    await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/${name}.png`, fullPage: true });
-};
+const shot = screenshotIfAsked;
 
 /** A new browser session signed in through the sign-in page; any script error fails the test. */
 async function signedIn(
@@ -37,18 +34,8 @@ async function signedIn(
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({ locale: 'fr-FR' });
   const page = watchAccessibility(await context.newPage());
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
-  });
-  await page.goto(`${platform.url}/connexion`);
-  await checkPage(page);
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL('**/tableau-de-bord');
-  await checkPage(page);
+  const problems = recordProblems(page);
+  await signInThroughBrowser(page, platform.url, email, password);
   return { context, page, problems };
 }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { GOOD_PASSWORD, newEmail } from './helpers/accounts.ts';
 import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
-import { launchBrowser } from './helpers/browser.ts';
+import { launchBrowser, screenshotIfAsked } from './helpers/browser.ts';
 import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 let platform: TestPlatform;
@@ -18,10 +18,7 @@ after(async () => {
   await platform?.stop();
 });
 
-const shot = async (page: Page, name: string) => {
-  if (process.env.SCREENSHOTS_DIR)
-    await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/${name}.png`, fullPage: true });
-};
+const shot = screenshotIfAsked;
 
 describe('in a real browser, a new user', () => {
   it('signs up, opens the activation email in the development mailbox, and lands signed in on the dashboard', async () => {

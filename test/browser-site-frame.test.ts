@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { GOOD_PASSWORD, signUpAndActivate } from './helpers/accounts.ts';
 import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
-import { launchBrowser } from './helpers/browser.ts';
+import { launchBrowser, signInThroughBrowser } from './helpers/browser.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { signInStaff } from './helpers/requests.ts';
 
@@ -25,13 +25,7 @@ async function newPage(width: number): Promise<Page> {
 }
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto(`${platform.url}/connexion`);
-  await checkPage(page);
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL('**/tableau-de-bord');
-  await checkPage(page);
+  await signInThroughBrowser(page, platform.url, email, password);
 }
 
 /** The main navigation's entries, with the top of each as drawn: one line when they all share it. */

@@ -5,7 +5,7 @@ import { inflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
 import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
-import { launchBrowser } from './helpers/browser.ts';
+import { launchBrowser, recordProblems, signInThroughBrowser } from './helpers/browser.ts';
 import {
   approvedTechnicalAccountRequest,
   approvedToken,
@@ -54,19 +54,9 @@ async function signedInPage(): Promise<{ page: Page; problems: string[] }> {
   const context = await browser.newContext({ locale: 'fr-FR', acceptDownloads: true });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.url });
   const page = watchAccessibility(await context.newPage());
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    // A form sent back with its errors answers 422, which the console reports: that one is expected.
-    if (message.type() === 'error' && !message.text().includes('status of 422'))
-      problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(error.message));
-  await page.goto(`${platform.url}/connexion`);
-  await checkPage(page);
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(GOOD_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL('**/tableau-de-bord');
+  // A form sent back with its errors answers 422, which the console reports: that one is expected.
+  const problems = recordProblems(page, [422]);
+  await signInThroughBrowser(page, platform.url, email, GOOD_PASSWORD);
   return { page, problems };
 }
 
