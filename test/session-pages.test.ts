@@ -189,14 +189,19 @@ describe('other pages', () => {
       _csrf: csrfTokenOf(admin.text),
       to: 'nimportequoi',
     });
-    assert.equal(invalid.status, 422);
-    assert.match(invalid.text, /L’adresse électronique n’est pas valide\./);
+    // Post/redirect/get: the refusal is read on the page the form goes back to, the address typed kept.
+    assert.equal(invalid.status, 303);
+    assert.equal(invalid.location, '/admin');
+    const refused = await browser.get('/admin');
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /L’adresse électronique n’est pas valide\./);
+    assert.match(refused.text, /value="nimportequoi"/);
 
     const queued = await browser.postForm('/admin/courriel-de-test', {
       _csrf: csrfTokenOf(admin.text),
       to: 'equipe@exemple.fr',
     });
-    assert.equal(queued.status, 302);
+    assert.equal(queued.status, 303);
     const after = await browser.get('/admin');
     assert.match(after.text, /Le courriel de test a été mis en file d’envoi pour equipe@exemple\.fr\./);
     assert.match(after.text, /equipe@exemple\.fr/);

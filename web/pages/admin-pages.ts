@@ -16,6 +16,7 @@ import {
 } from '../../app/admin-staff-roles.ts';
 import { requireStaffRole } from '../../app/authorization.ts';
 import type { AppDeps } from '../../app/deps.ts';
+import { parseInput } from '../../app/validation.ts';
 import { getMailOverview } from '../../app/mail-overview.ts';
 import { sendTestEmail } from '../../app/send-test-email.ts';
 import { scopeLabel } from '../../domain/definitions.ts';
@@ -31,7 +32,6 @@ import {
 } from '../../domain/roles.ts';
 import type { StaffGrantRow } from '../../store/admin-staff-roles.ts';
 import { renderConfirmation } from '../confirmation.ts';
-import { flash } from '../flash.ts';
 import { formAction, takeFormState } from '../form-actions.ts';
 import { formErrors } from '../forms.ts';
 import { requireSignedIn } from '../page-context.ts';
@@ -159,25 +159,27 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
   });
 
   router.get('/admin', async (req, res) => {
-    res.render('admin', await renderAdmin(req));
+    const { errors, values } = takeFormState(req);
+    res.status(errors ? 422 : 200).render('admin', await renderAdmin(req, errors ? { errors, values } : {}));
   });
 
-  router.post('/admin/courriel-de-test', async (req, res) => {
-    const parsed = testEmailForm.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      const to = (req.body as Record<string, unknown> | undefined)?.to;
-      return res.status(422).render(
-        'admin',
-        await renderAdmin(req, {
-          errors: formErrors(parsed.error),
-          values: { to: typeof to === 'string' ? to : '' },
-        }),
-      );
-    }
-    await sendTestEmail(deps, req.user!, { to: parsed.data.to });
-    flash(req, 'success', `Le courriel de test a été mis en file d’envoi pour ${parsed.data.to}.`);
-    res.redirect('/admin');
-  });
+  router.post(
+    '/admin/courriel-de-test',
+    formAction(
+      async (req) => {
+        const form = parseInput(testEmailForm, req.body ?? {});
+        await sendTestEmail(deps, req.user!, { to: form.to });
+        return {
+          redirect: '/admin',
+          flash: {
+            type: 'success',
+            message: `Le courriel de test a été mis en file d’envoi pour ${form.to}.`,
+          },
+        };
+      },
+      { back: () => '/admin', fields: ['to'] },
+    ),
+  );
 
   router.get('/admin/utilisateurs', async (req, res) => {
     const values = queryValues(req, ['q']);

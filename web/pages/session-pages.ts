@@ -1,15 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
+import { parseInput } from '../../app/validation.ts';
 import { signIn } from '../../app/sign-in.ts';
 import { emailAddressSchema } from '../../domain/email-address.ts';
-import { AppError } from '../../domain/errors.ts';
 import { csrfToken } from '../../http/csrf.ts';
 import { startAuthenticatedSession } from '../../http/session.ts';
 import { retryLaterMessage } from '../errors.ts';
 import { formAction, takeRefusedForm } from '../form-actions.ts';
 import { flash } from '../flash.ts';
-import { formErrors } from '../forms.ts';
 import { safeReturnPath } from '../page-context.ts';
 import { endSessionWithProConnect } from './proconnect-pages.ts';
 
@@ -42,20 +41,15 @@ export function sessionPages(deps: AppDeps): Router {
     '/connexion',
     formAction(
       async (req) => {
-        const parsed = signInForm.safeParse(req.body ?? {});
-        if (!parsed.success)
-          throw new AppError({
-            kind: 'ValidationFailed',
-            errors: Object.entries(formErrors(parsed.error)).map(([path, message]) => ({ path, message })),
-          });
+        const form = parseInput(signInForm, req.body ?? {});
         const user = await signIn(deps, {
-          email: parsed.data.email,
-          password: parsed.data.password,
+          email: form.email,
+          password: form.password,
           ip: req.ip ?? 'unknown',
         });
         await startAuthenticatedSession(req, user.id);
         return {
-          redirect: safeReturnPath(parsed.data.retour) ?? '/tableau-de-bord',
+          redirect: safeReturnPath(form.retour) ?? '/tableau-de-bord',
           flash: { type: 'success', message: 'Vous êtes connecté·e.' },
         };
       },
