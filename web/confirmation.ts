@@ -3,7 +3,6 @@ import type { Response } from 'express';
 /** An irreversible action's confirmation page (spec §7b): what will happen, a button that says it, a way back. */
 export interface Confirmation {
   title: string;
-  activeNav?: string;
   /** What the person is about to do, as a question or a statement ("Révoquer le jeton sesame_ab12… ?"). */
   heading: string;
   /** What follows and what cannot be undone, in a sentence or two. */

@@ -150,7 +150,6 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
 
   const renderAdmin = async (req: Request, extra: Record<string, unknown> = {}) => ({
     title: 'Administration — courriels',
-    activeNav: 'admin',
     menu: menu('courriels'),
     smtp: options.smtp,
     overview: await getMailOverview(deps, req.user!),
@@ -188,7 +187,6 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
     );
     res.render('admin/utilisateurs', {
       title: 'Administration — utilisateurs',
-      activeNav: 'admin',
       menu: menu('utilisateurs'),
       values,
       errors,
@@ -215,7 +213,6 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
     );
     res.render('admin/organisations', {
       title: 'Administration — organisations',
-      activeNav: 'admin',
       menu: menu('organisations'),
       values,
       errors,
@@ -231,7 +228,6 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
     );
     res.render('admin/habilitations', {
       title: 'Administration — habilitations',
-      activeNav: 'admin',
       menu: menu('habilitations'),
       values,
       errors,
@@ -267,7 +263,6 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
     const perDefinitionRoles = [...DEFINITION_ROLES, ...PROVIDER_ROLES];
     res.render('admin/roles', {
       title: 'Administration — rôles de l’équipe',
-      activeNav: 'admin',
       menu: menu('roles'),
       errors,
       values: values ?? {},
@@ -361,7 +356,6 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
     const name = personName(grant);
     renderConfirmation(res, {
       title: 'Retirer un rôle',
-      activeNav: 'admin',
       heading: `Retirer à ${name} le rôle « ${label} » ?`,
       consequences: [
         `${name} (${grant.email}) perd ce rôle dès sa prochaine action sur Sésame.`,

@@ -12,7 +12,6 @@ export function cataloguePage(deps: AppDeps): Router {
     const entries = await listCatalogue(deps);
     res.render('catalogue', {
       title: 'Catalogue des API',
-      activeNav: 'catalogue',
       apis: entries.map(({ definition, medianDecisionSeconds }) => ({
         slug: definition.slug,
         name: definition.name,

@@ -105,7 +105,6 @@ export function dashboardPage(deps: AppDeps): Router {
     const applicant = memberships.length > 0 || user.staffRoles.length === 0;
     res.render('tableau-de-bord', {
       title: 'Tableau de bord',
-      activeNav: 'tableau-de-bord',
       applicant,
       // Readers and people without an organisation yet cannot start a request: no button leading to a refusal.
       mayRequest: memberships.some(

@@ -28,7 +28,6 @@ export function devMailboxPages(deps: AppDeps): Router {
   router.get('/dev/mails', async (_req, res) => {
     res.render('dev-mails', {
       title: 'Boîte de réception de développement',
-      activeNav: 'dev-mails',
       emails: await listDevelopmentMailbox(deps),
     });
   });
@@ -41,7 +40,7 @@ export function devMailboxPages(deps: AppDeps): Router {
 
   router.get('/dev/mails/:id', async (req, res) => {
     const email = await findEmail(req.params.id);
-    res.render('dev-mail', { title: email.subject, activeNav: 'dev-mails', email });
+    res.render('dev-mail', { title: email.subject, email });
   });
 
   router.get('/dev/mails/:id/html', async (req, res) => {

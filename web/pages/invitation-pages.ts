@@ -277,7 +277,6 @@ export function invitationPages(deps: AppDeps): Router {
     const fieldErrors = errors && !refusal ? errors : undefined;
     res.status(fieldErrors ? 422 : 200).render('utiliser-code-invitation', {
       title: 'Utiliser un code d’invitation',
-      activeNav: 'invitation',
       values,
       errors: fieldErrors,
       refusal,

@@ -42,7 +42,6 @@ export function organisationPages(deps: AppDeps): Router {
     const { memberships } = await listMyOrganisations(deps, req.user!);
     return {
       title: 'Mon compte',
-      activeNav: 'compte',
       profile: { givenName: req.user!.givenName, familyName: req.user!.familyName },
       memberships: memberships.map((membership) => ({
         ...membership,
@@ -128,7 +127,7 @@ export function organisationPages(deps: AppDeps): Router {
 
   router.get('/support/rattachements', requireSignedIn, async (req, res) => {
     const queue = await listSupportQueue(deps, req.user!);
-    res.render('support-rattachements', { title: 'Rattachements à vérifier', activeNav: 'support', queue });
+    res.render('support-rattachements', { title: 'Rattachements à vérifier', queue });
   });
 
   router.post('/support/rattachements/:id/:decision', requireSignedIn, async (req, res) => {

@@ -113,7 +113,6 @@ export function requestPages(deps: AppDeps): Router {
     const filtered = Boolean(filter.q || filter.state || filter.definition);
     res.render('demandes', {
       title: 'Mes demandes',
-      activeNav: 'demandes',
       filter,
       filtered,
       countLabel:
@@ -152,7 +151,6 @@ export function requestPages(deps: AppDeps): Router {
       .map((m) => ({ ...m.organisation, current: m.current }));
     res.render('demande-nouvelle', {
       title: 'Nouvelle demande d’accès',
-      activeNav: 'demandes',
       errors: errors ?? {},
       errorList: Object.entries(errors ?? {}).map(([path, message]) => ({
         place: path === 'definition' ? 'API demandée' : 'Organisation',
@@ -207,7 +205,6 @@ export function requestPages(deps: AppDeps): Router {
     const { errors: messageErrors, values: messageValues } = takeFormState(req);
     res.render('demande', {
       title: requestTitle(request.data),
-      activeNav: 'demandes',
       request,
       definition,
       apiName: theApi(definition.name),
@@ -309,7 +306,6 @@ export function requestPages(deps: AppDeps): Router {
         : [];
     res.render('demande-etape', {
       title: `${step.label} — ${requestTitle(request.data)}`,
-      activeNav: 'demandes',
       request,
       definition,
       apiName: theApi(definition.name),
@@ -486,7 +482,6 @@ export function requestPages(deps: AppDeps): Router {
       return res.redirect(`/demandes/${request.id}`);
     renderConfirmation(res, {
       title: 'Archiver la demande',
-      activeNav: 'demandes',
       heading: `Archiver la demande « ${requestTitle(request.data)} » ?`,
       consequences: visible.position.reopened
         ? [

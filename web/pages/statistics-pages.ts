@@ -103,7 +103,6 @@ export function statisticsPages(deps: AppDeps): Router {
     }));
     const view = {
       title: 'Statistiques',
-      activeNav: 'statistiques',
       presets: [
         ...PRESETS.map((value) => ({ value, label: PRESET_LABELS[value], checked: asked.preset === value })),
         { value: 'personnalisee', label: 'Autre période', checked: asked.preset === 'personnalisee' },

@@ -95,7 +95,6 @@ export function tokenPages(deps: AppDeps): Router {
     const habilitations = (await listMyHabilitations(deps, req.user!)).filter((view) => view.usesTokens);
     res.render('jetons/index', {
       title: 'Jetons',
-      activeNav: 'jetons',
       habilitations: habilitations.map((view) => habilitationCard(deps, view)),
     });
   });
@@ -104,7 +103,6 @@ export function tokenPages(deps: AppDeps): Router {
     const view = habilitationCard(deps, await viewHabilitation(deps, req.user!, tokenIdOf(req)));
     res.render('jetons/show', {
       title: `Jetons — ${view.definitionName}`,
-      activeNav: 'jetons',
       view,
       graceChoices: GRACE_CHOICES,
       lastUseDelay: lastUseDelayText(deps.credentials.settings.lastUsedFlushIntervalMs),
@@ -151,7 +149,6 @@ export function tokenPages(deps: AppDeps): Router {
     res.set('Cache-Control', 'no-store');
     res.render('jetons/revele', {
       title: 'Votre jeton',
-      activeNav: 'jetons',
       token,
       habilitationId: view.habilitation.id,
     });
@@ -202,7 +199,6 @@ export function tokenPages(deps: AppDeps): Router {
     }
     renderConfirmation(res, {
       title: 'Révoquer le jeton',
-      activeNav: 'jetons',
       heading: `Révoquer le jeton ${token.visiblePart}… de ${theApi(view.definitionName)} ?`,
       consequences: [
         `Les appels faits avec ce jeton pour ${view.organisation.name} seront refusés dès la révocation, sans période de transition.`,

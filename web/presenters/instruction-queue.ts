@@ -44,7 +44,6 @@ export function queueView(
   const pagination = page && paginationView(page.page, Math.max(1, Math.ceil(total / page.pageSize)), linkTo);
   return {
     title: support ? 'Demandes en attente du support' : 'Demandes à instruire',
-    activeNav: 'instruction',
     support,
     adminOnly: scope.adminOnly,
     filters,

@@ -78,7 +78,6 @@ export function instructionRequestView(view: InstructionView, viewer: User, refu
 
   return {
     title,
-    activeNav: 'instruction',
     otherErrors: [...new Set(otherErrors)],
     id,
     path: instructionRequestPath(id),

@@ -36,7 +36,6 @@ export function revocationPages(deps: AppDeps): Router {
     const { request, definition } = visible;
     renderConfirmation(res, {
       title: 'Révoquer l’habilitation',
-      activeNav: 'instruction',
       heading: `Révoquer l’habilitation « ${requestTitle(request.data)} » ?`,
       consequences: [
         `${request.organisation.name} perd immédiatement son accès à ${theApi(definition.name)} : les jetons et comptes techniques délivrés pour cette habilitation cessent de fonctionner.`,
