@@ -21,8 +21,9 @@ export function keepShownOnce(
 }
 
 /**
- * The secret left for this page, once: any GET removes it, so that it is never shown twice and never stays
- * in the session beyond the page that shows it. Undefined on a refresh, or when it was for another page.
+ * The secret left for this page, once: reading it removes it, even when it was left for another page, so that it
+ * is never shown twice and never stays in the session beyond the next page that shows a secret. Undefined on a
+ * refresh, or when it was for another page.
  */
 export function takeShownOnce<T>(deps: AppDeps, req: Request, purpose: ShownOncePurpose): T | undefined {
   const kept = req.session?.shownOnce;
