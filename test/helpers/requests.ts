@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashPassword } from '../../app/passwords.ts';
+import { theApi } from '../../domain/api-name.ts';
 import type { StaffGrant } from '../../domain/roles.ts';
 import { ensureStaffAccount } from '../../store/users.ts';
 import { newEmail, signUpAndActivate, SIRET } from './accounts.ts';
@@ -99,7 +100,7 @@ export function completeForm(slug: string, options: { scopes?: string[] } = {}):
   const contacts = definition.contacts ?? [];
   const form: Record<string, unknown> = {
     project: {
-      title: `Raccordement à ${definition.name}`,
+      title: `Raccordement à ${theApi(definition.name)}`,
       description: useCase?.description ?? definition.description,
       ...(useCase ? { useCase: useCase.id } : {}),
       serviceUrl: 'https://www.saint-exemple.fr/demarches',
