@@ -90,3 +90,18 @@ test('a copy keeps the answers but not the commitments, nor a block the definiti
   assert.deepEqual(copied.project, complete.project);
   assert.deepEqual(copied.contacts, complete.contacts);
 });
+
+test('personal data kept up to 36 months needs no justification; 37 months without one is refused at its step', () => {
+  const entreprise = definitionSchema.parse(
+    JSON.parse(readFileSync(new URL('../definitions/api-entreprise.json', import.meta.url), 'utf8')),
+  );
+  const kept = (retentionMonths: number, retentionJustification?: string): FormData => ({
+    personalData: { recipients: 'Agents du service', retentionMonths, retentionJustification },
+  });
+  const paths = (data: FormData) =>
+    blockErrors(entreprise, 'personalData', data, []).map((error) => error.path);
+  assert.deepEqual(paths(kept(36)), []);
+  assert.deepEqual(paths(kept(37)), ['personalData.retentionJustification']);
+  assert.deepEqual(paths(kept(37, '   ')), ['personalData.retentionJustification']);
+  assert.deepEqual(paths(kept(37, 'Prescription quadriennale des créances publiques.')), []);
+});
