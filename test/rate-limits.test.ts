@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { emailsTo, newEmail, signUpBody, type MailboxEmail } from './helpers/accounts.ts';
+import {
+  emailsTo,
+  GOOD_PASSWORD,
+  newEmail,
+  signUpAndActivate,
+  signUpBody,
+  type MailboxEmail,
+} from './helpers/accounts.ts';
 import { csrfTokenOf, type HttpAnswer } from './helpers/http-client.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { applicantWithDraft } from './helpers/requests.ts';
@@ -75,6 +82,33 @@ describe('sign-up', () => {
     assert.match(answer.text, /Veuillez réessayer dans (\d+ minutes?|environ 1 heure)\./);
     assert.match(answer.text, /value="Camille"/);
     assert.doesNotMatch(answer.text, new RegExp(body.password as string), 'the password is not shown back');
+  });
+});
+
+describe('sign-in through the page', () => {
+  it('after too many wrong passwords, the page the form goes back to answers 429 with the delay, even for the right one', async () => {
+    const { email } = await signUpAndActivate(platform);
+    const browser = platform.client({ ip: freshIp() });
+    const attempt = async (password: string) => {
+      const form = await browser.get('/connexion');
+      const posted = await browser.postForm('/connexion', { _csrf: csrfTokenOf(form.text), email, password });
+      assert.equal(posted.status, 303, posted.text);
+      return browser.get(posted.headers.get('location')!);
+    };
+    // The account's limit (5 failures in 15 minutes by default): each refusal is a 401 until then.
+    for (let failure = 0; failure < 5; failure++) {
+      assert.equal((await attempt('pas le bon mot de passe')).status, 401);
+    }
+    const locked = await attempt(GOOD_PASSWORD);
+    assertLimited(locked, 15 * 60);
+    assert.match(locked.text, /Trop de tentatives de connexion/);
+    assert.match(
+      locked.text,
+      new RegExp(`value="${email.replace(/[.+]/g, '\\$&')}"`),
+      'the address typed is kept',
+    );
+    const dashboard = await browser.get('/tableau-de-bord');
+    assert.notEqual(dashboard.status, 200, 'not signed in');
   });
 });
 
