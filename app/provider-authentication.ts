@@ -32,7 +32,7 @@ const UNKNOWN_PROVIDER_CACHE_TTL_MS = 5_000;
 const CACHE_MAX_ENTRIES = 10_000;
 
 /** `Basic base64(id:secret)` → its two parts, or undefined when malformed. */
-export function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
+function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
   if (!header || !/^Basic [A-Za-z0-9+/=]+$/.test(header) || header.length > 2_000) return undefined;
   return splitCredentials(Buffer.from(header.slice(6), 'base64').toString('utf8'));
 }
@@ -60,7 +60,7 @@ function formDecoded(value: string): string | undefined {
  * so clients that send them as they are (curl -u) are understood the same. 'ambiguous': both methods at once,
  * which the RFC forbids.
  */
-export function clientCredentials(
+function clientCredentials(
   request: ProviderCredentialsInput,
 ): { id: string; secret: string } | 'ambiguous' | undefined {
   const posted = request.clientId !== undefined || request.clientSecret !== undefined;

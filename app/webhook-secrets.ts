@@ -3,7 +3,7 @@ import { SECRET_PREFIX } from '../domain/webhooks.ts';
 import { seal, unseal } from '../security/sealing.ts';
 
 /** `whsec_` + base64 of 32 random bytes, as Standard Webhooks secrets are written. */
-export function newWebhookSecret(): string {
+function newWebhookSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString('base64');
 }
 

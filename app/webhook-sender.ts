@@ -63,7 +63,7 @@ export interface SendOutcome {
   durationMs: number;
 }
 
-export class ForbiddenTargetError extends Error {
+class ForbiddenTargetError extends Error {
   constructor() {
     super('adresse de destination interdite (réseau privé, local ou réservé)');
     this.name = 'ForbiddenTargetError';
@@ -76,7 +76,7 @@ const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1');
  * Every address a host name resolves to, when all of them may receive a webhook; the check applies to what a
  * delivery connects to, at each delivery (a DNS answer can change after the endpoint was saved).
  */
-export function resolveAllowed(hostname: string, rules: TargetRules): Promise<LookupAddress[]> {
+function resolveAllowed(hostname: string, rules: TargetRules): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => {
     if (isIP(hostname) !== 0) {
       if (!isAllowedAddress(hostname, rules)) reject(new ForbiddenTargetError());

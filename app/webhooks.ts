@@ -29,7 +29,7 @@ import { targetProblem } from './webhook-sender.ts';
  * A definition's webhook endpoints (issue 14), managed by its developers (`developpeur` staff role of the
  * definition) and the platform admins; anyone else, and any endpoint of another definition, gets 404.
  */
-export function mayManageWebhooks(actor: User, definition: string): boolean {
+function mayManageWebhooks(actor: User, definition: string): boolean {
   return hasStaffRole(actor.staffRoles, 'admin') || hasStaffRole(actor.staffRoles, 'developpeur', definition);
 }
 
