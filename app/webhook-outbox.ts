@@ -50,6 +50,15 @@ export interface WebhookOutbox {
   dispatch(key: DeliveryKey): Promise<boolean>;
 }
 
+/** An event as a caller hands it to the outbox, before its id, sequence and timestamp are added. */
+interface OutboxEvent {
+  definition: string;
+  type: string;
+  requestId: string | null;
+  idempotencyKey: string;
+  data: Record<string, unknown>;
+}
+
 interface RequestFacts {
   request_id: string;
   definition: string;
@@ -88,29 +97,13 @@ export function createWebhookOutbox(deps: {
     return true;
   }
 
-  async function record(
-    tx: Queryable,
-    event: {
-      definition: string;
-      type: string;
-      requestId: string | null;
-      idempotencyKey: string;
-      data: Record<string, unknown>;
-    },
-    onlyEndpoint?: string,
-  ): Promise<Dispatch[]> {
+  async function record(tx: Queryable, event: OutboxEvent, onlyEndpoint?: string): Promise<Dispatch[]> {
     return (await recordWithId(tx, event, onlyEndpoint)).dispatches;
   }
 
   async function recordWithId(
     tx: Queryable,
-    event: {
-      definition: string;
-      type: string;
-      requestId: string | null;
-      idempotencyKey: string;
-      data: Record<string, unknown>;
-    },
+    event: OutboxEvent,
     onlyEndpoint?: string,
   ): Promise<{ eventId: string; dispatches: Dispatch[] }> {
     const sequence = event.requestId ? await nextSequence(tx, event.requestId) : null;
