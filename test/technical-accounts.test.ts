@@ -223,6 +223,22 @@ describe('technical accounts', () => {
     assert.ok(!email!.text.includes(reset.json.password));
   });
 
+  it('reset through the page only when the box is ticked: without it the form comes back and the password still works', async () => {
+    const account = await create();
+    const page = `/organisations/${SIRET.commune}/comptes-techniques/${account.id}/reinitialisation`;
+    const form = await manager.client.get(page);
+    assert.equal(form.status, 200);
+    for (const fields of [{}, { confirm: 'non' }] as Record<string, string>[]) {
+      const posted = await manager.client.postForm(page, { _csrf: csrfTokenOf(form.text), ...fields });
+      assert.equal(posted.status, 303, JSON.stringify(fields));
+      assert.equal(posted.headers.get('location'), page);
+      const refused = await manager.client.get(page);
+      assert.equal(refused.status, 422);
+      assert.match(refused.text, /id="confirmation-erreur"/);
+    }
+    assert.equal((await check(account.login, account.password)).active, true, 'the password was not reset');
+  });
+
   it('exist for nobody but the main manager (404)', async () => {
     const account = await create();
     const outsider = await signUpAndActivate(platform, {
@@ -237,6 +253,15 @@ describe('technical accounts', () => {
         404,
       );
       assert.equal((await client.send('DELETE', `${base}/${account.id}`)).status, 404);
+      // The pages that confirm a reset or a deletion name nothing either.
+      const pages = `/organisations/${SIRET.commune}/comptes-techniques/${account.id}`;
+      assert.equal((await client.get(`${pages}/reinitialisation`)).status, 404);
+      assert.equal((await client.get(`${pages}/suppression`)).status, 404);
+    }
+    const managerPages = `/organisations/${SIRET.commune}/comptes-techniques`;
+    for (const id of ['pas-un-id', '00000000-0000-4000-8000-000000000000']) {
+      assert.equal((await manager.client.get(`${managerPages}/${id}/suppression`)).status, 404, id);
+      assert.equal((await manager.client.get(`${managerPages}/${id}/reinitialisation`)).status, 404, id);
     }
     // The region's main manager has no habilitation using technical accounts.
     const refused = await outsider.client.send(
