@@ -150,6 +150,18 @@ describe('an email account at the address ProConnect gives', () => {
 
     const page = await client.get('/connexion/proconnect/lier');
     assert.match(page.text, /Un compte Sésame\s+utilise déjà cette adresse/);
+    // No password, or one longer than any password can be, is asked for again on its field (422), never tried.
+    for (const password of ['', 'x'.repeat(1025)]) {
+      const posted = await client.postForm('/connexion/proconnect/lier', {
+        _csrf: csrfTokenOf(page.text),
+        password,
+      });
+      assert.equal(posted.status, 303, `${password.length} characters`);
+      const refused = await client.get('/connexion/proconnect/lier');
+      assert.equal(refused.status, 422, `${password.length} characters`);
+      assert.match(refused.text, /Saisissez le mot de passe de votre compte Sésame/);
+      assert.equal(await signedIn(client), false);
+    }
     const wrongPosted = await client.postForm('/connexion/proconnect/lier', {
       _csrf: csrfTokenOf(page.text),
       password: 'pas le bon mot de passe',
