@@ -66,6 +66,11 @@ describe('a developer in a real browser', () => {
     await page.getByRole('link', { name: 'Webhooks' }).first().click();
     await page.waitForURL('**/developpeurs/api-entreprise/webhooks');
     assert.equal(await page.locator('tbody tr').count(), 1, 'one endpoint, not two');
+    assert.equal(
+      await page.locator('tbody tr td code').first().innerText(),
+      target.url,
+      'the « Adresse » column shows where the events go, not the page',
+    );
     await page.locator('tbody tr a').first().click();
     await eventually(async () => {
       await page.reload();

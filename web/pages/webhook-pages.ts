@@ -57,7 +57,7 @@ async function renderList(
       statusLabel: STATUS_LABELS[endpoint.status],
       active: endpoint.status === 'active',
       disabled: endpoint.status === 'disabled',
-      url: `${base(slug)}/${endpoint.id}`,
+      href: `${base(slug)}/${endpoint.id}`,
     })),
     eventChoices: WEBHOOK_EVENT_TYPES.map((type, index) => ({ type, index, checked: chosen.has(type) })),
     form: { url: form.url ?? '' },
