@@ -182,6 +182,7 @@ function refusalMessage(problem: Problem): string | undefined {
     case 'InvalidTransition':
       return `Cette action n’est pas possible : la demande est à l’état « ${problem.stateLabel} ». La page montre son état actuel.`;
     case 'Conflict':
+    case 'Gone':
       return problem.message;
     default:
       return undefined;

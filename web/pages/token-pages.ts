@@ -14,7 +14,7 @@ import { scopeLabel } from '../../domain/definitions.ts';
 import { formatDateTime } from '../../domain/french-format.ts';
 import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status.ts';
 import { theApi } from '../../domain/api-name.ts';
-import { AppError, notFound } from '../../domain/errors.ts';
+import { notFound } from '../../domain/errors.ts';
 import { renderConfirmation } from '../confirmation.ts';
 import { flash } from '../flash.ts';
 import { formAction } from '../form-actions.ts';
@@ -119,14 +119,7 @@ export function tokenPages(deps: AppDeps): Router {
     requireSignedIn,
     formAction(
       async (req) => {
-        let token: string;
-        try {
-          ({ token } = await revealToken(deps, req.user!, tokenIdOf(req)));
-        } catch (error) {
-          if (!(error instanceof AppError) || error.problem.kind !== 'Gone') throw error;
-          flash(req, 'error', error.problem.message);
-          return { redirect: habilitationPath(req) };
-        }
+        const { token } = await revealToken(deps, req.user!, tokenIdOf(req));
         keepShownOnce(deps, req, revealedPath(req), 'token', token);
         return { redirect: revealedPath(req) };
       },
