@@ -15,7 +15,7 @@ import { isMainManager, isOrganisationAdmin } from '../../domain/role-rules.ts';
 import { flash } from '../flash.ts';
 import { formAction, takeFormState } from '../form-actions.ts';
 import { fieldErrorsOf } from '../forms.ts';
-import { idParam } from '../path-params.ts';
+import { idParam, siretParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
 
 const roleLabels = (roles: readonly string[]) =>
@@ -106,8 +106,7 @@ export function organisationPages(deps: AppDeps): Router {
   });
 
   router.get('/organisations/:siret', requireSignedIn, async (req, res) => {
-    const siret = String(req.params.siret);
-    if (!/^\d{14}$/.test(siret)) throw notFound();
+    const siret = siretParam(req);
     const view = await viewOrganisation(deps, req.user!, siret);
     const member = view.membership?.status === 'active';
     const roles = (view.membership?.roles ?? []) as OrganisationRole[];
