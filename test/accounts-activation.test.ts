@@ -275,7 +275,7 @@ describe('activation links that cannot be used', () => {
     assert.equal(rows[0].status, 'pending_activation');
 
     const confirmed = await browser.postForm('/activation', { _csrf: csrfTokenOf(page.text), token });
-    assert.equal(confirmed.status, 302);
+    assert.equal(confirmed.status, 303);
     assert.equal(confirmed.headers.get('location'), '/tableau-de-bord');
     const dashboard = await browser.get('/tableau-de-bord');
     assert.match(dashboard.text, /ASSOCIATION DES AMIS DU CANAL FICTIF/);

@@ -123,7 +123,7 @@ export function accountPages(deps: AppDeps): Router {
       pending_support: `Votre compte est activé. Votre rattachement à ${name} (SIRET ${siret}) doit être validé par le support de Sésame : vous recevrez un courriel dès sa décision.`,
     };
     flash(req, activation.case === 'pending_support' ? 'warning' : 'success', messages[activation.case]);
-    res.redirect('/tableau-de-bord');
+    res.redirect(303, '/tableau-de-bord');
   });
 
   router.get('/mot-de-passe/oublie', (req, res) => {
