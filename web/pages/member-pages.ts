@@ -117,7 +117,7 @@ export function memberPages(deps: AppDeps): Router {
       flash(
         req,
         'error',
-        'Le gestionnaire principal ne peut pas être retiré : il doit d’abord transmettre ce rôle à un autre membre.',
+        'Le gestionnaire principal ne peut pas être retiré : ce rôle doit d’abord être transmis à un autre membre.',
       );
       return res.redirect(303, membersPath(siret));
     }

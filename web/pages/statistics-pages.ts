@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../app/deps.ts';
+import { theApi } from '../../domain/api-name.ts';
 import { formatElapsed, formatPercent } from '../../domain/french-format.ts';
 import {
   parisToday,
@@ -37,7 +38,7 @@ function durationRow(label: string, measure: DurationPercentiles) {
 }
 
 function present(stats: RequestStatistics, apiName: string | undefined) {
-  const scope = apiName ? `pour ${apiName}` : 'pour toutes les API';
+  const scope = apiName ? `pour ${theApi(apiName)}` : 'pour toutes les API';
   const durations = [
     ['Dépôt (de la création à la première soumission)', stats.timeToSubmission],
     ['Première instruction (décision ou demande de modifications)', stats.timeToFirstInstruction],

@@ -13,6 +13,7 @@ import {
   viewWebhookEndpoint,
 } from '../../app/webhooks.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
+import { theApi } from '../../domain/api-name.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks.ts';
 import { renderConfirmation } from '../confirmation.ts';
 import { flash } from '../flash.ts';
@@ -30,6 +31,8 @@ function slugParam(req: Request): string {
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(slug)) throw notFound();
   return slug;
 }
+
+const webhooksTitle = (apiName: string) => `Webhooks de ${theApi(apiName)}`;
 
 const base = (slug: string) => `/developpeurs/${slug}/webhooks`;
 
@@ -50,7 +53,8 @@ async function renderList(
   const definition = deps.definitions.find(slug)!;
   const chosen = new Set(form.events ?? WEBHOOK_EVENT_TYPES);
   res.status(form.errors ? 422 : 200).render('webhooks/index', {
-    title: `Webhooks de ${definition.name}`,
+    title: webhooksTitle(definition.name),
+    heading: webhooksTitle(definition.name),
     definition,
     endpoints: endpoints.map((endpoint) => ({
       ...endpoint,
@@ -137,6 +141,7 @@ export function webhookPages(deps: AppDeps): Router {
       title: 'Livraisons du webhook',
       definition: deps.definitions.find(slug)!,
       listUrl: base(slug),
+      listTitle: webhooksTitle(deps.definitions.find(slug)!.name),
       endpoint: {
         ...endpoint,
         statusLabel: STATUS_LABELS[endpoint.status],
