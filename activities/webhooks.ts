@@ -70,12 +70,19 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
     }));
   }
 
-  async function disable(
+  /**
+   * Settles the run as failed and disables the endpoint in one transaction: were they separate, a worker dying
+   * between them would leave the delivery settled, so the retried attempt would stop at once and the endpoint
+   * would stay enabled with nobody told.
+   */
+  async function settleAndDisable(
+    key: DeliveryKey,
     endpoint: WebhookEndpoint,
     reason: 'gone' | 'failing',
     event: { id: string; type: string },
   ) {
     const dispatches = await withTransaction(db, async (tx) => {
+      await settleDelivery(tx, key, 'failed');
       if (!(await disableEndpoint(tx, endpoint.id, reason))) return [];
       logger.warn({ endpointId: endpoint.id, reason }, 'webhook endpoint disabled');
       return tellContacts(tx, endpoint, {
@@ -136,14 +143,12 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
         return { kind: 'delivered' };
       }
       if (status === 410) {
-        await settleDelivery(db, key, 'failed');
-        await disable(endpoint, 'gone', event);
+        await settleAndDisable(key, endpoint, 'gone', event);
         return { kind: 'stopped' };
       }
       const failingSince = await markEndpointFailing(db, endpoint.id);
       if (failingSince && now.getTime() - failingSince.getTime() >= settings.disableAfterMs) {
-        await settleDelivery(db, key, 'failed');
-        await disable(endpoint, 'failing', event);
+        await settleAndDisable(key, endpoint, 'failing', event);
         return { kind: 'stopped' };
       }
       const later =
