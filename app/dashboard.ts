@@ -3,7 +3,7 @@ import { countSubmittedByDefinition, latestChangeReasons } from '../store/dashbo
 import type { RequestSummary } from '../store/requests.ts';
 import type { User } from '../store/users.ts';
 import type { AppDeps } from './deps.ts';
-import { listSupportQueue } from './support.ts';
+import { countSupportQueue } from './support.ts';
 import { listMyHabilitations, type HabilitationView } from './tokens.ts';
 import { listMyRequests } from './requests.ts';
 
@@ -33,18 +33,18 @@ export interface Dashboard {
 export async function viewDashboard(deps: AppDeps, actor: User): Promise<Dashboard> {
   const instructs = DEFINITION_ROLES.some((role) => hasStaffRole(actor.staffRoles, role));
   const supports = hasStaffRole(actor.staffRoles, 'support') || hasStaffRole(actor.staffRoles, 'admin');
-  const [requests, habilitations, instruction, supportQueue] = await Promise.all([
+  const [requests, habilitations, instruction, supportQueueLength] = await Promise.all([
     listMyRequests(deps, actor),
     listMyHabilitations(deps, actor),
     instructs ? waitingForInstruction(deps, actor) : undefined,
-    supports ? listSupportQueue(deps, actor) : undefined,
+    supports ? countSupportQueue(deps, actor) : undefined,
   ]);
   // Read for the requests the person was just allowed to list, and only those waiting on them.
   const changeReasons = await latestChangeReasons(
     deps.db,
     requests.filter((request) => request.state === 'changes_requested').map((request) => request.id),
   );
-  return { requests, changeReasons, habilitations, instruction, supportQueueLength: supportQueue?.length };
+  return { requests, changeReasons, habilitations, instruction, supportQueueLength };
 }
 
 async function waitingForInstruction(deps: AppDeps, actor: User): Promise<WaitingForInstruction[]> {

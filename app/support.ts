@@ -8,6 +8,7 @@ import {
   decidePendingMembership,
   findMembershipById,
   listActiveMembers,
+  countPendingSupport,
   listPendingSupport,
   type PendingMembership,
 } from '../store/memberships.ts';
@@ -29,6 +30,12 @@ function requireSupport(actor: User): void {
 export async function listSupportQueue(deps: AppDeps, actor: User): Promise<PendingMembership[]> {
   requireSupport(actor);
   return listPendingSupport(deps.db);
+}
+
+/** The length of support's queue, for the dashboard. */
+export async function countSupportQueue(deps: AppDeps, actor: User): Promise<number> {
+  requireSupport(actor);
+  return countPendingSupport(deps.db);
 }
 
 const message = textInput({ required: 'Le message doit être un texte.', multiline: true })

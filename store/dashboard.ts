@@ -1,8 +1,8 @@
 import type { Queryable } from './pool.ts';
 
 /**
- * Per definition, the requests waiting for an instructor's decision (submitted, as the queue counts them). `null`
- * counts every definition.
+ * Per definition, the requests waiting for an instructor's decision: submitted ones (those held for support wait
+ * on support, not on the instructor, though the queue lists them too). `null` counts every definition.
  */
 export async function countSubmittedByDefinition(
   db: Queryable,

@@ -196,6 +196,14 @@ export async function listPendingSupport(db: Queryable): Promise<PendingMembersh
   }));
 }
 
+/** How many memberships wait for support's decision (the dashboard's count, without the queue's details). */
+export async function countPendingSupport(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ waiting: number }>(
+    `SELECT count(*)::int AS waiting FROM memberships WHERE status = 'pending_support'`,
+  );
+  return rows[0]?.waiting ?? 0;
+}
+
 /** Records support's decision if the membership is still pending; false when it was already decided. */
 export async function decidePendingMembership(
   tx: Queryable,

@@ -145,6 +145,10 @@ describe('the support queue page', () => {
     assert.equal(queue.status, 200);
     assert.match(queue.text, new RegExp(first.email.replace(/\./g, '\\.')));
     assert.match(queue.text, /univ-fictiville\.fr/);
+    // The dashboard counts the same queue, with a count of its own rather than the queue loaded.
+    const waiting = (queue.text.match(/\/support\/rattachements\/[0-9a-f-]{36}\/valider/g) ?? []).length;
+    const dashboard = await support.get('/tableau-de-bord');
+    assert.match(dashboard.text, new RegExp(`${waiting} en attente`));
     const idOf = (email: string) => {
       const pending = new RegExp(
         `${email.replace(/\./g, '\\.')}[\\s\\S]*?/support/rattachements/([0-9a-f-]{36})/valider`,
