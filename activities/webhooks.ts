@@ -11,7 +11,7 @@ import { postWebhook } from '../app/webhook-sender.ts';
 import { withTransaction, type Db, type Queryable } from '../store/pool.ts';
 import {
   disableEndpoint,
-  findDelivery,
+  findDeliveryToAttempt,
   findEndpoint,
   findEvent,
   findUndispatchedDeliveries,
@@ -20,6 +20,7 @@ import {
   recordAttempt,
   settleDelivery,
   webhookContacts,
+  type AttemptRecord,
   type WebhookEndpoint,
 } from '../store/webhooks.ts';
 
@@ -102,11 +103,10 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
      * or replaced by a replay, sends nothing. Throws only when the platform failed (so Temporal retries it).
      */
     async attemptWebhookDelivery(key: DeliveryKey & { attempt: number }): Promise<AttemptOutcome> {
-      const delivery = await findDelivery(db, key.endpointId, key.eventId);
-      if (!delivery || delivery.run !== key.run || delivery.status !== 'pending') return { kind: 'stopped' };
-      const endpoint = await findEndpoint(db, key.endpointId);
-      const event = await findEvent(db, key.eventId);
-      if (!endpoint || !event) return { kind: 'stopped' };
+      const found = await findDeliveryToAttempt(db, key.endpointId, key.eventId);
+      if (!found) return { kind: 'stopped' };
+      const { delivery, endpoint, event } = found;
+      if (delivery.run !== key.run || delivery.status !== 'pending') return { kind: 'stopped' };
       if (endpoint.status === 'disabled') {
         await settleDelivery(db, key, 'failed');
         return { kind: 'stopped' };
@@ -129,19 +129,24 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
         body,
         { timeoutMs: settings.timeoutMs, rules: { allowLocalHttp: settings.allowLocalHttp } },
       );
-      await recordAttempt(db, {
+      const attempt: AttemptRecord = {
         ...key,
         statusCode: sent.statusCode ?? null,
         durationMs: sent.durationMs,
         responseExcerpt: sent.responseExcerpt ?? null,
         error: sent.error ?? null,
-      });
+      };
       const status = sent.statusCode;
       if (status !== undefined && status >= 200 && status < 300) {
-        await settleDelivery(db, key, 'delivered');
-        await markEndpointHealthy(db, endpoint.id);
+        // One commit: the attempt, the settled run and the healthy endpoint are written together or not at all.
+        await withTransaction(db, async (tx) => {
+          await recordAttempt(tx, attempt);
+          await settleDelivery(tx, key, 'delivered');
+          await markEndpointHealthy(tx, endpoint.id);
+        });
         return { kind: 'delivered' };
       }
+      await recordAttempt(db, attempt);
       if (status === 410) {
         await settleAndDisable(key, endpoint, 'gone', event);
         return { kind: 'stopped' };

@@ -255,6 +255,64 @@ export async function findDelivery(
   return row && { endpointId: row.endpoint_id, eventId: row.event_id, status: row.status, run: row.run };
 }
 
+/** What one attempt needs, in one query: the delivery's state, its endpoint and its event. */
+export interface DeliveryToAttempt {
+  delivery: Delivery;
+  endpoint: WebhookEndpoint;
+  event: StoredWebhookEvent;
+}
+
+const ATTEMPT_ENDPOINT_COLUMNS = ENDPOINT_COLUMNS.split(',')
+  .map((column) => `p.${column.trim()}`)
+  .join(', ');
+
+/** Undefined when the delivery, its endpoint or its event is gone. */
+export async function findDeliveryToAttempt(
+  db: Queryable,
+  endpointId: string,
+  eventId: string,
+): Promise<DeliveryToAttempt | undefined> {
+  const { rows } = await db.query<
+    EndpointRow & {
+      delivery_status: DeliveryStatus;
+      delivery_run: number;
+      event_id: string;
+      event_definition: string;
+      event_type: string;
+      event_payload: Record<string, unknown>;
+      event_created_at: Date;
+    }
+  >(
+    `SELECT d.status AS delivery_status, d.run AS delivery_run, ${ATTEMPT_ENDPOINT_COLUMNS},
+            e.id AS event_id, e.definition AS event_definition, e.type AS event_type,
+            e.payload AS event_payload, e.created_at AS event_created_at
+       FROM webhook_deliveries d
+       JOIN webhook_endpoints p ON p.id = d.endpoint_id
+       JOIN webhook_events e ON e.id = d.event_id
+      WHERE d.endpoint_id = $1 AND d.event_id = $2`,
+    [endpointId, eventId],
+  );
+  const row = rows[0];
+  return (
+    row && {
+      delivery: {
+        endpointId: row.id,
+        eventId: row.event_id,
+        status: row.delivery_status,
+        run: row.delivery_run,
+      },
+      endpoint: toEndpoint(row),
+      event: {
+        id: row.event_id,
+        definition: row.event_definition,
+        type: row.event_type,
+        payload: row.event_payload,
+        createdAt: row.event_created_at,
+      },
+    }
+  );
+}
+
 export async function markDeliveryDispatched(
   db: Queryable,
   endpointId: string,
