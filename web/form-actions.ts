@@ -57,6 +57,11 @@ export interface FormActionOptions {
    * directory down), with the status the form's page answers with.
    */
   refusals?: (problem: Problem) => FormRefusal | undefined;
+  /**
+   * Where refused input is told: on the form's fields (the default), or in an error flash on `back` for pages
+   * with one form per row, which do not read a refused form back.
+   */
+  fieldErrors?: 'form' | 'flash';
 }
 
 /**
@@ -77,6 +82,10 @@ export function formAction(
       const back = options.back(req);
       const refused = { back, fields: options.fields, form: options.form };
       const errors = fieldErrorsOf(error);
+      if (errors && options.fieldErrors === 'flash') {
+        flash(req, 'error', Object.values(errors).join(' '));
+        return res.redirect(303, back);
+      }
       if (errors) return refuseForm(req, res, { ...refused, errors });
       const problem = problemOf(error);
       const refusal = problem && options.refusals?.(problem);

@@ -13,7 +13,6 @@ import { GRANTABLE_ROLES, MAIN_MANAGER, isMainManager } from '../../domain/role-
 import { renderConfirmation } from '../confirmation.ts';
 import { flash } from '../flash.ts';
 import { formAction } from '../form-actions.ts';
-import { fieldErrorsOf } from '../forms.ts';
 import { requireSignedIn } from '../page-context.ts';
 import { checkedValues, idParam, siretParam } from '../path-params.ts';
 
@@ -42,14 +41,6 @@ function roleChoices(roles: readonly OrganisationRole[]) {
       disabled: true,
     })),
   ];
-}
-
-/** A refused role choice is told on the list it came from (a flash: the table has one form per member). */
-function refusedInput(req: Request, error: unknown): boolean {
-  const errors = fieldErrorsOf(error);
-  if (!errors) return false;
-  flash(req, 'error', Object.values(errors).join(' '));
-  return true;
 }
 
 export function memberPages(deps: AppDeps): Router {
@@ -86,14 +77,9 @@ export function memberPages(deps: AppDeps): Router {
     formAction(
       async (req) => {
         const siret = siretParam(req);
-        try {
-          await changeMemberRoles(deps, req.user!, siret, idParam(req, 'userId'), {
-            roles: checkedValues(req.body, 'roles'),
-          });
-        } catch (error) {
-          if (refusedInput(req, error)) return { redirect: membersPath(siret) };
-          throw error;
-        }
+        await changeMemberRoles(deps, req.user!, siret, idParam(req, 'userId'), {
+          roles: checkedValues(req.body, 'roles'),
+        });
         return {
           redirect: membersPath(siret),
           flash: {
@@ -102,7 +88,8 @@ export function memberPages(deps: AppDeps): Router {
           },
         };
       },
-      { back: (req) => membersPath(siretParam(req)) },
+      // A refused choice is told in a flash on the list: the table has one form per member.
+      { back: (req) => membersPath(siretParam(req)), fieldErrors: 'flash' },
     ),
   );
 
@@ -211,12 +198,7 @@ export function memberPages(deps: AppDeps): Router {
     formAction(
       async (req) => {
         const siret = siretParam(req);
-        try {
-          await handOverMainManager(deps, req.user!, siret, { userId: req.body?.userId });
-        } catch (error) {
-          if (refusedInput(req, error)) return { redirect: membersPath(siret) };
-          throw error;
-        }
+        await handOverMainManager(deps, req.user!, siret, { userId: req.body?.userId });
         return {
           redirect: membersPath(siret),
           flash: {
@@ -225,7 +207,8 @@ export function memberPages(deps: AppDeps): Router {
           },
         };
       },
-      { back: (req) => membersPath(siretParam(req)) },
+      // A refused choice is told in a flash on the list: the table has one form per member.
+      { back: (req) => membersPath(siretParam(req)), fieldErrors: 'flash' },
     ),
   );
 

@@ -14,7 +14,6 @@ import {
 import { isMainManager, isOrganisationAdmin } from '../../domain/role-rules.ts';
 import { flash } from '../flash.ts';
 import { formAction, takeFormState } from '../form-actions.ts';
-import { fieldErrorsOf } from '../forms.ts';
 import { idParam, siretParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
 
@@ -129,32 +128,34 @@ export function organisationPages(deps: AppDeps): Router {
     res.render('support-rattachements', { title: 'Rattachements à vérifier', queue });
   });
 
-  router.post('/support/rattachements/:id/:decision', requireSignedIn, async (req, res) => {
-    const decision =
-      req.params.decision === 'valider'
-        ? 'approve'
-        : req.params.decision === 'refuser'
-          ? 'reject'
-          : undefined;
-    if (!decision) throw notFound();
-    const membershipId = idParam(req, 'id');
-    try {
-      await decideMembership(deps, req.user!, membershipId, decision, { message: req.body?.message });
-    } catch (error) {
-      const errors = fieldErrorsOf(error);
-      if (!errors) throw error;
-      flash(req, 'error', errors.message ?? 'La décision n’a pas pu être enregistrée.');
-      return res.redirect(303, '/support/rattachements');
-    }
-    flash(
-      req,
-      'success',
-      decision === 'approve'
-        ? 'Le rattachement est validé ; la personne en est informée.'
-        : 'Le rattachement est refusé ; la personne en est informée.',
-    );
-    res.redirect(303, '/support/rattachements');
-  });
+  router.post(
+    '/support/rattachements/:id/:decision',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const decision =
+          req.params.decision === 'valider'
+            ? 'approve'
+            : req.params.decision === 'refuser'
+              ? 'reject'
+              : undefined;
+        if (!decision) throw notFound();
+        await decideMembership(deps, req.user!, idParam(req, 'id'), decision, { message: req.body?.message });
+        return {
+          redirect: '/support/rattachements',
+          flash: {
+            type: 'success',
+            message:
+              decision === 'approve'
+                ? 'Le rattachement est validé ; la personne en est informée.'
+                : 'Le rattachement est refusé ; la personne en est informée.',
+          },
+        };
+      },
+      // The queue has one decision form per request: a refused message is told in a flash.
+      { back: () => '/support/rattachements', fieldErrors: 'flash' },
+    ),
+  );
 
   return router;
 }

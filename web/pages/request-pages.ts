@@ -571,26 +571,29 @@ export function requestPages(deps: AppDeps): Router {
     ),
   );
 
-  router.post('/demandes/:id/pieces-jointes', requireSignedIn, async (req, res) => {
-    const id = requestId(req);
-    const back = `/demandes/${id}/formulaire/${String(req.query.etape ?? 'cadre-juridique').replace(/[^a-z-]/g, '')}`;
-    try {
-      if (!req.upload)
-        throw new AppError({
-          kind: 'ValidationFailed',
-          errors: [{ path: 'file', message: 'Joignez un fichier PDF.' }],
-        });
-      if ('error' in req.upload) throw req.upload.error;
-      await addAttachment(deps, req.user!, id, { kind: req.body?.kind ?? '' }, req.upload.file);
-    } catch (error) {
-      const errors = fieldErrorsOf(error);
-      if (!errors) throw error;
-      flash(req, 'error', Object.values(errors).join(' '));
-      return res.redirect(303, back);
-    }
-    flash(req, 'success', 'Le document a été ajouté.');
-    res.redirect(303, back);
-  });
+  // The step's page has one upload form per kind of document: a refused file is told in a flash.
+  const attachmentStep = (req: Request) =>
+    `/demandes/${requestId(req)}/formulaire/${String(req.query.etape ?? 'cadre-juridique').replace(/[^a-z-]/g, '')}`;
+  router.post(
+    '/demandes/:id/pieces-jointes',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        if (!req.upload)
+          throw new AppError({
+            kind: 'ValidationFailed',
+            errors: [{ path: 'file', message: 'Joignez un fichier PDF.' }],
+          });
+        if ('error' in req.upload) throw req.upload.error;
+        await addAttachment(deps, req.user!, requestId(req), { kind: req.body?.kind ?? '' }, req.upload.file);
+        return {
+          redirect: attachmentStep(req),
+          flash: { type: 'success', message: 'Le document a été ajouté.' },
+        };
+      },
+      { back: attachmentStep, fieldErrors: 'flash' },
+    ),
+  );
 
   router.post('/demandes/:id/pieces-jointes/:attachmentId/supprimer', requireSignedIn, async (req, res) => {
     const id = requestId(req);

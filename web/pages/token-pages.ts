@@ -18,7 +18,6 @@ import { notFound } from '../../domain/errors.ts';
 import { renderConfirmation } from '../confirmation.ts';
 import { flash } from '../flash.ts';
 import { formAction } from '../form-actions.ts';
-import { fieldErrorsOf } from '../forms.ts';
 import { idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
 import { lastUseDelayText } from '../presenters/last-use.ts';
@@ -152,17 +151,9 @@ export function tokenPages(deps: AppDeps): Router {
     requireSignedIn,
     formAction(
       async (req) => {
-        let oldTokenEndsAt: Date;
-        try {
-          ({ oldTokenEndsAt } = await rotateToken(deps, req.user!, tokenIdOf(req), {
-            graceHours: Number(req.body?.graceHours),
-          }));
-        } catch (error) {
-          const errors = fieldErrorsOf(error);
-          if (!errors) throw error;
-          flash(req, 'error', errors.graceHours ?? 'Le remplacement n’a pas pu être fait.');
-          return { redirect: habilitationPath(req) };
-        }
+        const { oldTokenEndsAt } = await rotateToken(deps, req.user!, tokenIdOf(req), {
+          graceHours: Number(req.body?.graceHours),
+        });
         return {
           redirect: habilitationPath(req),
           flash: {
@@ -171,7 +162,7 @@ export function tokenPages(deps: AppDeps): Router {
           },
         };
       },
-      { back: habilitationPath },
+      { back: habilitationPath, fieldErrors: 'flash' },
     ),
   );
 
@@ -228,18 +219,10 @@ export function tokenPages(deps: AppDeps): Router {
     requireSignedIn,
     formAction(
       async (req) => {
-        let expiresAt: Date;
-        try {
-          ({ expiresAt } = await renewToken(deps, req.user!, tokenIdOf(req), {
-            confirmSamePurpose: req.body?.confirmSamePurpose === 'oui',
-            confirmSameContacts: req.body?.confirmSameContacts === 'oui',
-          }));
-        } catch (error) {
-          const errors = fieldErrorsOf(error);
-          if (!errors) throw error;
-          flash(req, 'error', Object.values(errors).join(' '));
-          return { redirect: habilitationPath(req) };
-        }
+        const { expiresAt } = await renewToken(deps, req.user!, tokenIdOf(req), {
+          confirmSamePurpose: req.body?.confirmSamePurpose === 'oui',
+          confirmSameContacts: req.body?.confirmSameContacts === 'oui',
+        });
         return {
           redirect: habilitationPath(req),
           flash: {
@@ -248,7 +231,7 @@ export function tokenPages(deps: AppDeps): Router {
           },
         };
       },
-      { back: habilitationPath },
+      { back: habilitationPath, fieldErrors: 'flash' },
     ),
   );
 

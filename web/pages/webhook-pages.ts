@@ -17,7 +17,7 @@ import { theApi } from '../../domain/api-name.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks.ts';
 import { renderConfirmation } from '../confirmation.ts';
 import { flash } from '../flash.ts';
-import { keepFormState, takeFormState } from '../form-actions.ts';
+import { formAction, keepFormState, takeFormState } from '../form-actions.ts';
 import { fieldErrorsOf } from '../forms.ts';
 import { checkedValues, idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
@@ -35,6 +35,7 @@ function slugParam(req: Request): string {
 const webhooksTitle = (apiName: string) => `Webhooks de ${theApi(apiName)}`;
 
 const base = (slug: string) => `/developpeurs/${slug}/webhooks`;
+const endpointPage = (req: Request) => `${base(slugParam(req))}/${idParam(req, 'id')}`;
 
 /** A signing secret as it crosses the redirect to the page that shows it once. */
 interface ShownSecret {
@@ -237,28 +238,38 @@ export function webhookPages(deps: AppDeps): Router {
     res.redirect(303, base(slug));
   });
 
-  router.post('/developpeurs/:slug/webhooks/:id/renvoi-echecs', requireSignedIn, async (req, res) => {
-    const slug = slugParam(req);
-    const id = idParam(req, 'id');
-    const day = typeof req.body?.since === 'string' ? req.body.since : '';
-    try {
-      const since = /^\d{4}-\d{2}-\d{2}$/.test(day) ? `${day}T00:00:00Z` : day;
-      const { replayed } = await replayFailedWebhookDeliveries(deps, req.user!, slug, id, { since });
-      flash(
-        req,
-        'success',
-        replayed === 0
-          ? 'Aucun évènement en échec depuis cette date.'
-          : `${replayed} évènement${replayed > 1 ? 's' : ''} en échec renvoyé${replayed > 1 ? 's' : ''}.`,
-      );
-    } catch (error) {
-      if (error instanceof AppError && error.problem.kind === 'Conflict')
-        flash(req, 'error', error.problem.message);
-      else if (fieldErrorsOf(error)) flash(req, 'error', 'Indiquez une date valide, par exemple 30/11/2026.');
-      else throw error;
-    }
-    res.redirect(303, `${base(slug)}/${id}`);
-  });
+  router.post(
+    '/developpeurs/:slug/webhooks/:id/renvoi-echecs',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const slug = slugParam(req);
+        const id = idParam(req, 'id');
+        const day = typeof req.body?.since === 'string' ? req.body.since : '';
+        // The page's date field sends a day; the API's words (an ISO 8601 instant) are not the page's.
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(day)))
+          throw new AppError({
+            kind: 'ValidationFailed',
+            errors: [{ path: 'since', message: 'Indiquez une date valide, par exemple 30/11/2026.' }],
+          });
+        const { replayed } = await replayFailedWebhookDeliveries(deps, req.user!, slug, id, {
+          since: `${day}T00:00:00Z`,
+        });
+        return {
+          redirect: `${base(slug)}/${id}`,
+          flash: {
+            type: 'success',
+            message:
+              replayed === 0
+                ? 'Aucun évènement en échec depuis cette date.'
+                : `${replayed} évènement${replayed > 1 ? 's' : ''} en échec renvoyé${replayed > 1 ? 's' : ''}.`,
+          },
+        };
+      },
+      // The endpoint's page has several small forms and reads none back: a refused date is told in a flash.
+      { back: endpointPage, fieldErrors: 'flash' },
+    ),
+  );
 
   return router;
 }
