@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageNumber, searchText } from '../domain/list-queries.ts';
 import { textInput } from '../domain/text-input.ts';
 import {
   searchHabilitations,
@@ -17,19 +18,9 @@ import { parseInput } from './validation.ts';
 /** Lists are paged: an admin searches rather than scrolls through thousands of rows. */
 export const ADMIN_PAGE_SIZE = 25;
 
-const search = textInput({ required: 'Saisissez la recherche sous forme de texte.' })
-  .trim()
-  .max(200, 'Recherche trop longue (200 caractères au plus).')
-  .optional();
+const search = searchText({ required: 'Saisissez la recherche sous forme de texte.' }).optional();
 
-const page = z.coerce
-  .number({ error: 'Numéro de page attendu.' })
-  .int('Numéro de page attendu.')
-  .min(1, 'Les pages commencent à 1.')
-  .max(10_000, 'Numéro de page trop grand.')
-  .default(1);
-
-export const adminSearchSchema = z.object({ q: search, page });
+export const adminSearchSchema = z.object({ q: search, page: pageNumber });
 
 export const adminHabilitationSearchSchema = adminSearchSchema.extend({
   definition: textInput({ required: 'Identifiant d’API attendu.' })
@@ -47,9 +38,9 @@ export interface AdminPage<T> extends Paged<T> {
   pageSize: number;
 }
 
-const paged = <T>(result: Paged<T>, pageNumber: number): AdminPage<T> => ({
+const paged = <T>(result: Paged<T>, page: number): AdminPage<T> => ({
   ...result,
-  page: pageNumber,
+  page,
   pageSize: ADMIN_PAGE_SIZE,
 });
 

@@ -6,6 +6,7 @@ import { diffForms, type FieldChange } from '../domain/request-form.ts';
 import { REQUEST_STATES, type RequestState } from '../domain/request-states.ts';
 import { definitionsOfStaff, hasStaffRole } from '../domain/roles.ts';
 import { instructionAge } from '../domain/request-timers.ts';
+import { pageNumber, searchText } from '../domain/list-queries.ts';
 import { requestMailBase } from '../mail/request-notifications.ts';
 import { type Dispatch, dispatchAll } from '../mail/mailer.ts';
 import { listActiveMembers } from '../store/memberships.ts';
@@ -50,13 +51,8 @@ export const queueQuerySchema = z.object({
   state: z
     .enum(REQUEST_STATES, { error: `État inconnu ; valeurs possibles : ${REQUEST_STATES.join(', ')}.` })
     .optional(),
-  q: textInput().trim().max(200, 'Recherche trop longue (200 caractères au plus).').optional(),
-  page: z.coerce
-    .number({ error: 'Numéro de page attendu.' })
-    .int('Numéro de page attendu.')
-    .min(1, 'Les pages commencent à 1.')
-    .max(10_000)
-    .default(1),
+  q: searchText().optional(),
+  page: pageNumber,
 });
 
 /**

@@ -1,6 +1,7 @@
 import type { MembershipStatus, OrganisationRole } from '../domain/organisation-roles.ts';
 import type { StaffGrant } from '../domain/roles.ts';
 import type { HabilitationStatus } from './habilitations.ts';
+import { containing } from './like-patterns.ts';
 import type { Queryable } from './pool.ts';
 import type { UserStatus } from './users.ts';
 
@@ -18,9 +19,6 @@ export interface Paged<T> {
   items: T[];
   total: number;
 }
-
-/** `%text%` for ILIKE, with the pattern's own characters escaped. */
-const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export interface AdminUserRow {
   id: string;

@@ -1,6 +1,7 @@
 import type { MembershipStatus, OrganisationRole } from '../domain/organisation-roles.ts';
 import type { FormData } from '../domain/request-form.ts';
 import { EDITABLE_STATES, type RequestState } from '../domain/request-states.ts';
+import { containing } from './like-patterns.ts';
 import type { Queryable } from './pool.ts';
 
 /** The editable states as an SQL list, from the one rule in domain/. */
@@ -298,7 +299,7 @@ export async function listInstructionQueue(
     conditions.push(`r.definition = $${values.length}`);
   }
   if (filter.q !== undefined && filter.q !== '') {
-    values.push(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    values.push(containing(filter.q));
     const p = `$${values.length}`;
     // One condition per table, each the very expression a trigram index covers (migrations): the planner
     // combines index scans instead of reading every request with its organisation and author.
