@@ -159,58 +159,80 @@ export function webhookPages(deps: AppDeps): Router {
     });
   });
 
-  router.post('/developpeurs/:slug/webhooks/:id/test', requireSignedIn, async (req, res) => {
-    const slug = slugParam(req);
-    const id = idParam(req, 'id');
-    try {
-      await sendWebhookTest(deps, req.user!, slug, id);
-      flash(req, 'success', 'Un évènement de test a été envoyé.');
-    } catch (error) {
-      if (!(error instanceof AppError) || error.problem.kind !== 'Conflict') throw error;
-      flash(req, 'error', error.problem.message);
-    }
-    res.redirect(303, `${base(slug)}/${id}`);
-  });
+  router.post(
+    '/developpeurs/:slug/webhooks/:id/test',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        await sendWebhookTest(deps, req.user!, slugParam(req), idParam(req, 'id'));
+        return {
+          redirect: endpointPage(req),
+          flash: { type: 'success', message: 'Un évènement de test a été envoyé.' },
+        };
+      },
+      { back: endpointPage },
+    ),
+  );
 
   router.post(
     '/developpeurs/:slug/webhooks/:id/livraisons/:eventId/renvoi',
     requireSignedIn,
-    async (req, res) => {
-      const slug = slugParam(req);
-      const id = idParam(req, 'id');
-      try {
-        await replayWebhookDelivery(deps, req.user!, slug, id, idParam(req, 'eventId'));
-        flash(req, 'success', 'L’évènement est renvoyé, avec le même identifiant (webhook-id).');
-      } catch (error) {
-        if (!(error instanceof AppError) || error.problem.kind !== 'Conflict') throw error;
-        flash(req, 'error', error.problem.message);
-      }
-      res.redirect(303, `${base(slug)}/${id}`);
-    },
+    formAction(
+      async (req) => {
+        await replayWebhookDelivery(
+          deps,
+          req.user!,
+          slugParam(req),
+          idParam(req, 'id'),
+          idParam(req, 'eventId'),
+        );
+        return {
+          redirect: endpointPage(req),
+          flash: {
+            type: 'success',
+            message: 'L’évènement est renvoyé, avec le même identifiant (webhook-id).',
+          },
+        };
+      },
+      { back: endpointPage },
+    ),
   );
 
-  router.post('/developpeurs/:slug/webhooks/:id/activation', requireSignedIn, async (req, res) => {
-    const slug = slugParam(req);
-    const id = idParam(req, 'id');
-    const enabled = req.body?.enabled === 'oui';
-    await updateWebhookEndpoint(deps, req.user!, slug, id, { enabled });
-    flash(
-      req,
-      'success',
-      enabled
-        ? 'Le webhook est réactivé : un évènement de test part pour le vérifier.'
-        : 'Le webhook est désactivé : il ne reçoit plus d’évènements.',
-    );
-    res.redirect(303, `${base(slug)}/${id}`);
-  });
+  router.post(
+    '/developpeurs/:slug/webhooks/:id/activation',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const enabled = req.body?.enabled === 'oui';
+        await updateWebhookEndpoint(deps, req.user!, slugParam(req), idParam(req, 'id'), { enabled });
+        return {
+          redirect: endpointPage(req),
+          flash: {
+            type: 'success',
+            message: enabled
+              ? 'Le webhook est réactivé : un évènement de test part pour le vérifier.'
+              : 'Le webhook est désactivé : il ne reçoit plus d’évènements.',
+          },
+        };
+      },
+      { back: endpointPage },
+    ),
+  );
 
-  router.post('/developpeurs/:slug/webhooks/:id/secret', requireSignedIn, async (req, res) => {
-    const slug = slugParam(req);
-    const { endpoint, secret } = await rotateWebhookSecret(deps, req.user!, slug, idParam(req, 'id'));
-    const path = `${base(slug)}/${endpoint.id}/secret`;
-    keepShownOnce(deps, req, path, 'webhook-secret', { secret, rotated: true } satisfies ShownSecret);
-    res.redirect(303, path);
-  });
+  router.post(
+    '/developpeurs/:slug/webhooks/:id/secret',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const slug = slugParam(req);
+        const { endpoint, secret } = await rotateWebhookSecret(deps, req.user!, slug, idParam(req, 'id'));
+        const path = `${base(slug)}/${endpoint.id}/secret`;
+        keepShownOnce(deps, req, path, 'webhook-secret', { secret, rotated: true } satisfies ShownSecret);
+        return { redirect: path };
+      },
+      { back: endpointPage },
+    ),
+  );
 
   router.get('/developpeurs/:slug/webhooks/:id/suppression', requireSignedIn, async (req, res) => {
     const slug = slugParam(req);
@@ -231,12 +253,21 @@ export function webhookPages(deps: AppDeps): Router {
   });
 
   // The confirmed action: the endpoint's page leads to the confirmation page above, whose button posts here.
-  router.post('/developpeurs/:slug/webhooks/:id/suppression', requireSignedIn, async (req, res) => {
-    const slug = slugParam(req);
-    await deleteWebhookEndpoint(deps, req.user!, slug, idParam(req, 'id'));
-    flash(req, 'success', 'Le webhook est supprimé : il ne reçoit plus d’évènements.');
-    res.redirect(303, base(slug));
-  });
+  router.post(
+    '/developpeurs/:slug/webhooks/:id/suppression',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const slug = slugParam(req);
+        await deleteWebhookEndpoint(deps, req.user!, slug, idParam(req, 'id'));
+        return {
+          redirect: base(slug),
+          flash: { type: 'success', message: 'Le webhook est supprimé : il ne reçoit plus d’évènements.' },
+        };
+      },
+      { back: endpointPage },
+    ),
+  );
 
   router.post(
     '/developpeurs/:slug/webhooks/:id/renvoi-echecs',
