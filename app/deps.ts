@@ -10,7 +10,7 @@ import type { Db } from '../store/pool.ts';
 import type { Introspection } from './introspection.ts';
 import type { Statistics } from './statistics.ts';
 import type { ProConnectClient } from './proconnect-client.ts';
-import type { WebhookSettings } from '../runtime/config.ts';
+import type { WebhookSettings } from '../domain/webhook-settings.ts';
 import type { ProviderAuthentication } from './provider-authentication.ts';
 import type { WebhookOutbox } from './webhook-outbox.ts';
 

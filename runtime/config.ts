@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { CredentialSettings } from '../domain/credential-settings.ts';
+import type { WebhookSettings } from '../domain/webhook-settings.ts';
 import type { DefinitionCatalog } from '../domain/definitions.ts';
 import type { RequestTimerOverrides } from '../domain/request-timers.ts';
 import { formatDuration, parseDuration } from '../domain/duration.ts';
@@ -411,18 +412,8 @@ function checkProConnect(
   }
 }
 
-export interface WebhookSettings {
-  /** Delay before each attempt, from the first (0: at once); the event fails after the last. */
-  retryScheduleMs: number[];
-  timeoutMs: number;
-  /** Continuous failure this long disables an endpoint. */
-  disableAfterMs: number;
-  /** How long a rotated secret keeps signing beside the new one. */
-  secretOverlapMs: number;
-  relayIntervalMs: number;
-  /** http:// and loopback addresses allowed (development and tests only). */
-  allowLocalHttp: boolean;
-}
+// activities/ and runtime/ still name it from here.
+export type { WebhookSettings };
 
 export interface Config {
   env: 'development' | 'test' | 'production';
