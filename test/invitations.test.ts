@@ -558,7 +558,9 @@ describe('the invitation pages', () => {
       const answer = await person.client.postForm(redeemPath, { _csrf: token, code });
       assert.equal(answer.status, 303);
       assert.equal(answer.headers.get('location'), redeemPath);
-      return (await person.client.get(redeemPath)).text;
+      const page = await person.client.get(redeemPath);
+      assert.equal(page.status, 422, 'the refused form answers 422 once the redirect is followed');
+      return page.text;
     };
     assert.match(await refused('1234'), /n’a pas le bon format/);
     assert.match(await refused(crypto.randomUUID()), /Ce code d’invitation n’existe pas/);

@@ -8,7 +8,7 @@ import {
   listInvitationCodes,
   redeemInvitationCode,
 } from '../../app/invitations.ts';
-import { AppError, notFound } from '../../domain/errors.ts';
+import { notFound } from '../../domain/errors.ts';
 import { canonicalId } from '../../domain/identifiers.ts';
 import { formatDateTime } from '../../domain/french-format.ts';
 import {
@@ -24,7 +24,7 @@ import { GRANTABLE_ROLES } from '../../domain/role-rules.ts';
 import { renderConfirmation } from '../confirmation.ts';
 import { retryLaterMessage } from '../errors.ts';
 import { flash } from '../flash.ts';
-import { formAction, keepFormState, takeFormState } from '../form-actions.ts';
+import { formAction, keepFormState, takeFormState, takeRefusedForm } from '../form-actions.ts';
 import { fieldErrorsOf, formValues } from '../forms.ts';
 import { requireSignedIn } from '../page-context.ts';
 import { checkedValues, idParam, siretParam } from '../path-params.ts';
@@ -272,53 +272,50 @@ export function invitationPages(deps: AppDeps): Router {
   );
 
   router.get('/invitations/utiliser', requireSignedIn, (req, res) => {
-    const { errors, values } = takeFormState(req);
-    const refusal = errors?._form;
-    const fieldErrors = errors && !refusal ? errors : undefined;
-    res.status(fieldErrors ? 422 : 200).render('utiliser-code-invitation', {
+    res.render('utiliser-code-invitation', {
       title: 'Utiliser un code d’invitation',
-      values,
-      errors: fieldErrors,
-      refusal,
+      ...takeRefusedForm(req, res),
     });
   });
 
-  router.post('/invitations/utiliser', requireSignedIn, async (req, res, next) => {
-    const back = '/invitations/utiliser';
-    const values = formValues(req, ['code']);
-    try {
-      const joined = await redeemInvitationCode(deps, req.user!, values, req.ip ?? 'unknown');
-      flash(
-        req,
-        'success',
-        `Vous avez rejoint ${joined.organisation.name}, avec les rôles : ${roleLabels(joined.roles)}.`,
-      );
-      return res.redirect(303, `/organisations/${joined.organisation.siret}`);
-    } catch (error) {
-      const errors = fieldErrorsOf(error);
-      if (errors) {
-        keepFormState(req, back, errors, values);
-        return res.redirect(303, back);
-      }
-      if (!(error instanceof AppError)) return next(error);
-      const { problem } = error;
-      // A refused code is told above the form (the page's alert), the code kept in its field.
-      if (problem.kind === 'InvitationRefused') {
-        keepFormState(req, back, { _form: INVITATION_REFUSALS[problem.reason].message }, values);
-        return res.redirect(303, back);
-      }
-      if (problem.kind === 'TooManyRequests') {
-        keepFormState(
-          req,
-          back,
-          { _form: `Trop de codes refusés. ${retryLaterMessage(problem.retryAfterSeconds)}` },
-          values,
+  router.post(
+    '/invitations/utiliser',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const joined = await redeemInvitationCode(
+          deps,
+          req.user!,
+          formValues(req, ['code']),
+          req.ip ?? 'unknown',
         );
-        return res.redirect(303, back);
-      }
-      return next(error);
-    }
-  });
+        return {
+          redirect: `/organisations/${joined.organisation.siret}`,
+          flash: {
+            type: 'success',
+            message: `Vous avez rejoint ${joined.organisation.name}, avec les rôles : ${roleLabels(joined.roles)}.`,
+          },
+        };
+      },
+      {
+        back: () => '/invitations/utiliser',
+        fields: ['code'],
+        // A refused code is told above the form (the page's alert), the code kept in its field; too many refused
+        // codes answer 429 with Retry-After, like sign-in.
+        refusals: (problem) => {
+          if (problem.kind === 'InvitationRefused')
+            return { status: 422, message: INVITATION_REFUSALS[problem.reason].message };
+          if (problem.kind === 'TooManyRequests')
+            return {
+              status: 429,
+              retryAfterSeconds: problem.retryAfterSeconds,
+              message: `Trop de codes refusés. ${retryLaterMessage(problem.retryAfterSeconds)}`,
+            };
+          return undefined;
+        },
+      },
+    ),
+  );
 
   return router;
 }
