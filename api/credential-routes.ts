@@ -1,3 +1,4 @@
+import { definitionIdentifier } from '../domain/definitions.ts';
 import { z } from 'zod';
 import type { AppDeps } from '../app/deps.ts';
 import {
@@ -351,10 +352,7 @@ export function credentialRoutes(deps: AppDeps) {
       auth: 'session',
       access: ACCESS.platformAdmins,
       params: z.object({
-        slug: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9_-]*$/)
-          .max(64),
+        slug: definitionIdentifier,
       }),
       body: providerCredentialSchema,
       responses: {
@@ -384,10 +382,7 @@ export function credentialRoutes(deps: AppDeps) {
       auth: 'session',
       access: ACCESS.platformAdmins,
       params: z.object({
-        slug: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9_-]*$/)
-          .max(64),
+        slug: definitionIdentifier,
       }),
       responses: {
         200: {
@@ -425,10 +420,7 @@ export function credentialRoutes(deps: AppDeps) {
       auth: 'session',
       access: ACCESS.platformAdmins,
       params: z.object({
-        slug: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9_-]*$/)
-          .max(64),
+        slug: definitionIdentifier,
         id: z.uuid(),
       }),
       responses: {

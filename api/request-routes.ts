@@ -19,7 +19,12 @@ import {
   updateDraft,
   viewRequest,
 } from '../app/requests.ts';
-import { CREDENTIAL_TYPES, FORM_BLOCKS, type Definition } from '../domain/definitions.ts';
+import {
+  CREDENTIAL_TYPES,
+  definitionIdentifier,
+  FORM_BLOCKS,
+  type Definition,
+} from '../domain/definitions.ts';
 import { REQUEST_COMMANDS, REQUEST_STATES, type RequestCommand } from '../domain/request-states.ts';
 import { givenTitle } from '../domain/request-form.ts';
 import type { AttachmentInfo } from '../store/request-attachments.ts';
@@ -299,7 +304,7 @@ export function requestRoutes(deps: AppDeps) {
       tags: ['Definitions'],
       auth: 'public',
       access: ACCESS.everyone,
-      params: z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/) }),
+      params: z.object({ slug: definitionIdentifier }),
       responses: {
         200: { description: 'The definition.', schema: definitionSchema },
         404: { description: 'Unknown definition.', schema: errorSchema },

@@ -1,3 +1,4 @@
+import { definitionIdentifier } from '../domain/definitions.ts';
 import { z } from 'zod';
 import type { AppDeps } from '../app/deps.ts';
 import {
@@ -23,13 +24,9 @@ import { ACCESS } from './access-policies.ts';
 import { defineRoute } from './route.ts';
 import { errorSchema } from './schemas.ts';
 
-const slugParam = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]*$/)
-  .max(64);
-const definitionParams = z.object({ slug: slugParam });
-const endpointParams = z.object({ slug: slugParam, id: idSchema });
-const deliveryParams = z.object({ slug: slugParam, id: idSchema, eventId: idSchema });
+const definitionParams = z.object({ slug: definitionIdentifier });
+const endpointParams = z.object({ slug: definitionIdentifier, id: idSchema });
+const deliveryParams = z.object({ slug: definitionIdentifier, id: idSchema, eventId: idSchema });
 
 const endpointSchema = z
   .object({

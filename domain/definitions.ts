@@ -14,28 +14,29 @@ export type ContactRole = (typeof CONTACT_ROLES)[number];
 export const CREDENTIAL_TYPES = ['token', 'technical_account'] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
 
-const identifier = z
+/** The identifier of a definition, a scope or a use case, as addresses and files write it. */
+export const definitionIdentifier = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected lower-case letters, digits, "-" or "_"')
   .max(64);
 
 const scope = z.strictObject({
-  id: identifier,
+  id: definitionIdentifier,
   label: z.string().min(1),
   description: z.string().optional(),
   sensitive: z.boolean().default(false),
 });
 
 const useCase = z.strictObject({
-  id: identifier,
+  id: definitionIdentifier,
   label: z.string().min(1),
   description: z.string().min(1),
-  scopes: z.array(identifier),
+  scopes: z.array(definitionIdentifier),
 });
 
 export const definitionSchema = z
   .strictObject({
-    slug: identifier,
+    slug: definitionIdentifier,
     name: z.string().min(1),
     description: z.string().min(1),
     provider: z.strictObject({ name: z.string().min(1), url: z.url().optional() }),
