@@ -4,7 +4,7 @@ import type { DefinitionCatalog } from '../domain/definitions.ts';
 import { retryAfterMs } from '../domain/webhooks.ts';
 import { dispatchAll, type Mailer } from '../mail/mailer.ts';
 import type { DeliveryKey } from '../ports/webhook-deliveries.ts';
-import type { WebhookSettings } from '../runtime/config.ts';
+import type { WebhookSettings } from '../domain/webhook-settings.ts';
 import { openWebhookSecrets, signatureHeader } from '../app/webhook-secrets.ts';
 import type { WebhookOutbox } from '../app/webhook-outbox.ts';
 import { postWebhook } from '../app/webhook-sender.ts';

@@ -412,9 +412,6 @@ function checkProConnect(
   }
 }
 
-// activities/ and runtime/ still name it from here.
-export type { WebhookSettings };
-
 export interface Config {
   env: 'development' | 'test' | 'production';
   http: { host: string; port: number; publicUrl: URL; trustProxy: string };

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WORKFLOW_TASK_TIMEOUT_MS } from '../app/temporal.ts';
 import type { DeliveryKey, WebhookDeliveries } from '../ports/webhook-deliveries.ts';
 import type { deliverWebhook } from '../workflows/webhook-delivery.ts';
-import type { WebhookSettings } from './config.ts';
+import type { WebhookSettings } from '../domain/webhook-settings.ts';
 
 export const webhookWorkflowId = (key: DeliveryKey) => `webhook-${key.endpointId}-${key.eventId}-${key.run}`;
 
