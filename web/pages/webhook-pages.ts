@@ -85,30 +85,41 @@ export function webhookPages(deps: AppDeps): Router {
 
   // Post/redirect/get: the signing secret crosses the redirect sealed (web/shown-once.ts) and is shown by a GET,
   // once; a refresh neither adds a second endpoint nor renews the secret again.
-  router.post('/developpeurs/:slug/webhooks', requireSignedIn, async (req, res, next) => {
-    const slug = slugParam(req);
-    const url = typeof req.body?.url === 'string' ? req.body.url : '';
-    const events = checkedValues(req.body, 'events');
-    try {
-      const { endpoint, secret } = await createWebhookEndpoint(deps, req.user!, slug, { url, events });
-      const path = `${base(slug)}/${endpoint.id}/secret`;
-      keepShownOnce(deps, req, path, 'webhook-secret', { secret, rotated: false } satisfies ShownSecret);
-      res.redirect(303, path);
-    } catch (error) {
-      const errors = fieldErrorsOf(error);
-      if (!errors) return next(error);
-      const eventsError = Object.entries(errors).find(([path]) => path.startsWith('events'))?.[1];
-      keepFormState(
-        req,
-        base(slug),
-        Object.fromEntries(
-          Object.entries({ url: errors.url, events: eventsError }).filter(([, value]) => value !== undefined),
-        ) as Record<string, string>,
-        { url, events: events.filter((event) => /^[a-z_.]+$/.test(event)).join(',') },
-      );
-      res.redirect(303, base(slug));
-    }
-  });
+  router.post(
+    '/developpeurs/:slug/webhooks',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const slug = slugParam(req);
+        const url = typeof req.body?.url === 'string' ? req.body.url : '';
+        const events = checkedValues(req.body, 'events');
+        try {
+          const { endpoint, secret } = await createWebhookEndpoint(deps, req.user!, slug, { url, events });
+          const path = `${base(slug)}/${endpoint.id}/secret`;
+          keepShownOnce(deps, req, path, 'webhook-secret', { secret, rotated: false } satisfies ShownSecret);
+          return { redirect: path };
+        } catch (error) {
+          // Refused input keeps the ticked events, and an event's error (`events.2`) shows on the events
+          // fieldset: more than formAction's text fields. Any other refusal is formAction's (a Conflict's flash).
+          const errors = fieldErrorsOf(error);
+          if (!errors) throw error;
+          const eventsError = Object.entries(errors).find(([path]) => path.startsWith('events'))?.[1];
+          keepFormState(
+            req,
+            base(slug),
+            Object.fromEntries(
+              Object.entries({ url: errors.url, events: eventsError }).filter(
+                ([, value]) => value !== undefined,
+              ),
+            ) as Record<string, string>,
+            { url, events: events.filter((event) => /^[a-z_.]+$/.test(event)).join(',') },
+          );
+          return { redirect: base(slug) };
+        }
+      },
+      { back: (req) => base(slugParam(req)) },
+    ),
+  );
 
   router.get('/developpeurs/:slug/webhooks/:id/secret', requireSignedIn, async (req, res) => {
     const slug = slugParam(req);
