@@ -15,7 +15,7 @@ import {
   retryIssuance,
 } from './helpers/habilitations.ts';
 import { historyText } from './helpers/history.ts';
-import type { HttpClient } from './helpers/http-client.ts';
+import { csrfTokenOf, type HttpClient } from './helpers/http-client.ts';
 import { DEMO_PASSWORD, eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 
 type Provider = Awaited<ReturnType<typeof providerCredentials>>;
@@ -327,6 +327,48 @@ describe('revocation and rotation', () => {
       assert.equal(answer.status, 422, String(graceHours));
       assert.equal(answer.json.errors[0].path, 'graceHours');
     }
+  });
+
+  it('through the page, refuses a grace period past 7 days or not a number, issues nothing, and reads none as 24 hours', async () => {
+    const { habilitation, tokenId } = await issuedToken();
+    const page = `/jetons/${habilitation.id}`;
+    const tokens = async () =>
+      (
+        await platform.services.db.query('SELECT id FROM tokens WHERE habilitation_id = $1', [
+          habilitation.id,
+        ])
+      ).rowCount;
+    for (const graceHours of ['192', '-1', 'douze']) {
+      const form = await manager.client.get(page);
+      const posted = await manager.client.postForm(`${page}/${tokenId}/rotation`, {
+        _csrf: csrfTokenOf(form.text),
+        graceHours,
+      });
+      assert.equal(posted.status, 303, graceHours);
+      assert.equal(posted.headers.get('location'), page);
+      const back = await manager.client.get(page);
+      assert.match(
+        back.text,
+        /(La période de transition va de 0 à 168 heures|nombre entier d’heures)/,
+        graceHours,
+      );
+      assert.equal(await tokens(), 1, `${graceHours}: no new token`);
+    }
+    // A form without the field (the page always sends one) takes the default grace, not none at all.
+    const form = await manager.client.get(page);
+    const rotatedAt = Date.now();
+    const posted = await manager.client.postForm(`${page}/${tokenId}/rotation`, {
+      _csrf: csrfTokenOf(form.text),
+      graceHours: '',
+    });
+    assert.equal(posted.status, 303);
+    assert.equal(await tokens(), 2);
+    const { rows } = await platform.services.db.query<{ retires_at: Date }>(
+      'SELECT retires_at FROM tokens WHERE id = $1',
+      [tokenId],
+    );
+    // An "hour" of grace is a second here (ROTATION_GRACE_HOUR=1s): 24 of them, counted from the rotation.
+    assert.ok(rows[0]!.retires_at.getTime() >= rotatedAt + 24_000 - 1_000, 'the default 24 hours');
   });
 
   it('rotates: the new token works at once, the old one until the end of its grace, then stops', async () => {

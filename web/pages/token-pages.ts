@@ -152,7 +152,11 @@ export function tokenPages(deps: AppDeps): Router {
     formAction(
       async (req) => {
         const { oldTokenEndsAt } = await rotateToken(deps, req.user!, tokenIdOf(req), {
-          graceHours: Number(req.body?.graceHours),
+          // Left out or empty, the grace is the default (24 hours), not zero as Number('') would make it.
+          graceHours:
+            req.body?.graceHours === undefined || req.body.graceHours === ''
+              ? undefined
+              : Number(req.body.graceHours),
         });
         return {
           redirect: habilitationPath(req),
