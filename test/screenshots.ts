@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startEphemeralDevServer, type DevServer } from '../runtime/temporal-dev-server.ts';
 import { WORKFLOWS_PATH } from '../runtime/worker.ts';
 import { GOOD_PASSWORD, SIRET, signUpAndActivate } from './helpers/accounts.ts';
+import { assertNoSidewaysScroll } from './helpers/accessibility.ts';
 import { launchBrowser } from './helpers/browser.ts';
 import { approvedTechnicalAccountRequest, approvedToken, submitRequest } from './helpers/habilitations.ts';
 import { createPerson } from './helpers/people.ts';
@@ -392,6 +393,10 @@ async function capture(browser: Browser, platform: TestPlatform, demo: Demo) {
           const file = path.join(OUT, persona, `${shot.name}-${width}.png`);
           await page.screenshot({ path: file, fullPage: true });
           files.push(path.relative(ROOT, file));
+          // A page wider than its window scrolls sideways on a phone: reported like a wrong status.
+          await assertNoSidewaysScroll(page).catch((error: unknown) =>
+            problems.push(`${persona}: ${(error as Error).message}`),
+          );
         }
         await page.setViewportSize({ width: WIDTHS[0], height: 900 });
       }

@@ -60,6 +60,24 @@ export async function assertButtonsShowTheirWords(page: Page): Promise<void> {
   assert.deepEqual(clipped, [], `buttons drawn as a bare icon on ${page.url()}`);
 }
 
+/**
+ * The page fits its window's width: what is wider (a table) scrolls inside its own box, never the whole page
+ * sideways (WCAG 1.4.10, reflow).
+ */
+export async function assertNoSidewaysScroll(page: Page): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => {
+    const { document, innerWidth } = globalThis as unknown as {
+      document: { documentElement: { scrollWidth: number } };
+      innerWidth: number;
+    };
+    return { scrollWidth: document.documentElement.scrollWidth, innerWidth };
+  });
+  assert.ok(
+    scrollWidth <= innerWidth,
+    `${page.url()} is ${scrollWidth} px wide in a ${innerWidth} px window`,
+  );
+}
+
 /** Addresses as page kinds: identifiers and SIRETs stand for any, so one check covers every request's page. */
 function pageKind(url: string): string {
   const { pathname } = new URL(url);
@@ -88,11 +106,15 @@ export function watchAccessibility(page: Page): Page {
   return page;
 }
 
-/** The page as it is now passes axe-core and shows every button's words; counted for `assertEveryPageChecked`. */
+/**
+ * The page as it is now passes axe-core, shows every button's words and fits its window's width; counted for
+ * `assertEveryPageChecked`.
+ */
 export async function checkPage(page: Page): Promise<void> {
   await page.waitForLoadState('load');
   await assertNoAxeViolations(page);
   await assertButtonsShowTheirWords(page);
+  await assertNoSidewaysScroll(page);
   watches.get(page)?.checked.add(pageKind(page.url()));
 }
 
