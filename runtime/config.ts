@@ -228,7 +228,7 @@ const envSchema = z
     TEMPORAL_API_KEY: text(),
     TEMPORAL_CLI_PATH: text(),
     TEMPORAL_UI_PORT: integer(0, 65535, 8233),
-    TEMPORAL_CALL_TIMEOUT: duration('10s'),
+    TEMPORAL_CALL_TIMEOUT: duration('15s'),
     WORKFLOW_BUNDLE_PATH: text(),
 
     DIRECTORY_URL: urlWithProtocol(['http:', 'https:'], 'https://recherche-entreprises.api.gouv.fr'),
