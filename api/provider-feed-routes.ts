@@ -89,7 +89,8 @@ export function providerFeedRoutes(deps: AppDeps) {
       summary: 'Habilitations of the provider’s definition, changed since a date',
       description:
         'Created, superseded or revoked since `updated_since` (included), oldest change first; with the ' +
-        'provider’s client credentials (HTTP Basic).',
+        'provider’s client credentials (HTTP Basic). Pass `next` as `after` for the following page (it wins ' +
+        'over `updated_since`): several changes may share an instant, so a date alone cannot page.',
       tags: ['Webhooks'],
       auth: 'public',
       access: ACCESS.providerClients,
@@ -97,10 +98,16 @@ export function providerFeedRoutes(deps: AppDeps) {
       responses: {
         200: {
           description: 'The habilitations.',
-          schema: z.object({ habilitations: z.array(habilitationSchema) }),
+          schema: z.object({
+            habilitations: z.array(habilitationSchema),
+            next: z
+              .string()
+              .nullable()
+              .meta({ description: 'The cursor of the following page, as `after`.' }),
+          }),
         },
         401: unauthorized,
-        422: { description: 'A malformed date or limit.', schema: errorSchema },
+        422: { description: 'A malformed date, cursor or limit.', schema: errorSchema },
       },
       handler: async ({ req, query }) => {
         const provider = await feedProvider(deps, { authorization: req.headers.authorization });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
 import type { ProviderCredential } from '../store/provider-credentials.ts';
+import { listHabilitationChanges, type HabilitationStatus } from '../store/habilitations.ts';
 import { listFeedEvents } from '../store/webhooks.ts';
 import type { AppDeps } from './deps.ts';
 import type { ProviderCredentialsInput } from './provider-authentication.ts';
@@ -19,9 +20,16 @@ export const feedQuerySchema = z.object({
     .default(100),
 });
 
+/** A page's `next`: the last change's instant in microseconds since 1970 and its habilitation's id. */
+const CHANGE_CURSOR = /^(\d{1,18})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
 export const habilitationsQuerySchema = z.object({
   updated_since: z.iso
     .datetime({ offset: true, error: 'Date et heure ISO 8601 attendues, par exemple 2026-11-30T00:00:00Z.' })
+    .optional(),
+  after: z
+    .string()
+    .regex(CHANGE_CURSOR, 'Curseur attendu : la valeur « next » de la page précédente.')
     .optional(),
   limit: z.coerce
     .number({ error: 'Nombre attendu.' })
@@ -71,52 +79,43 @@ export interface FeedHabilitation {
   definition: string;
   organisation: { siret: string; name: string };
   scopes: string[];
-  status: 'active' | 'superseded' | 'revoked';
+  status: HabilitationStatus;
   validUntil: string;
   createdAt: string;
   endedAt: string | null;
   updatedAt: string;
 }
 
-/** The definition's habilitations changed since a date (created, superseded, revoked), oldest change first. */
+/**
+ * The definition's habilitations changed since a date (created, superseded, revoked), oldest change first.
+ * `next` continues after the page's last change; `after` wins over `updated_since` when both are given.
+ */
 export async function readHabilitationFeed(
   deps: AppDeps,
   provider: ProviderCredential,
   query: z.output<typeof habilitationsQuerySchema>,
-): Promise<{ habilitations: FeedHabilitation[] }> {
-  const { rows } = await deps.db.query<{
-    id: string;
-    request_id: string;
-    definition: string;
-    siret: string;
-    name: string;
-    scopes: string[];
-    status: FeedHabilitation['status'];
-    valid_until: Date;
-    created_at: Date;
-    ended_at: Date | null;
-    updated_at: Date;
-  }>(
-    `SELECT h.id, h.request_id, h.definition, o.siret, o.name, h.scopes, h.status, h.valid_until, h.created_at,
-            h.ended_at, greatest(h.created_at, h.ended_at) AS updated_at
-       FROM habilitations h JOIN organisations o ON o.id = h.organisation_id
-      WHERE h.definition = $1 AND ($2::timestamptz IS NULL OR greatest(h.created_at, h.ended_at) >= $2)
-      ORDER BY updated_at, h.id
-      LIMIT $3`,
-    [provider.definition, query.updated_since ?? null, query.limit],
+): Promise<{ habilitations: FeedHabilitation[]; next: string | null }> {
+  const cursor = query.after?.match(CHANGE_CURSOR);
+  const changes = await listHabilitationChanges(
+    deps.db,
+    provider.definition,
+    cursor ? { after: { micros: cursor[1]!, id: cursor[2]! } } : { since: query.updated_since },
+    query.limit,
   );
+  const last = changes.at(-1);
   return {
-    habilitations: rows.map((row) => ({
-      id: row.id,
-      requestId: row.request_id,
-      definition: row.definition,
-      organisation: { siret: row.siret, name: row.name },
-      scopes: row.scopes,
-      status: row.status,
-      validUntil: row.valid_until.toISOString(),
-      createdAt: row.created_at.toISOString(),
-      endedAt: row.ended_at?.toISOString() ?? null,
-      updatedAt: row.updated_at.toISOString(),
+    habilitations: changes.map((change) => ({
+      id: change.id,
+      requestId: change.requestId,
+      definition: change.definition,
+      organisation: change.organisation,
+      scopes: change.scopes,
+      status: change.status,
+      validUntil: change.validUntil.toISOString(),
+      createdAt: change.createdAt.toISOString(),
+      endedAt: change.endedAt?.toISOString() ?? null,
+      updatedAt: change.updatedAt.toISOString(),
     })),
+    next: last ? `${last.cursor.micros}.${last.cursor.id}` : (query.after ?? null),
   };
 }

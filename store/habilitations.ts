@@ -172,3 +172,77 @@ export async function revokeHabilitationOfRequest(
   );
   return rows[0] && toHabilitation(rows[0]);
 }
+
+/** Where a reader of the habilitation changes stopped: the last change's instant, to the microsecond, and id. */
+export interface HabilitationChangeCursor {
+  micros: string;
+  id: string;
+}
+
+export interface HabilitationChange {
+  id: string;
+  requestId: string;
+  definition: string;
+  organisation: { siret: string; name: string };
+  scopes: string[];
+  status: HabilitationStatus;
+  validUntil: Date;
+  createdAt: Date;
+  endedAt: Date | null;
+  updatedAt: Date;
+  cursor: HabilitationChangeCursor;
+}
+
+/**
+ * A definition's habilitations by their last change (created, superseded, revoked), oldest first. Paged by
+ * (instant, id) rather than by instant alone: changes made in one transaction share its instant (approving a
+ * new revision supersedes the habilitation before and creates the next at the same now()), and a page full of
+ * one instant would hand a reader paging by date the same page again and again. The instant travels in
+ * microseconds, which a JavaScript Date would round to the millisecond.
+ */
+export async function listHabilitationChanges(
+  db: Queryable,
+  definition: string,
+  /** `since`: an ISO 8601 instant, given to PostgreSQL as written (to the microsecond). */
+  from: { since?: string; after?: HabilitationChangeCursor },
+  limit: number,
+): Promise<HabilitationChange[]> {
+  const { rows } = await db.query<{
+    id: string;
+    request_id: string;
+    definition: string;
+    siret: string;
+    name: string;
+    scopes: string[];
+    status: HabilitationStatus;
+    valid_until: Date;
+    created_at: Date;
+    ended_at: Date | null;
+    updated_at: Date;
+    updated_micros: string;
+  }>(
+    `SELECT h.id, h.request_id, h.definition, o.siret, o.name, h.scopes, h.status, h.valid_until, h.created_at,
+            h.ended_at, c.updated_at, (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS updated_micros
+       FROM habilitations h JOIN organisations o ON o.id = h.organisation_id
+            CROSS JOIN LATERAL (SELECT greatest(h.created_at, h.ended_at) AS updated_at) c
+      WHERE h.definition = $1
+        AND ($2::timestamptz IS NULL OR c.updated_at >= $2)
+        AND ($3::numeric IS NULL OR (extract(epoch FROM c.updated_at) * 1000000, h.id) > ($3::numeric, $4::uuid))
+      ORDER BY c.updated_at, h.id
+      LIMIT $5`,
+    [definition, from.since ?? null, from.after?.micros ?? null, from.after?.id ?? null, limit],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    requestId: row.request_id,
+    definition: row.definition,
+    organisation: { siret: row.siret, name: row.name },
+    scopes: row.scopes,
+    status: row.status,
+    validUntil: row.valid_until,
+    createdAt: row.created_at,
+    endedAt: row.ended_at,
+    updatedAt: row.updated_at,
+    cursor: { micros: row.updated_micros, id: row.id },
+  }));
+}

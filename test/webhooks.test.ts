@@ -5,7 +5,13 @@ import { createRequestActivities } from '../activities/requests.ts';
 import { isAllowedAddress } from '../app/webhook-sender.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { emailsTo } from './helpers/accounts.ts';
-import { approvedToken, providerCredentials, submitRequest, approve } from './helpers/habilitations.ts';
+import {
+  approvedToken,
+  providerCredentials,
+  reopenAndApprove,
+  submitRequest,
+  approve,
+} from './helpers/habilitations.ts';
 import { historyText } from './helpers/history.ts';
 import type { HttpClient } from './helpers/http-client.ts';
 import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
@@ -478,6 +484,61 @@ describe('webhooks', () => {
       ).status,
       422,
     );
+  });
+  it('page the habilitation changes by cursor, through changes that share an instant, each once', async () => {
+    const entreprise = await providerCredentials(platform, 'api-entreprise');
+    const client = platform.client();
+    const read = (query: string) =>
+      client.get(`/api/v1/provider/habilitations${query}`, { authorization: entreprise.basic });
+    // A new revision's approval supersedes the habilitation before and creates the next in one transaction.
+    const { client: applicant } = await applicantWithDraft(platform);
+    const { requestId, habilitationId: first } = await approvedToken(platform, applicant);
+    const second = await reopenAndApprove(platform, applicant, requestId);
+    const everything = await read('?updated_since=2020-01-01T00:00:00Z&limit=1000');
+    assert.equal(everything.status, 200, everything.text);
+    type Change = { id: string; status: string; createdAt: string; updatedAt: string };
+    const all = everything.json.habilitations as Change[];
+    const superseded = all.find((h) => h.id === first)!;
+    const created = all.find((h) => h.id === second)!;
+    assert.equal(superseded.status, 'superseded');
+    assert.equal(superseded.updatedAt, created.updatedAt, 'the two changes share their instant');
+
+    // One change per page: a reader paging by date would get the first of the pair again and again.
+    const seen: string[] = [];
+    let next: string | null = null;
+    for (let call = 0; call <= all.length + 1; call++) {
+      const answer = await read(
+        next === null ? '?updated_since=2020-01-01T00:00:00Z&limit=1' : `?after=${next}&limit=1`,
+      );
+      assert.equal(answer.status, 200, answer.text);
+      if (answer.json.habilitations.length === 0) {
+        assert.equal(answer.json.next, next, 'an empty page keeps the cursor');
+        break;
+      }
+      seen.push(...(answer.json.habilitations as Change[]).map((h) => h.id));
+      next = answer.json.next;
+    }
+    assert.deepEqual(
+      seen,
+      all.map((h) => h.id),
+      'every change once, in the order of one big page',
+    );
+    // `after` wins over `updated_since`.
+    const both = await read(`?updated_since=2020-01-01T00:00:00Z&after=${next}`);
+    assert.deepEqual(both.json.habilitations, []);
+
+    for (const after of [
+      'abc',
+      '12.pas-un-id',
+      `${first}`,
+      `-1.${first}`,
+      `1.${first.toUpperCase()}`,
+      '9'.repeat(19) + `.${first}`,
+    ]) {
+      const answer = await read(`?after=${encodeURIComponent(after)}`);
+      assert.equal(answer.status, 422, `${after}: ${answer.text}`);
+      assert.match(answer.text, /Curseur attendu/);
+    }
   });
 });
 
