@@ -157,6 +157,18 @@ describe('in a real browser', () => {
       false,
       'revoked',
     );
+    // A revoked token reads the same on its page and on the dashboard (the dashboard had it grey).
+    const onTokenPage = page
+      .getByRole('region', { name: new RegExp(current.prefix) })
+      .locator('.fr-badge')
+      .first();
+    assert.equal((await onTokenPage.textContent())?.trim(), 'Révoqué');
+    assert.match((await onTokenPage.getAttribute('class')) ?? '', /fr-badge--error/);
+    await page.goto(`${platform.url}/tableau-de-bord`);
+    const onDashboard = page.locator('p', { hasText: current.prefix }).locator('.fr-badge');
+    assert.equal((await onDashboard.textContent())?.trim(), 'Révoqué');
+    assert.match((await onDashboard.getAttribute('class')) ?? '', /fr-badge--error/);
+    await checkPage(page);
     assert.deepEqual(problems, []);
     assertEveryPageChecked(page);
     await page.context().close();

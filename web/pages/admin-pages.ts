@@ -35,6 +35,7 @@ import { renderConfirmation } from '../confirmation.ts';
 import { formAction, takeFormState } from '../form-actions.ts';
 import { formErrors } from '../forms.ts';
 import { requireSignedIn } from '../page-context.ts';
+import { HABILITATION_STATUS_BADGES } from '../presenters/credential-status.ts';
 import { personName } from '../presenters/people.ts';
 
 const testEmailForm = z.object({
@@ -48,12 +49,6 @@ const ACCOUNT_STATUS = {
   active: { label: 'Actif', badge: 'fr-badge--success' },
   pending_activation: { label: 'En attente d’activation', badge: 'fr-badge--new' },
   disabled: { label: 'Désactivé', badge: 'fr-badge--error' },
-} as const;
-
-const HABILITATION_STATUS = {
-  active: { label: 'Active', badge: 'fr-badge--success' },
-  superseded: { label: 'Remplacée', badge: 'fr-badge--info' },
-  revoked: { label: 'Révoquée', badge: 'fr-badge--error' },
 } as const;
 
 /** The side menu shared by the administration pages. */
@@ -234,7 +229,7 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
       definitions: deps.definitions
         .list()
         .map((definition) => ({ ...definition, selected: definition.slug === values.definition })),
-      statuses: Object.entries(HABILITATION_STATUS).map(([value, { label }]) => ({
+      statuses: Object.entries(HABILITATION_STATUS_BADGES).map(([value, { label }]) => ({
         value,
         label,
         selected: value === values.status,
@@ -247,7 +242,7 @@ export function adminPages(deps: AppDeps, options: { smtp: boolean }): Router {
           scopesLabel: habilitation.scopes
             .map((id) => (definition ? scopeLabel(definition, id) : id))
             .join(', '),
-          status: HABILITATION_STATUS[habilitation.status],
+          status: HABILITATION_STATUS_BADGES[habilitation.status],
           expired: habilitation.status === 'active' && habilitation.validUntil <= new Date(),
         };
       }),

@@ -11,9 +11,9 @@ import {
 import { requestTitle } from '../../domain/request-form.ts';
 import type { RequestState } from '../../domain/request-states.ts';
 import { STAFF_ROLE_LABELS } from '../../domain/roles.ts';
-import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status.ts';
 import type { RequestSummary } from '../../store/requests.ts';
 import { requireSignedIn } from '../page-context.ts';
+import { tokenStatusBadge } from '../presenters/credential-status.ts';
 import { requestStateBadge } from '../presenters/request-state.ts';
 
 /** How many of the latest requests the dashboard lists; "Mes demandes" has them all. */
@@ -31,13 +31,6 @@ const NEXT_STEP: Partial<Record<RequestState, { text: string; action: string }>>
 const WAITING: Partial<Record<RequestState, string>> = {
   submitted: 'En cours d’instruction : rien à faire pour le moment.',
   pending_support: 'Vérification de votre organisation par le support.',
-};
-
-const TOKEN_BADGES: Record<TokenStatus, string> = {
-  active: 'fr-badge--success',
-  expiring: 'fr-badge--warning',
-  expired: 'fr-badge--error',
-  revoked: '',
 };
 
 /** A reason can run to 5,000 characters: the card shows its start, the request page the whole. */
@@ -77,8 +70,7 @@ function habilitationRow(view: HabilitationView) {
       visiblePart: token.visiblePart,
       expiresAt: token.expiresAt,
       status: revoked ? 'revoked' : token.status,
-      label: TOKEN_STATUS_LABELS[revoked ? 'revoked' : token.status],
-      badge: TOKEN_BADGES[revoked ? 'revoked' : token.status],
+      badge: tokenStatusBadge(revoked ? 'revoked' : token.status),
     },
     revoked,
   };

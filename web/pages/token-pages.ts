@@ -12,7 +12,6 @@ import {
 } from '../../app/tokens.ts';
 import { scopeLabel } from '../../domain/definitions.ts';
 import { formatDateTime } from '../../domain/french-format.ts';
-import { TOKEN_STATUS_LABELS, type TokenStatus } from '../../domain/token-status.ts';
 import { theApi } from '../../domain/api-name.ts';
 import { notFound } from '../../domain/errors.ts';
 import { renderConfirmation } from '../confirmation.ts';
@@ -21,20 +20,8 @@ import { formAction } from '../form-actions.ts';
 import { idParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
 import { lastUseDelayText } from '../presenters/last-use.ts';
+import { HABILITATION_STATUS_BADGES, tokenStatusBadge } from '../presenters/credential-status.ts';
 import { keepShownOnce, takeShownOnce } from '../shown-once.ts';
-
-const STATUS_BADGES: Record<TokenStatus, string> = {
-  active: 'fr-badge--success',
-  expiring: 'fr-badge--warning',
-  expired: 'fr-badge--error',
-  revoked: 'fr-badge--error',
-};
-
-const HABILITATION_STATUS_LABELS = {
-  active: 'Active',
-  superseded: 'Remplacée',
-  revoked: 'Révoquée',
-} as const;
 
 /** Grace periods offered by the rotation form (the API accepts any whole number of hours from 0 to 168). */
 const GRACE_CHOICES = [
@@ -56,8 +43,7 @@ function tokenRow(deps: AppDeps, definitionSlug: string, token: TokenView, canAc
   const replaced = token.retiresAt !== null && (token.status === 'active' || token.status === 'expiring');
   return {
     ...token,
-    statusLabel: replaced ? 'Remplacé' : TOKEN_STATUS_LABELS[token.status],
-    statusBadge: replaced ? 'fr-badge--info' : STATUS_BADGES[token.status],
+    badge: tokenStatusBadge(token.status, replaced),
     replacedUntil: replaced ? token.retiresAt : undefined,
     canReveal: canAct && token.revealableUntil !== null,
     canRotate: canAct && token.usable && token.retiresAt === null,
@@ -70,7 +56,7 @@ function tokenRow(deps: AppDeps, definitionSlug: string, token: TokenView, canAc
 function habilitationCard(deps: AppDeps, view: HabilitationView) {
   const canAct = view.access === 'act';
   const canRevoke = view.access === 'act' || view.access === 'instruct';
-  const statusLabel = HABILITATION_STATUS_LABELS[view.habilitation.status];
+  const statusLabel = HABILITATION_STATUS_BADGES[view.habilitation.status].label;
   return {
     ...view,
     canAct,
