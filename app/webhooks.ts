@@ -9,13 +9,13 @@ import { withTransaction } from '../store/pool.ts';
 import type { User } from '../store/users.ts';
 import {
   deleteEndpoint,
-  failedDeliveriesSince,
   findDelivery,
   findEndpoint,
   insertEndpoint,
   listDeliveries,
   listEndpoints,
   restartDelivery,
+  restartFailedDeliveriesSince,
   updateEndpoint,
   type DeliveryView,
   type WebhookEndpoint,
@@ -265,6 +265,11 @@ export const replayFailedSchema = z.strictObject({
   }),
 });
 
+/** The most failed deliveries one replay restarts; the answer's count tells the caller to call again. */
+const REPLAY_LIMIT = 1_000;
+/** Starts in flight at once: enough to start a thousand runs in a few seconds without crowding Temporal. */
+const REPLAY_STARTS_AT_ONCE = 8;
+
 /** Every failed delivery since a date, delivered again (at most 1,000 at a time). */
 export async function replayFailedWebhookDeliveries(
   deps: AppDeps,
@@ -276,12 +281,19 @@ export async function replayFailedWebhookDeliveries(
   const endpoint = await endpointOf(deps, actor, slug, id);
   const { since } = parseInput(replayFailedSchema, input ?? {});
   if (endpoint.status === 'disabled') throw disabledConflict();
-  const eventIds = await failedDeliveriesSince(deps.db, id, new Date(since));
-  for (const eventId of eventIds) {
-    const run = await restartDelivery(deps.db, id, eventId);
-    if (run !== undefined) await deps.webhooks.dispatch({ endpointId: id, eventId, run });
-  }
-  return { replayed: eventIds.length };
+  const runs = await restartFailedDeliveriesSince(deps.db, id, new Date(since), REPLAY_LIMIT);
+  // The runs are committed, pending and not yet dispatched: whatever is not started here the relay starts. So
+  // the first start that fails (Temporal away) ends the loop rather than making the caller wait for each.
+  let next = 0;
+  let startsFailing = false;
+  const starter = async () => {
+    while (!startsFailing && next < runs.length) {
+      const run = runs[next++]!;
+      if (!(await deps.webhooks.dispatch({ endpointId: id, ...run }))) startsFailing = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(REPLAY_STARTS_AT_ONCE, runs.length) }, starter));
+  return { replayed: runs.length };
 }
 
 /** The demo provider's webhook secret (`npm start`), derived from its key so that it survives restarts. */

@@ -218,6 +218,52 @@ describe('webhooks', () => {
     assert.equal(target.received.at(-1)!.id, delivery!.eventId);
   });
 
+  it('replay every failed delivery since a date in one call, and nothing delivered or older', async () => {
+    const target = await receiver();
+    target.script([], { status: 500 });
+    const endpoint = await addEndpoint(target, QUIET);
+    const failedCount = async () =>
+      (await deliveriesOf(endpoint.id)).filter((delivery) => delivery.status === 'failed').length;
+    await eventually(
+      async () => ((await failedCount()) === 1 ? true : undefined),
+      30_000,
+      'the creation’s test failed',
+    );
+    const since = new Date().toISOString();
+    for (let sent = 0; sent < 3; sent++)
+      assert.equal((await developer.client.send('POST', `${BASE}/${endpoint.id}/test`)).status, 202);
+    await eventually(async () => ((await failedCount()) === 4 ? true : undefined), 30_000, 'four failed');
+    // One delivered since the date: not replayed.
+    target.script([], { status: 204 });
+    assert.equal((await developer.client.send('POST', `${BASE}/${endpoint.id}/test`)).status, 202);
+    await eventually(async () =>
+      (await deliveriesOf(endpoint.id)).some((delivery) => delivery.status === 'delivered')
+        ? true
+        : undefined,
+    );
+    const before = target.received.length;
+
+    const replay = await developer.client.send('POST', `${BASE}/${endpoint.id}/deliveries/replay-failed`, {
+      since,
+    });
+    assert.equal(replay.status, 202, replay.text);
+    assert.deepEqual(replay.json, { replayed: 3 }, 'the three failed since the date, not the one before it');
+    const deliveredCount = async () =>
+      (await deliveriesOf(endpoint.id)).filter((delivery) => delivery.status === 'delivered').length;
+    await eventually(
+      async () => ((await deliveredCount()) === 4 ? true : undefined),
+      30_000,
+      'three delivered',
+    );
+    assert.equal(await failedCount(), 1, 'the one failed before the date is left as it was');
+    const replayed = target.received.slice(before);
+    assert.equal(new Set(replayed.map((delivery) => delivery.id)).size, 3, 'each replayed once');
+    const again = await developer.client.send('POST', `${BASE}/${endpoint.id}/deliveries/replay-failed`, {
+      since,
+    });
+    assert.deepEqual(again.json, { replayed: 0 }, 'nothing failed left since the date');
+  });
+
   it('wait as long as a 429’s Retry-After says before the next attempt', async () => {
     const target = await receiver();
     target.script([{ status: 429, headers: { 'retry-after': '2' } }], { status: 204 });
