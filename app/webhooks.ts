@@ -255,7 +255,9 @@ export async function replayWebhookDelivery(
   if (!(await findDelivery(deps.db, id, eventId))) throw notFound();
   if (endpoint.status === 'disabled') throw disabledConflict();
   const run = await restartDelivery(deps.db, id, eventId);
-  if (run !== undefined) await deps.webhooks.dispatch({ endpointId: id, eventId, run });
+  // Gone since the check above: the endpoint was deleted meanwhile.
+  if (run === undefined) throw notFound();
+  await deps.webhooks.dispatch({ endpointId: id, eventId, run });
 }
 
 export const replayFailedSchema = z.strictObject({
