@@ -9,7 +9,7 @@ import {
   insertDeliveriesOfEvent,
   insertEvent,
   markDeliveryDispatched,
-  nextSequence,
+  lockSequence,
 } from '../store/webhooks.ts';
 
 /**
@@ -106,7 +106,7 @@ export function createWebhookOutbox(deps: {
     event: OutboxEvent,
     onlyEndpoint?: string,
   ): Promise<{ eventId: string; dispatches: Dispatch[] }> {
-    const sequence = event.requestId ? await nextSequence(tx, event.requestId) : null;
+    const sequence = event.requestId ? (await lockSequence(tx, event.requestId)) + 1 : null;
     const id = randomUUID();
     const payload = {
       type: event.type,

@@ -135,11 +135,15 @@ export async function deleteEndpoint(db: Queryable, id: string): Promise<void> {
   await db.query('DELETE FROM webhook_endpoints WHERE id = $1', [id]);
 }
 
-/** The next number of a request's events: the row lock orders concurrent changes of one request. */
-export async function nextSequence(db: Queryable, requestId: string): Promise<number> {
+/**
+ * The number of a request's last event, its row locked until the transaction ends: concurrent changes of one
+ * request take their numbers in turn. The number moves only when an event is written (insertEvent), so an event
+ * found already there (a retried step) leaves no gap that a provider would read as an event missed.
+ */
+export async function lockSequence(db: Queryable, requestId: string): Promise<number> {
   const { rows } = await db.query<{ last: number }>(
-    `INSERT INTO webhook_sequences (request_id, last) VALUES ($1, 1)
-     ON CONFLICT (request_id) DO UPDATE SET last = webhook_sequences.last + 1
+    `INSERT INTO webhook_sequences (request_id, last) VALUES ($1, 0)
+     ON CONFLICT (request_id) DO UPDATE SET last = webhook_sequences.last
      RETURNING last`,
     [requestId],
   );
@@ -155,15 +159,24 @@ export interface NewWebhookEvent {
   payload: Record<string, unknown>;
 }
 
-/** Writes the event unless its key is there already; `created` false when a retried step finds it. */
+/**
+ * Writes the event unless its key is there already; `created` false when a retried step finds it. A request's
+ * event takes the number after lockSequence's, which moves with it in the same statement.
+ */
 export async function insertEvent(
   db: Queryable,
   event: NewWebhookEvent & { id: string },
 ): Promise<{ id: string; created: boolean }> {
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO webhook_events (id, definition, type, request_id, sequence, idempotency_key, payload)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+    `WITH inserted AS (
+       INSERT INTO webhook_events (id, definition, type, request_id, sequence, idempotency_key, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+     ), numbered AS (
+       UPDATE webhook_sequences SET last = $5
+        WHERE request_id = $4 AND $5::integer IS NOT NULL AND EXISTS (SELECT 1 FROM inserted)
+     )
+     SELECT id FROM inserted`,
     [
       event.id,
       event.definition,

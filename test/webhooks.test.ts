@@ -4,11 +4,13 @@ import { Webhook } from 'standardwebhooks';
 import { createRequestActivities } from '../activities/requests.ts';
 import { isAllowedAddress } from '../app/webhook-sender.ts';
 import { loadConfig } from '../runtime/config.ts';
+import { withTransaction } from '../store/pool.ts';
 import { emailsTo } from './helpers/accounts.ts';
 import {
   approvedToken,
   providerCredentials,
   reopenAndApprove,
+  revokeRequest,
   submitRequest,
   approve,
 } from './helpers/habilitations.ts';
@@ -361,6 +363,34 @@ describe('webhooks', () => {
         { type: 'request.submitted', count: 1 },
         { type: 'request.validated', count: 1 },
       ],
+    );
+    // The event found already there took no number: the request's events are numbered 1, 2, 3… with no gap a
+    // provider would read as an event missed, and the next event continues from the last.
+    const numbers = async () =>
+      (
+        await services.db.query<{ sequence: number }>(
+          'SELECT sequence FROM webhook_events WHERE request_id = $1 ORDER BY sequence',
+          [requestId],
+        )
+      ).rows.map((row) => row.sequence);
+    // A step retried after its transaction committed records its event again: found there, it takes no number.
+    for (let attempt = 0; attempt < 2; attempt++)
+      await withTransaction(services.db, (tx) =>
+        services.webhooks.recordRequestEvent(tx, requestId, 'request.reopened', 'retried-step'),
+      );
+    const before = await numbers();
+    assert.deepEqual(
+      before,
+      before.map((_, index) => index + 1),
+    );
+    await revokeRequest(platform, requestId);
+    const after = await eventually(async () => {
+      const now = await numbers();
+      return now.length > before.length ? now : undefined;
+    });
+    assert.deepEqual(
+      after,
+      after.map((_, index) => index + 1),
     );
   });
 
