@@ -15,6 +15,7 @@ import {
   copyRequest,
   createRequest,
   listMyRequests,
+  myRequestsFilterSchema,
   runCommand,
   updateDraft,
   viewRequest,
@@ -389,13 +390,7 @@ export function requestRoutes(deps: AppDeps) {
       tags: ['Requests'],
       auth: 'session',
       access: ACCESS.signedIn,
-      query: z.object({
-        q: z.string().max(200, 'Recherche trop longue (200 caractères au plus).').optional(),
-        state: z
-          .enum(REQUEST_STATES, { error: `État inconnu ; valeurs possibles : ${REQUEST_STATES.join(', ')}.` })
-          .optional(),
-        definition: z.string().max(64).optional(),
-      }),
+      query: myRequestsFilterSchema,
       responses: {
         200: { description: 'Most recently changed first.', schema: z.array(requestSummarySchema) },
         422: { description: 'A filter of the wrong kind.', schema: errorSchema },

@@ -162,16 +162,25 @@ export async function viewRequest(deps: AppDeps, actor: User, requestId: string)
   return loadVisibleRequest(deps, actor, requestId);
 }
 
-/**
- * The filters of a person's list of requests, from a query string as typed or tampered with: a value that is not
- * of the expected kind is ignored (the list is shown unfiltered on that point), never an error.
- */
+/** The filters of a person's list of requests: `GET /api/v1/requests` refuses a bad one (422). */
 export const myRequestsFilterSchema = z.object({
-  q: textInput().trim().max(200).optional().catch(undefined),
-  state: z.enum(REQUEST_STATES).optional().catch(undefined),
-  definition: z.string().trim().max(64).optional().catch(undefined),
+  q: textInput().trim().max(200, 'Recherche trop longue (200 caractères au plus).').optional(),
+  state: z
+    .enum(REQUEST_STATES, { error: `État inconnu ; valeurs possibles : ${REQUEST_STATES.join(', ')}.` })
+    .optional(),
+  definition: z.string().trim().max(64, 'Identifiant d’API trop long (64 caractères au plus).').optional(),
 });
 export type MyRequestsFilter = z.output<typeof myRequestsFilterSchema>;
+
+/**
+ * The same filters from a page's query string, as typed or tampered with: a value of the wrong kind is ignored
+ * (the list is shown unfiltered on that point), never an error.
+ */
+export const lenientRequestsFilterSchema = z.object({
+  q: myRequestsFilterSchema.shape.q.catch(undefined),
+  state: myRequestsFilterSchema.shape.state.catch(undefined),
+  definition: myRequestsFilterSchema.shape.definition.catch(undefined),
+});
 
 /** Lower case without accents: « Équipe » is found by « equipe ». */
 const searchable = (text: string) =>
@@ -187,9 +196,8 @@ const searchable = (text: string) =>
 export async function listMyRequests(
   deps: AppDeps,
   actor: User,
-  filterInput: unknown = {},
+  filter: MyRequestsFilter = {},
 ): Promise<RequestSummary[]> {
-  const filter: MyRequestsFilter = myRequestsFilterSchema.safeParse(filterInput).data ?? {};
   const requests = await listRequestsOfMember(deps.db, actor.id);
   const words = filter.q ? searchable(filter.q).split(/\s+/).filter(Boolean) : [];
   return requests.filter((request) => {

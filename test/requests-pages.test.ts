@@ -62,7 +62,17 @@ describe('the applicant’s request pages', () => {
     assert.equal(listed.status, 200);
     assert.equal(listed.json.length, 1);
     assert.equal((await client.send('GET', '/api/v1/requests?q=cantine')).json.length, 0);
-    assert.equal((await client.send('GET', '/api/v1/requests?state=inconnu')).status, 422);
+    // One rule for both: what the page ignores, the API refuses.
+    for (const query of ['state=inconnu', 'q=%00', `q=${'x'.repeat(201)}`, `definition=${'x'.repeat(65)}`]) {
+      const refused = await client.send('GET', `/api/v1/requests?${query}`);
+      assert.equal(refused.status, 422, query);
+      assert.equal(
+        (await client.get(`/demandes?${query.replace('state=', 'etat=').replace('definition=', 'api=')}`))
+          .status,
+        200,
+        query,
+      );
+    }
   });
 
   it('a step left with a value of the wrong kind saves the rest, answers 303 and marks the field once', async () => {

@@ -16,7 +16,7 @@ import {
   copyRequest,
   createRequest,
   listMyRequests,
-  myRequestsFilterSchema,
+  lenientRequestsFilterSchema,
   runCommand,
   updateDraft,
   viewRequest,
@@ -106,9 +106,11 @@ export function requestPages(deps: AppDeps): Router {
 
   router.get('/demandes', requireSignedIn, async (req, res) => {
     // The query string speaks French (« etat », « api »), as the form's fields do.
-    const filter =
-      myRequestsFilterSchema.safeParse({ q: req.query.q, state: req.query.etat, definition: req.query.api })
-        .data ?? {};
+    const filter = lenientRequestsFilterSchema.parse({
+      q: req.query.q,
+      state: req.query.etat,
+      definition: req.query.api,
+    });
     const requests = await listMyRequests(deps, req.user!, filter);
     const filtered = Boolean(filter.q || filter.state || filter.definition);
     res.render('demandes', {
