@@ -72,6 +72,19 @@ describe('a person in several organisations', () => {
       siret: SIRET.commune,
     });
     assert.equal(back.status, 303);
+    // A tampered SIRET goes back to the account page with the reason, not to an error page.
+    for (const siret of ['123', '', 'x'.repeat(500)]) {
+      const tampered = await client.postForm('/compte/organisation-courante', {
+        _csrf: csrfTokenOf((await client.get('/compte')).text),
+        siret,
+      });
+      assert.equal(tampered.status, 303, siret);
+      assert.equal(tampered.headers.get('location'), '/compte');
+      assert.match(
+        (await client.get('/compte')).text,
+        /fr-alert--error[^]*?Le numéro SIRET (doit comporter 14 chiffres|est obligatoire)/,
+      );
+    }
     const dashboard = await client.get('/tableau-de-bord');
     assert.match(dashboard.text, /COMMUNE DE SAINT-EXEMPLE-SUR-LOIRE/);
     assert.match(dashboard.text, /Organisation éligible/);

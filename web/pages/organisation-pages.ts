@@ -12,7 +12,6 @@ import {
   type OrganisationRole,
 } from '../../domain/organisation-roles.ts';
 import { isMainManager, isOrganisationAdmin } from '../../domain/role-rules.ts';
-import { flash } from '../flash.ts';
 import { formAction, takeFormState } from '../form-actions.ts';
 import { idParam, siretParam } from '../path-params.ts';
 import { requireSignedIn } from '../page-context.ts';
@@ -98,11 +97,21 @@ export function organisationPages(deps: AppDeps): Router {
     ),
   );
 
-  router.post('/compte/organisation-courante', requireSignedIn, async (req, res) => {
-    const organisation = await switchCurrentOrganisation(deps, req.user!, req.body);
-    flash(req, 'success', `Vous agissez désormais pour ${organisation.name}.`);
-    res.redirect(303, '/tableau-de-bord');
-  });
+  router.post(
+    '/compte/organisation-courante',
+    requireSignedIn,
+    formAction(
+      async (req) => {
+        const organisation = await switchCurrentOrganisation(deps, req.user!, req.body);
+        return {
+          redirect: '/tableau-de-bord',
+          flash: { type: 'success', message: `Vous agissez désormais pour ${organisation.name}.` },
+        };
+      },
+      // One button per organisation, the SIRET hidden: a refused one is told above the list.
+      { back: () => '/compte', fieldErrors: 'flash' },
+    ),
+  );
 
   router.get('/organisations/:siret', requireSignedIn, async (req, res) => {
     const siret = siretParam(req);
