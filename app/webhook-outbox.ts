@@ -9,6 +9,9 @@ import {
   insertDeliveriesOfEvent,
   insertEvent,
   markDeliveryDispatched,
+  findRequestEventFacts,
+  findTechnicalAccountEventFacts,
+  findTokenEventFacts,
   lockSequence,
 } from '../store/webhooks.ts';
 
@@ -57,25 +60,6 @@ interface OutboxEvent {
   requestId: string | null;
   idempotencyKey: string;
   data: Record<string, unknown>;
-}
-
-interface RequestFacts {
-  request_id: string;
-  definition: string;
-  state: string;
-  revision: number;
-  organisation_siret: string;
-  organisation_name: string;
-}
-
-async function requestFacts(tx: Queryable, requestId: string): Promise<RequestFacts | undefined> {
-  const { rows } = await tx.query<RequestFacts>(
-    `SELECT r.id AS request_id, r.definition, r.state, r.revision, o.siret AS organisation_siret,
-            o.name AS organisation_name
-       FROM access_requests r JOIN organisations o ON o.id = r.organisation_id WHERE r.id = $1`,
-    [requestId],
-  );
-  return rows[0];
 }
 
 export function createWebhookOutbox(deps: {
@@ -137,7 +121,7 @@ export function createWebhookOutbox(deps: {
   return {
     dispatch,
     async recordRequestEvent(tx, requestId, type, key, extra = {}) {
-      const facts = await requestFacts(tx, requestId);
+      const facts = await findRequestEventFacts(tx, requestId);
       if (!facts) return [];
       return record(tx, {
         definition: facts.definition,
@@ -145,72 +129,54 @@ export function createWebhookOutbox(deps: {
         requestId,
         idempotencyKey: `${type}:${requestId}:${key}`,
         data: {
-          request_id: facts.request_id,
+          request_id: facts.requestId,
           definition: facts.definition,
           state: facts.state,
           revision: facts.revision,
-          organisation: { siret: facts.organisation_siret, name: facts.organisation_name },
+          organisation: facts.organisation,
           ...extra,
         },
       });
     },
 
     async recordTokenEvent(tx, tokenId, type, key, extra = {}) {
-      const { rows } = await tx.query<{
-        visible_part: string;
-        habilitation_id: string;
-        request_id: string;
-        scopes: string[];
-        expires_at: Date;
-      }>(
-        `SELECT t.visible_part, t.habilitation_id, h.request_id, h.scopes, t.expires_at
-           FROM tokens t JOIN habilitations h ON h.id = t.habilitation_id WHERE t.id = $1`,
-        [tokenId],
-      );
-      const token = rows[0];
-      const facts = token && (await requestFacts(tx, token.request_id));
-      if (!token || !facts) return [];
+      const token = await findTokenEventFacts(tx, tokenId);
+      if (!token) return [];
       return record(tx, {
-        definition: facts.definition,
+        definition: token.definition,
         type,
-        requestId: token.request_id,
+        requestId: token.requestId,
         idempotencyKey: `${type}:${tokenId}:${key}`,
         data: {
           credential_id: tokenId,
-          prefix: token.visible_part,
-          habilitation_id: token.habilitation_id,
-          request_id: token.request_id,
-          definition: facts.definition,
+          prefix: token.visiblePart,
+          habilitation_id: token.habilitationId,
+          request_id: token.requestId,
+          definition: token.definition,
           scopes: token.scopes,
-          expires_at: token.expires_at.toISOString(),
-          organisation: { siret: facts.organisation_siret, name: facts.organisation_name },
+          expires_at: token.expiresAt.toISOString(),
+          organisation: token.organisation,
           ...extra,
         },
       });
     },
 
     async recordTechnicalAccountEvent(tx, accountId, type, key) {
-      const { rows } = await tx.query<{ login: string; siret: string; name: string; definition: string }>(
-        `SELECT DISTINCT a.login, o.siret, o.name, h.definition
-           FROM technical_accounts a JOIN organisations o ON o.id = a.organisation_id
-           JOIN habilitations h ON h.organisation_id = a.organisation_id AND h.status = 'active'
-          WHERE a.id = $1`,
-        [accountId],
-      );
       const dispatches: Dispatch[] = [];
-      for (const row of rows) {
-        if (!deps.definitions.find(row.definition)?.credentialTypes.includes('technical_account')) continue;
+      for (const account of await findTechnicalAccountEventFacts(tx, accountId)) {
+        if (!deps.definitions.find(account.definition)?.credentialTypes.includes('technical_account'))
+          continue;
         dispatches.push(
           ...(await record(tx, {
-            definition: row.definition,
+            definition: account.definition,
             type,
             requestId: null,
-            idempotencyKey: `${type}:${accountId}:${row.definition}:${key}`,
+            idempotencyKey: `${type}:${accountId}:${account.definition}:${key}`,
             data: {
               credential_id: accountId,
-              login: row.login,
-              definition: row.definition,
-              organisation: { siret: row.siret, name: row.name },
+              login: account.login,
+              definition: account.definition,
+              organisation: account.organisation,
             },
           })),
         );

@@ -135,6 +135,109 @@ export async function deleteEndpoint(db: Queryable, id: string): Promise<void> {
   await db.query('DELETE FROM webhook_endpoints WHERE id = $1', [id]);
 }
 
+/** What a request's event tells of it, read in the event's transaction. */
+export async function findRequestEventFacts(
+  db: Queryable,
+  requestId: string,
+): Promise<
+  | {
+      requestId: string;
+      definition: string;
+      state: string;
+      revision: number;
+      organisation: { siret: string; name: string };
+    }
+  | undefined
+> {
+  const { rows } = await db.query<{
+    id: string;
+    definition: string;
+    state: string;
+    revision: number;
+    siret: string;
+    name: string;
+  }>(
+    `SELECT r.id, r.definition, r.state, r.revision, o.siret, o.name
+       FROM access_requests r JOIN organisations o ON o.id = r.organisation_id WHERE r.id = $1`,
+    [requestId],
+  );
+  const row = rows[0];
+  return (
+    row && {
+      requestId: row.id,
+      definition: row.definition,
+      state: row.state,
+      revision: row.revision,
+      organisation: { siret: row.siret, name: row.name },
+    }
+  );
+}
+
+/** What a token's event tells of it and of its request, in one query. */
+export async function findTokenEventFacts(
+  db: Queryable,
+  tokenId: string,
+): Promise<
+  | {
+      visiblePart: string;
+      habilitationId: string;
+      requestId: string;
+      definition: string;
+      scopes: string[];
+      expiresAt: Date;
+      organisation: { siret: string; name: string };
+    }
+  | undefined
+> {
+  const { rows } = await db.query<{
+    visible_part: string;
+    habilitation_id: string;
+    request_id: string;
+    definition: string;
+    scopes: string[];
+    expires_at: Date;
+    siret: string;
+    name: string;
+  }>(
+    `SELECT t.visible_part, t.habilitation_id, h.request_id, r.definition, h.scopes, t.expires_at, o.siret, o.name
+       FROM tokens t JOIN habilitations h ON h.id = t.habilitation_id
+       JOIN access_requests r ON r.id = h.request_id JOIN organisations o ON o.id = r.organisation_id
+      WHERE t.id = $1`,
+    [tokenId],
+  );
+  const row = rows[0];
+  return (
+    row && {
+      visiblePart: row.visible_part,
+      habilitationId: row.habilitation_id,
+      requestId: row.request_id,
+      definition: row.definition,
+      scopes: row.scopes,
+      expiresAt: row.expires_at,
+      organisation: { siret: row.siret, name: row.name },
+    }
+  );
+}
+
+/** A technical account's login and organisation, once per definition its organisation is actively habilitated for. */
+export async function findTechnicalAccountEventFacts(
+  db: Queryable,
+  accountId: string,
+): Promise<{ login: string; definition: string; organisation: { siret: string; name: string } }[]> {
+  const { rows } = await db.query<{ login: string; siret: string; name: string; definition: string }>(
+    `SELECT DISTINCT a.login, o.siret, o.name, h.definition
+       FROM technical_accounts a JOIN organisations o ON o.id = a.organisation_id
+       JOIN habilitations h ON h.organisation_id = a.organisation_id AND h.status = 'active'
+      WHERE a.id = $1`,
+    [accountId],
+  );
+  return rows.map((row) => ({
+    login: row.login,
+    definition: row.definition,
+    organisation: { siret: row.siret, name: row.name },
+  }));
+}
+
 /**
  * The number of a request's last event, its row locked until the transaction ends: concurrent changes of one
  * request take their numbers in turn. The number moves only when an event is written (insertEvent), so an event
