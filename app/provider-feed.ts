@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
 import type { ProviderCredential } from '../store/provider-credentials.ts';
-import { listHabilitationChanges, type HabilitationStatus } from '../store/habilitations.ts';
+import { listHabilitationChanges, type HabilitationChange } from '../store/habilitations.ts';
 import { listFeedEvents } from '../store/webhooks.ts';
 import type { AppDeps } from './deps.ts';
 import type { ProviderCredentialsInput } from './provider-authentication.ts';
@@ -73,18 +73,16 @@ export async function readEventFeed(
   return { events, next: events.at(-1)?.id ?? query.after ?? null };
 }
 
-export interface FeedHabilitation {
-  id: string;
-  requestId: string;
-  definition: string;
-  organisation: { siret: string; name: string };
-  scopes: string[];
-  status: HabilitationStatus;
+/** A habilitation change as the feed's JSON carries it: its dates in ISO 8601. */
+export type FeedHabilitation = Omit<
+  HabilitationChange,
+  'cursor' | 'validUntil' | 'createdAt' | 'endedAt' | 'updatedAt'
+> & {
   validUntil: string;
   createdAt: string;
   endedAt: string | null;
   updatedAt: string;
-}
+};
 
 /**
  * The definition's habilitations changed since a date (created, superseded, revoked), oldest change first.
@@ -104,13 +102,8 @@ export async function readHabilitationFeed(
   );
   const last = changes.at(-1);
   return {
-    habilitations: changes.map((change) => ({
-      id: change.id,
-      requestId: change.requestId,
-      definition: change.definition,
-      organisation: change.organisation,
-      scopes: change.scopes,
-      status: change.status,
+    habilitations: changes.map(({ cursor: _cursor, ...change }) => ({
+      ...change,
       validUntil: change.validUntil.toISOString(),
       createdAt: change.createdAt.toISOString(),
       endedAt: change.endedAt?.toISOString() ?? null,
