@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { newEmail, SIRET, signUpAndActivate } from './helpers/accounts.ts';
 import {
@@ -494,7 +495,35 @@ describe('deactivating several invitation codes at once', () => {
     assert.ok((await codeStates(ids)).every((state) => state.deactivated_at !== null));
   });
 
-  void it.todo(
-    'is all or none when one of the ids is malformed: BUG today, POST /organisations/:siret/codes-invitation/desactiver with code=<valid id>,pas-un-identifiant answers 303 and deactivates the valid code (chosenCodes drops what is not an id; the confirmation page lists the valid one alone)',
-  );
+  it('is all or none when one of the ids is malformed, and refuses more than 200 codes rather than cutting the list', async () => {
+    const created = await a.owner.send('POST', `/api/v1/organisations/${a.siret}/invitations`, {
+      count: 2,
+      roles: ['demandeur'],
+    });
+    assert.equal(created.status, 201, created.text);
+    const ids = (created.json.codes as { id: string }[]).map((code) => code.id);
+    const path = `/organisations/${a.siret}/codes-invitation/desactiver`;
+    for (const odd of ['pas-un-identifiant', `${ids[0]}x`]) {
+      const list = [...ids, odd].join(',');
+      assert.equal((await a.owner.get(`${path}?code=${encodeURIComponent(list)}`)).status, 404, odd);
+      assert.equal((await confirm(a.owner, path, { code: list })).status, 404, odd);
+      assert.deepEqual(
+        (await codeStates(ids)).map((state) => state.deactivated_at),
+        [null, null],
+        `nothing deactivated with ${odd}`,
+      );
+    }
+    // 201 ids, the first two real: refused with the reason, not cut to the first 200 (which would take them).
+    const many = [...ids, ...Array.from({ length: 199 }, () => randomUUID())].join(',');
+    const page = await a.owner.get(`${path}?code=${many}`);
+    assert.equal(page.status, 303);
+    const posted = await confirm(a.owner, path, { code: many });
+    assert.equal(posted.status, 303);
+    assert.equal(posted.headers.get('location'), `/organisations/${a.siret}/codes-invitation`);
+    assert.match((await a.owner.get(posted.headers.get('location')!)).text, /Choisissez au plus 200 codes/);
+    assert.deepEqual(
+      (await codeStates(ids)).map((state) => state.deactivated_at),
+      [null, null],
+    );
+  });
 });

@@ -8,7 +8,7 @@ import {
   listInvitationCodes,
   redeemInvitationCode,
 } from '../../app/invitations.ts';
-import { notFound } from '../../domain/errors.ts';
+import { AppError, notFound } from '../../domain/errors.ts';
 import { canonicalId } from '../../domain/identifiers.ts';
 import { formatDateTime } from '../../domain/french-format.ts';
 import {
@@ -46,6 +46,9 @@ export const ROLE_HINTS: Record<(typeof GRANTABLE_ROLES)[number], string> = {
 
 const roleLabels = (roles: readonly OrganisationRole[]) =>
   roles.map((role) => ORGANISATION_ROLE_LABELS[role]).join(', ');
+
+/** The most codes one deactivation takes: a page of ticked boxes, with room. */
+const MAX_CODES_AT_ONCE = 200;
 
 const codesPath = (siret: string) => `/organisations/${siret}/codes-invitation`;
 const createdPath = (siret: string) => `${codesPath(siret)}/crees`;
@@ -177,18 +180,32 @@ export function invitationPages(deps: AppDeps): Router {
     });
   });
 
-  /** The codes chosen for deactivation: one (a row's button) or several (ticked boxes), by id. */
-  const chosenCodes = (source: unknown) =>
-    [...new Set(checkedValues(source, 'code').flatMap((value) => value.split(',')))]
-      .map((value) => canonicalId(value.trim()))
-      .filter((id): id is string => id !== undefined)
-      .slice(0, 200);
+  /**
+   * The codes chosen for deactivation: one (a row's button) or several (ticked boxes), by id. All or none, as
+   * the deactivation itself: a value that names no code is not dropped (the rest would go without it), it makes
+   * the whole choice unknown (404); past the limit the choice is refused, not cut.
+   */
+  const chosenCodes = (source: unknown): string[] | 'too_many' => {
+    const values = checkedValues(source, 'code')
+      .flatMap((value) => value.split(','))
+      .map((value) => value.trim())
+      .filter((value) => value !== '');
+    const ids = values.map((value) => canonicalId(value));
+    if (ids.some((id) => id === undefined)) throw notFound();
+    const chosen = [...new Set(ids as string[])];
+    return chosen.length > MAX_CODES_AT_ONCE ? 'too_many' : chosen;
+  };
+  const TOO_MANY_CODES = `Choisissez au plus ${MAX_CODES_AT_ONCE} codes d’invitation à la fois.`;
 
   router.get('/organisations/:siret/codes-invitation/desactiver', requireSignedIn, async (req, res) => {
     const siret = siretParam(req);
     const ids = chosenCodes(req.query);
-    if (ids.length === 0) {
-      flash(req, 'error', 'Choisissez au moins un code d’invitation à désactiver.');
+    if (ids === 'too_many' || ids.length === 0) {
+      flash(
+        req,
+        'error',
+        ids === 'too_many' ? TOO_MANY_CODES : 'Choisissez au moins un code d’invitation à désactiver.',
+      );
       return res.redirect(303, codesPath(siret));
     }
     const { organisation, codes } = await listInvitationCodes(deps, req.user!, siret);
@@ -234,6 +251,11 @@ export function invitationPages(deps: AppDeps): Router {
       async (req) => {
         const siret = siretParam(req);
         const ids = chosenCodes(req.body);
+        if (ids === 'too_many')
+          throw new AppError({
+            kind: 'ValidationFailed',
+            errors: [{ path: 'code', message: TOO_MANY_CODES }],
+          });
         if (ids.length === 0) throw notFound();
         const { codes } = await deactivateInvitationCodes(deps, req.user!, siret, ids);
         return {
@@ -247,7 +269,8 @@ export function invitationPages(deps: AppDeps): Router {
           },
         };
       },
-      { back: (req) => codesPath(siretParam(req)) },
+      // The codes are chosen in the list, one box per row: a refused choice is told above it.
+      { back: (req) => codesPath(siretParam(req)), fieldErrors: 'flash' },
     ),
   );
 
