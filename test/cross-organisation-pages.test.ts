@@ -461,10 +461,8 @@ describe('addresses that are not web addresses in a request’s URL fields', () 
       }
     });
   }
-
-  void it.todo(
-    'the draft does not keep a javascript:/data: address typed in a URL field (today the step saves it as typed, spec §3, and only refuses it when leaving forwards and at submission)',
-  );
+  // The draft itself keeps such an address as typed (spec §3: a draft saves as the applicant goes, whatever its
+  // state); it is refused when leaving the step forwards and at submission, and only ever shown as text.
 });
 
 describe('deactivating several invitation codes at once', () => {
