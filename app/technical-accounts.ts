@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dispatchAll } from '../mail/mailer.ts';
-import { isMainManager } from '../domain/credential-access.ts';
+import { isMainManager } from '../domain/role-rules.ts';
 import { AppError, notFound } from '../domain/errors.ts';
 import { queueToMainManager } from '../mail/credential-notifications.ts';
 import { seal, unseal } from '../security/sealing.ts';

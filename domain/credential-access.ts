@@ -8,7 +8,3 @@ import { mayWriteRequests, type OrganisationRole } from './organisation-roles.ts
 export function canActOnCredentials(roles: readonly OrganisationRole[]): boolean {
   return mayWriteRequests(roles);
 }
-
-export function isMainManager(roles: readonly OrganisationRole[]): boolean {
-  return roles.includes('gestionnaire_principal');
-}

@@ -1,4 +1,5 @@
-import { canActOnCredentials, isMainManager } from '../domain/credential-access.ts';
+import { canActOnCredentials } from '../domain/credential-access.ts';
+import { isMainManager } from '../domain/role-rules.ts';
 import type { DefinitionCatalog } from '../domain/definitions.ts';
 import { listActiveMembers } from '../store/memberships.ts';
 import { findOrganisationById } from '../store/organisations.ts';
