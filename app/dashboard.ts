@@ -1,6 +1,7 @@
 import { DEFINITION_ROLES, definitionsOfStaff, hasStaffRole } from '../domain/roles.ts';
 import { countSubmittedByDefinition, latestChangeReasons } from '../store/dashboard.ts';
 import type { RequestSummary } from '../store/requests.ts';
+import { listPasswordsEndingForManager, type EndingPassword } from '../store/technical-accounts.ts';
 import type { User } from '../store/users.ts';
 import type { AppDeps } from './deps.ts';
 import { countSupportQueue } from './support.ts';
@@ -24,6 +25,11 @@ export interface Dashboard {
   instruction?: WaitingForInstruction[];
   /** For support and platform admins: memberships waiting for a decision. */
   supportQueueLength?: number;
+  /**
+   * For main managers: their technical accounts whose password ends within the first reminder's distance (the
+   * email's warning, kept in sight), or has ended.
+   */
+  endingPasswords: EndingPassword[];
 }
 
 /**
@@ -33,18 +39,20 @@ export interface Dashboard {
 export async function viewDashboard(deps: AppDeps, actor: User): Promise<Dashboard> {
   const instructs = DEFINITION_ROLES.some((role) => hasStaffRole(actor.staffRoles, role));
   const supports = hasStaffRole(actor.staffRoles, 'support') || hasStaffRole(actor.staffRoles, 'admin');
-  const [requests, habilitations, instruction, supportQueueLength] = await Promise.all([
+  const warnedAhead = Math.max(0, ...deps.credentials.settings.technicalAccountReminderOffsetsMs);
+  const [requests, habilitations, instruction, supportQueueLength, endingPasswords] = await Promise.all([
     listMyRequests(deps, actor),
     listMyHabilitations(deps, actor),
     instructs ? waitingForInstruction(deps, actor) : undefined,
     supports ? countSupportQueue(deps, actor) : undefined,
+    listPasswordsEndingForManager(deps.db, actor.id, new Date(Date.now() + warnedAhead)),
   ]);
   // Read for the requests the person was just allowed to list, and only those waiting on them.
   const changeReasons = await latestChangeReasons(
     deps.db,
     requests.filter((request) => request.state === 'changes_requested').map((request) => request.id),
   );
-  return { requests, changeReasons, habilitations, instruction, supportQueueLength };
+  return { requests, changeReasons, habilitations, instruction, supportQueueLength, endingPasswords };
 }
 
 async function waitingForInstruction(deps: AppDeps, actor: User): Promise<WaitingForInstruction[]> {

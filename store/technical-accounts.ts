@@ -74,6 +74,48 @@ export async function listTechnicalAccounts(
   return rows.map(toAccount);
 }
 
+/** A technical account whose password ends soon, or has ended, with its organisation: what the main manager is told. */
+export interface EndingPassword {
+  id: string;
+  login: string;
+  passwordExpiresAt: Date;
+  organisation: { siret: string; name: string };
+}
+
+/**
+ * The accounts of the organisations where the person is the active main manager (the accounts are theirs alone)
+ * whose password ends before `until`, ended ones included, soonest first.
+ */
+export async function listPasswordsEndingForManager(
+  db: Queryable,
+  userId: string,
+  until: Date,
+): Promise<EndingPassword[]> {
+  const { rows } = await db.query<{
+    id: string;
+    login: string;
+    password_expires_at: Date;
+    siret: string;
+    name: string;
+  }>(
+    `SELECT a.id, a.login, a.password_expires_at, o.siret, o.name
+       FROM technical_accounts a
+       JOIN organisations o ON o.id = a.organisation_id
+       JOIN memberships m ON m.organisation_id = a.organisation_id AND m.user_id = $1 AND m.status = 'active'
+                         AND 'gestionnaire_principal' = ANY (m.roles)
+      WHERE a.deleted_at IS NULL AND a.password_expires_at <= $2
+      ORDER BY a.password_expires_at, a.login
+      LIMIT 100`,
+    [userId, until],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    login: row.login,
+    passwordExpiresAt: row.password_expires_at,
+    organisation: { siret: row.siret, name: row.name },
+  }));
+}
+
 /**
  * Creates the organisation's next account. The caller holds the organisation's row lock, so two creations at
  * once take consecutive numbers; numbers (and so logins) of deleted accounts are never reused.

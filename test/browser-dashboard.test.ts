@@ -4,7 +4,12 @@ import type { Browser, Page } from 'playwright-core';
 import { assertEveryPageChecked, checkPage, watchAccessibility } from './helpers/accessibility.ts';
 import { GOOD_PASSWORD, newEmail, signUpAndActivate, SIRET } from './helpers/accounts.ts';
 import { launchBrowser, signInThroughBrowser } from './helpers/browser.ts';
-import { approvedToken, instructorOf, submitRequest } from './helpers/habilitations.ts';
+import {
+  approvedTechnicalAccountRequest,
+  approvedToken,
+  instructorOf,
+  submitRequest,
+} from './helpers/habilitations.ts';
 import type { HttpClient } from './helpers/http-client.ts';
 import { DEMO_PASSWORD, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { createPerson } from './helpers/people.ts';
@@ -252,5 +257,50 @@ describe('the administration in a real browser', () => {
     await checkPage(page);
     assertEveryPageChecked(page);
     await page.context().close();
+  });
+});
+
+describe('technical accounts on the dashboard in a real browser', () => {
+  it('warns the main manager of a password ending soon or ended, and leads to its reset; others are not told', async () => {
+    const { client } = applicant;
+    await approvedTechnicalAccountRequest(platform, client);
+    const create = async () => {
+      const created = await client.send('POST', `/api/v1/organisations/${SIRET.commune}/technical-accounts`);
+      assert.equal(created.status, 201, created.text);
+      return created.json as { id: string; login: string };
+    };
+    const [ending, ended, fresh] = [await create(), await create(), await create()];
+    const expiresIn = (id: string, interval: string) =>
+      platform.services.db.query(
+        `UPDATE technical_accounts SET password_expires_at = now() + $2::interval WHERE id = $1`,
+        [id, interval],
+      );
+    await expiresIn(ending.id, '5 days');
+    await expiresIn(ended.id, '-2 days');
+
+    const page = await signedIn(applicant.email, GOOD_PASSWORD);
+    await checkPage(page);
+    const credentials = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Vos habilitations et jetons' }),
+    });
+    const warning = credentials.locator('.fr-alert--warning', { hasText: ending.login });
+    assert.match(await warning.innerText(), /COMMUNE DE SAINT-EXEMPLE-SUR-LOIRE\) expire le/);
+    const error = credentials.locator('.fr-alert--error', { hasText: ended.login });
+    assert.match(await error.innerText(), /a expiré le .* : les appels faits avec ce compte sont refusés/);
+    assert.equal(await credentials.getByText(fresh.login).count(), 0, 'a year ahead: nothing to say yet');
+
+    await error.getByRole('link', { name: `Réinitialiser le mot de passe de ${ended.login}` }).click();
+    await page.waitForURL(`**/comptes-techniques/${ended.id}/reinitialisation`);
+    await checkPage(page);
+    assertEveryPageChecked(page);
+    await page.context().close();
+
+    // The accounts are the main manager's alone: another member is not told of them.
+    const member = await createPerson(platform, {
+      invitedBy: { admin: client, siret: SIRET.commune, roles: ['demandeur'] },
+    });
+    const theirs = await member.client.get('/tableau-de-bord');
+    assert.equal(theirs.status, 200);
+    assert.doesNotMatch(theirs.text, new RegExp(ended.login));
   });
 });

@@ -324,6 +324,11 @@ async function seed(platform: TestPlatform): Promise<Demo> {
   const technical = await approvedTechnicalAccountRequest(platform, client);
   const account = await client.send('POST', `/api/v1/organisations/${siret}/technical-accounts`);
   assert.equal(account.status, 201, account.text);
+  // Its password ends in three weeks: the dashboard warns the main manager, and the capture shows how.
+  await platform.services.db.query(
+    `UPDATE technical_accounts SET password_expires_at = now() + interval '20 days' WHERE id = $1`,
+    [account.json.id],
+  );
 
   let webhookId: string | undefined;
   const developer = platform.client();

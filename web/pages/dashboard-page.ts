@@ -92,6 +92,7 @@ export function dashboardPage(deps: AppDeps): Router {
     const habilitations = dashboard.habilitations
       .filter((view) => view.habilitation.status !== 'superseded')
       .map(habilitationRow);
+    const now = new Date();
     const tokens = habilitations.flatMap((row) => (row.token ? [{ ...row.token, habilitation: row }] : []));
     // Someone with staff roles and no organisation does not ask for access: the applicant's part is left out.
     const applicant = memberships.length > 0 || user.staffRoles.length === 0;
@@ -128,6 +129,11 @@ export function dashboardPage(deps: AppDeps): Router {
         total: dashboard.instruction.reduce((sum, entry) => sum + entry.waiting, 0),
       },
       supportQueueLength: dashboard.supportQueueLength,
+      endingPasswords: dashboard.endingPasswords.map((account) => ({
+        ...account,
+        expired: account.passwordExpiresAt <= now,
+        resetUrl: `/organisations/${account.organisation.siret}/comptes-techniques/${account.id}/reinitialisation`,
+      })),
     });
   });
   return router;
