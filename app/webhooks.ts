@@ -267,7 +267,10 @@ export const replayFailedSchema = z.strictObject({
   }),
 });
 
-/** The most failed deliveries one replay restarts; the answer's count tells the caller to call again. */
+/**
+ * The most failed deliveries one replay restarts, the oldest since the date. The rest wait for another call once
+ * these are delivered or have failed again (a call made at once finds them still pending and skips them).
+ */
 const REPLAY_LIMIT = 1_000;
 /** Starts in flight at once: enough to start a thousand runs in a few seconds without crowding Temporal. */
 const REPLAY_STARTS_AT_ONCE = 8;
@@ -291,7 +294,16 @@ export async function replayFailedWebhookDeliveries(
   const starter = async () => {
     while (!startsFailing && next < runs.length) {
       const run = runs[next++]!;
-      if (!(await deps.webhooks.dispatch({ endpointId: id, ...run }))) startsFailing = true;
+      // dispatch answers false when Temporal refuses; a database error marking the run dispatched is the
+      // relay's to make up for too: the replay is committed, the caller is told so.
+      const started = await deps.webhooks.dispatch({ endpointId: id, ...run }).catch((error: unknown) => {
+        deps.logger.warn(
+          { endpointId: id, eventId: run.eventId, err: error },
+          'replayed run left to the relay',
+        );
+        return false;
+      });
+      if (!started) startsFailing = true;
     }
   };
   await Promise.all(Array.from({ length: Math.min(REPLAY_STARTS_AT_ONCE, runs.length) }, starter));

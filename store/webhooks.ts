@@ -472,8 +472,8 @@ export async function restartDelivery(
 }
 
 /**
- * A new run of the endpoint's failed deliveries since a date, oldest first, `limit` at most, in one statement:
- * a replay of a thousand events is one round trip, not a thousand. Rows another replay holds are skipped.
+ * A new run of the endpoint's oldest failed deliveries since a date, `limit` at most, in one statement: a replay
+ * of a thousand events is one round trip, not a thousand. Rows another replay holds are skipped.
  */
 export async function restartFailedDeliveriesSince(
   db: Queryable,

@@ -3,9 +3,8 @@ import type { HabilitationStatus } from '../../store/habilitations.ts';
 import type { StateBadge } from './request-state.ts';
 
 /**
- * A token's and a habilitation's status as their badge, the same on every page: the dashboard, the token pages
- * and the admin's list had each their own, and the dashboard showed a revoked token grey where the token page
- * showed it red. What no longer works is red, what is about to stop orange, a replaced one information.
+ * A token's and a habilitation's status as their badge, the same on every page (dashboard, token pages, the
+ * admin's list): what no longer works is red, what is about to stop orange, a replaced one information.
  */
 const TOKEN_BADGE_CLASSES: Record<TokenStatus, string> = {
   active: 'fr-badge--success',
