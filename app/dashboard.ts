@@ -1,7 +1,8 @@
 import { DEFINITION_ROLES, definitionsOfStaff, hasStaffRole } from '../domain/roles.ts';
 import { countSubmittedByDefinition, latestChangeReasons } from '../store/dashboard.ts';
 import type { RequestSummary } from '../store/requests.ts';
-import { listPasswordsEndingForManager, type EndingPassword } from '../store/technical-accounts.ts';
+import type { EndingPassword } from '../store/technical-accounts.ts';
+import { listEndingPasswords } from './technical-accounts.ts';
 import type { User } from '../store/users.ts';
 import type { AppDeps } from './deps.ts';
 import { countSupportQueue } from './support.ts';
@@ -45,7 +46,7 @@ export async function viewDashboard(deps: AppDeps, actor: User): Promise<Dashboa
     listMyHabilitations(deps, actor),
     instructs ? waitingForInstruction(deps, actor) : undefined,
     supports ? countSupportQueue(deps, actor) : undefined,
-    listPasswordsEndingForManager(deps.db, actor.id, new Date(Date.now() + warnedAhead)),
+    listEndingPasswords(deps, actor, new Date(Date.now() + warnedAhead)),
   ]);
   // Read for the requests the person was just allowed to list, and only those waiting on them.
   const changeReasons = await latestChangeReasons(

@@ -6,7 +6,7 @@ import { queueToMainManager } from '../mail/credential-notifications.ts';
 import { seal, unseal } from '../security/sealing.ts';
 import { randomSecret } from '../security/token-secrets.ts';
 import { listHabilitationsOfOrganisation } from '../store/habilitations.ts';
-import { findMembership } from '../store/memberships.ts';
+import { findMembership, listUserMemberships } from '../store/memberships.ts';
 import { findOrganisationBySiret, lockOrganisationById, type Organisation } from '../store/organisations.ts';
 import { recordOrganisationEvent } from '../store/organisation-events.ts';
 import { withTransaction, type Queryable } from '../store/pool.ts';
@@ -17,6 +17,8 @@ import {
   listTechnicalAccounts as storeList,
   replaceTechnicalAccountPassword,
   type TechnicalAccount,
+  listPasswordsEnding,
+  type EndingPassword,
 } from '../store/technical-accounts.ts';
 import type { User } from '../store/users.ts';
 import { pageUrl, type AppDeps } from './deps.ts';
@@ -83,6 +85,21 @@ async function accountOf(db: Queryable, organisation: Organisation, accountId: s
   const account = await findTechnicalAccount(db, accountId, { forUpdate });
   if (!account || account.organisationId !== organisation.id || account.deletedAt) throw notFound();
   return account;
+}
+
+/**
+ * The technical accounts whose password ends before `until` (ended ones included), of the organisations the
+ * person is the active main manager of: to anyone else they do not exist.
+ */
+export async function listEndingPasswords(
+  deps: AppDeps,
+  actor: User,
+  until: Date,
+): Promise<EndingPassword[]> {
+  const organisations = (await listUserMemberships(deps.db, actor.id))
+    .filter((membership) => membership.status === 'active' && isMainManager(membership.roles))
+    .map((membership) => membership.organisation.id);
+  return organisations.length === 0 ? [] : listPasswordsEnding(deps.db, organisations, until);
 }
 
 /** The login is made from the SIRET and a number, like Chorus Pro's; it never contains ':' (HTTP Basic). */

@@ -82,13 +82,10 @@ export interface EndingPassword {
   organisation: { siret: string; name: string };
 }
 
-/**
- * The accounts of the organisations where the person is the active main manager (the accounts are theirs alone)
- * whose password ends before `until`, ended ones included, soonest first.
- */
-export async function listPasswordsEndingForManager(
+/** The organisations' accounts whose password ends before `until`, ended ones included, soonest first. */
+export async function listPasswordsEnding(
   db: Queryable,
-  userId: string,
+  organisationIds: readonly string[],
   until: Date,
 ): Promise<EndingPassword[]> {
   const { rows } = await db.query<{
@@ -99,14 +96,11 @@ export async function listPasswordsEndingForManager(
     name: string;
   }>(
     `SELECT a.id, a.login, a.password_expires_at, o.siret, o.name
-       FROM technical_accounts a
-       JOIN organisations o ON o.id = a.organisation_id
-       JOIN memberships m ON m.organisation_id = a.organisation_id AND m.user_id = $1 AND m.status = 'active'
-                         AND 'gestionnaire_principal' = ANY (m.roles)
-      WHERE a.deleted_at IS NULL AND a.password_expires_at <= $2
+       FROM technical_accounts a JOIN organisations o ON o.id = a.organisation_id
+      WHERE a.organisation_id = ANY ($1::uuid[]) AND a.deleted_at IS NULL AND a.password_expires_at <= $2
       ORDER BY a.password_expires_at, a.login
       LIMIT 100`,
-    [userId, until],
+    [organisationIds, until],
   );
   return rows.map((row) => ({
     id: row.id,
