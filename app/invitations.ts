@@ -165,6 +165,15 @@ export async function deactivateInvitationCode(
   return { organisation, code: codes[0]! };
 }
 
+/** The most codes one deactivation takes: a page of ticked boxes, with room; beyond, the choice is refused, not cut. */
+export const MAX_CODES_AT_ONCE = 200;
+
+/** The codes chosen for one deactivation, by id. */
+export const codeChoiceSchema = z
+  .array(z.string())
+  .min(1, 'Choisissez au moins un code d’invitation à désactiver.')
+  .max(MAX_CODES_AT_ONCE, `Choisissez au plus ${MAX_CODES_AT_ONCE} codes d’invitation à la fois.`);
+
 /**
  * Deactivates several codes at once (the list's ticked boxes), all or none: if one was used meanwhile, nothing
  * changes and the refusal names it.
@@ -175,6 +184,7 @@ export async function deactivateInvitationCodes(
   siret: string,
   codeIds: readonly string[],
 ): Promise<{ organisation: { siret: string; name: string }; codes: InvitationCodeView[] }> {
+  parseInput(z.object({ code: codeChoiceSchema }), { code: codeIds });
   return withTransaction(deps.db, async (tx) => {
     const { organisation } = await requireOrganisationAccess(tx, actor, siret, 'admin');
     const codes: InvitationCodeView[] = [];

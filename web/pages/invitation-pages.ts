@@ -2,13 +2,14 @@ import { Router } from 'express';
 import type { AppDeps } from '../../app/deps.ts';
 import { requireOrganisationAccess } from '../../app/organisation-access.ts';
 import {
+  codeChoiceSchema,
   createInvitationCodes,
   deactivateInvitationCode,
   deactivateInvitationCodes,
   listInvitationCodes,
   redeemInvitationCode,
 } from '../../app/invitations.ts';
-import { AppError, notFound } from '../../domain/errors.ts';
+import { notFound } from '../../domain/errors.ts';
 import { canonicalId } from '../../domain/identifiers.ts';
 import { formatDateTime } from '../../domain/french-format.ts';
 import {
@@ -46,9 +47,6 @@ export const ROLE_HINTS: Record<(typeof GRANTABLE_ROLES)[number], string> = {
 
 const roleLabels = (roles: readonly OrganisationRole[]) =>
   roles.map((role) => ORGANISATION_ROLE_LABELS[role]).join(', ');
-
-/** The most codes one deactivation takes: a page of ticked boxes, with room. */
-const MAX_CODES_AT_ONCE = 200;
 
 const codesPath = (siret: string) => `/organisations/${siret}/codes-invitation`;
 const createdPath = (siret: string) => `${codesPath(siret)}/crees`;
@@ -183,29 +181,24 @@ export function invitationPages(deps: AppDeps): Router {
   /**
    * The codes chosen for deactivation: one (a row's button) or several (ticked boxes), by id. All or none, as
    * the deactivation itself: a value that names no code is not dropped (the rest would go without it), it makes
-   * the whole choice unknown (404); past the limit the choice is refused, not cut.
+   * the whole choice unknown (404).
    */
-  const chosenCodes = (source: unknown): string[] | 'too_many' => {
-    const values = checkedValues(source, 'code')
+  const chosenCodes = (source: unknown): string[] => {
+    const ids = checkedValues(source, 'code')
       .flatMap((value) => value.split(','))
       .map((value) => value.trim())
-      .filter((value) => value !== '');
-    const ids = values.map((value) => canonicalId(value));
+      .filter((value) => value !== '')
+      .map((value) => canonicalId(value));
     if (ids.some((id) => id === undefined)) throw notFound();
-    const chosen = [...new Set(ids as string[])];
-    return chosen.length > MAX_CODES_AT_ONCE ? 'too_many' : chosen;
+    return [...new Set(ids as string[])];
   };
-  const TOO_MANY_CODES = `Choisissez au plus ${MAX_CODES_AT_ONCE} codes d’invitation à la fois.`;
 
   router.get('/organisations/:siret/codes-invitation/desactiver', requireSignedIn, async (req, res) => {
     const siret = siretParam(req);
     const ids = chosenCodes(req.query);
-    if (ids === 'too_many' || ids.length === 0) {
-      flash(
-        req,
-        'error',
-        ids === 'too_many' ? TOO_MANY_CODES : 'Choisissez au moins un code d’invitation à désactiver.',
-      );
+    const choice = codeChoiceSchema.safeParse(ids);
+    if (!choice.success) {
+      flash(req, 'error', choice.error.issues[0]!.message);
       return res.redirect(303, codesPath(siret));
     }
     const { organisation, codes } = await listInvitationCodes(deps, req.user!, siret);
@@ -251,11 +244,6 @@ export function invitationPages(deps: AppDeps): Router {
       async (req) => {
         const siret = siretParam(req);
         const ids = chosenCodes(req.body);
-        if (ids === 'too_many')
-          throw new AppError({
-            kind: 'ValidationFailed',
-            errors: [{ path: 'code', message: TOO_MANY_CODES }],
-          });
         if (ids.length === 0) throw notFound();
         const { codes } = await deactivateInvitationCodes(deps, req.user!, siret, ids);
         return {
