@@ -10,11 +10,10 @@ const UNAVAILABLE = new Set<number>([1, 4, 14]);
  * waits for a worker that took a workflow task and died (SIGKILL, out of memory, a lost machine) before it hands
  * the task to a live worker. Temporal's default, 10 s, equalled TEMPORAL_CALL_TIMEOUT's old default: a command
  * caught by a worker's death was answered 503 although it then succeeded (issue 12). It must exceed the longest
- * task a live worker takes, local activities included (the SDK extends a task past it only while they run): `npm
- * run chaos` measured p99 2.6 s, max 3.6 s on two shared cores while workers were being killed; 5 s keeps a
- * margin. A command caught by a kill then needs this timeout, the server's timer to fire, and a live worker to
- * fetch and replay the history and run the command: 10.0 s once under the chaos load, which is why
- * TEMPORAL_CALL_TIMEOUT defaults to 15 s. The sticky queue's timeout (runtime/worker.ts) is the other half: the
+ * task a live worker takes, local activities included (the SDK extends a task past it only while they run); the
+ * figures `npm run chaos` measured are in docs/operations.md. A command caught by a kill then needs this timeout,
+ * the server's timer to fire, and a live worker to fetch and replay the history and run the command, which is
+ * why TEMPORAL_CALL_TIMEOUT defaults to 15 s. The sticky queue's timeout (runtime/worker.ts) is the other half: the
  * workflows a dead worker had cached.
  */
 export const WORKFLOW_TASK_TIMEOUT_MS = 5_000;
