@@ -88,9 +88,11 @@ export function providerFeedRoutes(deps: AppDeps) {
       path: '/provider/habilitations',
       summary: 'Habilitations of the provider’s definition, changed since a date',
       description:
-        'Created, superseded or revoked since `updated_since` (included), oldest change first; with the ' +
-        'provider’s client credentials (HTTP Basic). Pass `next` as `after` for the following page (it wins ' +
-        'over `updated_since`): several changes may share an instant, so a date alone cannot page.',
+        'Created, superseded or revoked since `updated_since` (included), in the order of the transactions ' +
+        'that changed them; with the provider’s client credentials (HTTP Basic). Pass `next` as `after` for ' +
+        'the following page (it wins over `updated_since`): several changes may share an instant, so a date ' +
+        'alone cannot page. Only changes committed before every change still in progress are listed, so a ' +
+        'cursor never skips one.',
       tags: ['Webhooks'],
       auth: 'public',
       access: ACCESS.providerClients,

@@ -20,8 +20,8 @@ export const feedQuerySchema = z.object({
     .default(100),
 });
 
-/** A page's `next`: the last change's instant in microseconds since 1970 and its habilitation's id. */
-const CHANGE_CURSOR = /^(\d{1,18})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+/** A page's `next`: the last change's transaction id and its habilitation's id. */
+const CHANGE_CURSOR = /^(\d{1,19})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 export const habilitationsQuerySchema = z.object({
   updated_since: z.iso
@@ -85,7 +85,7 @@ export type FeedHabilitation = Omit<
 };
 
 /**
- * The definition's habilitations changed since a date (created, superseded, revoked), oldest change first.
+ * The definition's habilitations changed since a date (created, superseded, revoked), in their changes' order.
  * `next` continues after the page's last change; `after` wins over `updated_since` when both are given.
  */
 export async function readHabilitationFeed(
@@ -97,7 +97,7 @@ export async function readHabilitationFeed(
   const changes = await listHabilitationChanges(
     deps.db,
     provider.definition,
-    cursor ? { after: { micros: cursor[1]!, id: cursor[2]! } } : { since: query.updated_since },
+    cursor ? { after: { txid: cursor[1]!, id: cursor[2]! } } : { since: query.updated_since },
     query.limit,
   );
   const last = changes.at(-1);
@@ -109,6 +109,6 @@ export async function readHabilitationFeed(
       endedAt: change.endedAt?.toISOString() ?? null,
       updatedAt: change.updatedAt.toISOString(),
     })),
-    next: last ? `${last.cursor.micros}.${last.cursor.id}` : (query.after ?? null),
+    next: last ? `${last.cursor.txid}.${last.cursor.id}` : (query.after ?? null),
   };
 }

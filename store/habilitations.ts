@@ -129,7 +129,7 @@ export async function createHabilitationOnce(
   const { rows: previous } =
     grant.revision > 1
       ? await tx.query<Row>(
-          `UPDATE habilitations h SET status = 'superseded', ended_at = now()
+          `UPDATE habilitations h SET status = 'superseded', ended_at = now(), changed_txid = pg_current_xact_id()
             WHERE h.request_id = $1 AND h.status = 'active'
             RETURNING ${COLUMNS}`,
           [grant.requestId],
@@ -165,7 +165,7 @@ export async function revokeHabilitationOfRequest(
   requestId: string,
 ): Promise<Habilitation | undefined> {
   const { rows } = await tx.query<Row>(
-    `UPDATE habilitations h SET status = 'revoked', ended_at = now()
+    `UPDATE habilitations h SET status = 'revoked', ended_at = now(), changed_txid = pg_current_xact_id()
       WHERE h.request_id = $1 AND h.status = 'active'
       RETURNING ${COLUMNS}`,
     [requestId],
@@ -173,9 +173,9 @@ export async function revokeHabilitationOfRequest(
   return rows[0] && toHabilitation(rows[0]);
 }
 
-/** Where a reader of the habilitation changes stopped: the last change's instant, to the microsecond, and id. */
+/** Where a reader of the habilitation changes stopped: the last change's transaction id and habilitation id. */
 export interface HabilitationChangeCursor {
-  micros: string;
+  txid: string;
   id: string;
 }
 
@@ -194,11 +194,10 @@ export interface HabilitationChange {
 }
 
 /**
- * A definition's habilitations by their last change (created, superseded, revoked), oldest first. Paged by
- * (instant, id) rather than by instant alone: changes made in one transaction share its instant (approving a
- * new revision supersedes the habilitation before and creates the next at the same now()), and a page full of
- * one instant would hand a reader paging by date the same page again and again. The instant travels in
- * microseconds, which a JavaScript Date would round to the millisecond.
+ * A definition's habilitations by their last change (created, superseded, revoked), in the order of the changes'
+ * transactions. Like the events feed, only transactions older than every one still running are listed: a cursor
+ * then never passes a change that commits later. Paged by (transaction, id): the changes of one transaction
+ * (approving a new revision supersedes the habilitation before and creates the next) share a transaction id.
  */
 export async function listHabilitationChanges(
   db: Queryable,
@@ -219,18 +218,18 @@ export async function listHabilitationChanges(
     created_at: Date;
     ended_at: Date | null;
     updated_at: Date;
-    updated_micros: string;
+    changed_txid: string;
   }>(
     `SELECT h.id, h.request_id, h.definition, o.siret, o.name, h.scopes, h.status, h.valid_until, h.created_at,
-            h.ended_at, c.updated_at, (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS updated_micros
+            h.ended_at, greatest(h.created_at, h.ended_at) AS updated_at, h.changed_txid::text AS changed_txid
        FROM habilitations h JOIN organisations o ON o.id = h.organisation_id
-            CROSS JOIN LATERAL (SELECT greatest(h.created_at, h.ended_at) AS updated_at) c
       WHERE h.definition = $1
-        AND ($2::timestamptz IS NULL OR c.updated_at >= $2)
-        AND ($3::numeric IS NULL OR (extract(epoch FROM c.updated_at) * 1000000, h.id) > ($3::numeric, $4::uuid))
-      ORDER BY c.updated_at, h.id
+        AND h.changed_txid < pg_snapshot_xmin(pg_current_snapshot())
+        AND ($2::timestamptz IS NULL OR greatest(h.created_at, h.ended_at) >= $2)
+        AND ($3::xid8 IS NULL OR (h.changed_txid, h.id) > ($3::xid8, $4::uuid))
+      ORDER BY h.changed_txid, h.id
       LIMIT $5`,
-    [definition, from.since ?? null, from.after?.micros ?? null, from.after?.id ?? null, limit],
+    [definition, from.since ?? null, from.after?.txid ?? null, from.after?.id ?? null, limit],
   );
   return rows.map((row) => ({
     id: row.id,
@@ -243,6 +242,6 @@ export async function listHabilitationChanges(
     createdAt: row.created_at,
     endedAt: row.ended_at,
     updatedAt: row.updated_at,
-    cursor: { micros: row.updated_micros, id: row.id },
+    cursor: { txid: row.changed_txid, id: row.id },
   }));
 }

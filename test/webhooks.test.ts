@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { createRequestActivities } from '../activities/requests.ts';
 import { isAllowedAddress } from '../app/webhook-sender.ts';
 import { loadConfig } from '../runtime/config.ts';
+import { revokeHabilitationOfRequest } from '../store/habilitations.ts';
 import { withTransaction } from '../store/pool.ts';
 import { emailsTo } from './helpers/accounts.ts';
 import {
@@ -569,38 +570,49 @@ describe('webhooks', () => {
       422,
     );
   });
-  it('page the habilitation changes by cursor, through changes that share an instant, each once', async () => {
+  it('page the habilitation changes by cursor, each once, and never past a change still being committed', async () => {
     const entreprise = await providerCredentials(platform, 'api-entreprise');
     const client = platform.client();
     const read = (query: string) =>
       client.get(`/api/v1/provider/habilitations${query}`, { authorization: entreprise.basic });
+    type Change = { id: string; status: string; createdAt: string; updatedAt: string };
+    const listed = async (query: string) => {
+      const answer = await read(query);
+      assert.equal(answer.status, 200, answer.text);
+      return answer.json as { habilitations: Change[]; next: string | null };
+    };
     // A new revision's approval supersedes the habilitation before and creates the next in one transaction.
     const { client: applicant } = await applicantWithDraft(platform);
     const { requestId, habilitationId: first } = await approvedToken(platform, applicant);
     const second = await reopenAndApprove(platform, applicant, requestId);
-    const everything = await read('?updated_since=2020-01-01T00:00:00Z&limit=1000');
-    assert.equal(everything.status, 200, everything.text);
-    type Change = { id: string; status: string; createdAt: string; updatedAt: string };
-    const all = everything.json.habilitations as Change[];
+    const other = await approvedToken(platform, applicant);
+    const all = await eventually(async () => {
+      const { habilitations } = await listed('?updated_since=2020-01-01T00:00:00Z&limit=1000');
+      return [first, second, other.habilitationId].every((id) => habilitations.some((h) => h.id === id))
+        ? habilitations
+        : undefined;
+    });
     const superseded = all.find((h) => h.id === first)!;
-    const created = all.find((h) => h.id === second)!;
     assert.equal(superseded.status, 'superseded');
-    assert.equal(superseded.updatedAt, created.updatedAt, 'the two changes share their instant');
+    assert.equal(
+      superseded.updatedAt,
+      all.find((h) => h.id === second)!.updatedAt,
+      'one instant for the pair',
+    );
 
     // One change per page: a reader paging by date would get the first of the pair again and again.
     const seen: string[] = [];
     let next: string | null = null;
     for (let call = 0; call <= all.length + 1; call++) {
-      const answer = await read(
+      const page = await listed(
         next === null ? '?updated_since=2020-01-01T00:00:00Z&limit=1' : `?after=${next}&limit=1`,
       );
-      assert.equal(answer.status, 200, answer.text);
-      if (answer.json.habilitations.length === 0) {
-        assert.equal(answer.json.next, next, 'an empty page keeps the cursor');
+      if (page.habilitations.length === 0) {
+        assert.equal(page.next, next, 'an empty page keeps the cursor');
         break;
       }
-      seen.push(...(answer.json.habilitations as Change[]).map((h) => h.id));
-      next = answer.json.next;
+      seen.push(...page.habilitations.map((h) => h.id));
+      next = page.next;
     }
     assert.deepEqual(
       seen,
@@ -608,21 +620,59 @@ describe('webhooks', () => {
       'every change once, in the order of one big page',
     );
     // `after` wins over `updated_since`.
-    const both = await read(`?updated_since=2020-01-01T00:00:00Z&after=${next}`);
-    assert.deepEqual(both.json.habilitations, []);
+    assert.deepEqual((await listed(`?updated_since=2020-01-01T00:00:00Z&after=${next}`)).habilitations, []);
 
-    for (const after of [
+    // A change whose transaction began before another's and commits after it: while it runs, the later one is
+    // held back, so that no cursor passes the earlier one; once it commits, both come, the earlier first.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let begun!: () => void;
+    const hasBegun = new Promise<void>((resolve) => (begun = resolve));
+    const slow = withTransaction(platform.services.db, async (tx) => {
+      await tx.query('SELECT pg_current_xact_id()');
+      begun();
+      await released;
+      await revokeHabilitationOfRequest(tx, other.requestId);
+    });
+    await hasBegun;
+    try {
+      await revokeRequest(platform, requestId);
+      const { rows } = await platform.services.db.query<{ status: string }>(
+        'SELECT status FROM habilitations WHERE id = $1',
+        [second],
+      );
+      assert.equal(rows[0]!.status, 'revoked', 'the later change is committed');
+      assert.deepEqual((await listed(`?after=${next}`)).habilitations, [], 'and held back');
+    } finally {
+      release();
+      await slow;
+    }
+    const after = await eventually(async () => {
+      const page = await listed(`?after=${next}`);
+      return page.habilitations.length === 2 ? page.habilitations : undefined;
+    });
+    assert.deepEqual(
+      after.map((h) => [h.id, h.status]),
+      [
+        [other.habilitationId, 'revoked'],
+        [second, 'revoked'],
+      ],
+    );
+
+    for (const odd of [
       'abc',
       '12.pas-un-id',
       `${first}`,
       `-1.${first}`,
       `1.${first.toUpperCase()}`,
-      '9'.repeat(19) + `.${first}`,
+      '9'.repeat(20) + `.${first}`,
     ]) {
-      const answer = await read(`?after=${encodeURIComponent(after)}`);
-      assert.equal(answer.status, 422, `${after}: ${answer.text}`);
+      const answer = await read(`?after=${encodeURIComponent(odd)}`);
+      assert.equal(answer.status, 422, `${odd}: ${answer.text}`);
       assert.match(answer.text, /Curseur attendu/);
     }
+    // The largest transaction id the cursor takes is still a cursor: answered, not refused as a server error.
+    assert.equal((await read(`?after=${'9'.repeat(19)}.${first}`)).status, 200);
   });
 });
 
