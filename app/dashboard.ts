@@ -2,10 +2,10 @@ import { DEFINITION_ROLES, definitionsOfStaff, hasStaffRole } from '../domain/ro
 import { countSubmittedByDefinition, latestChangeReasons } from '../store/dashboard.ts';
 import type { RequestSummary } from '../store/requests.ts';
 import type { EndingPassword } from '../store/technical-accounts.ts';
-import { listEndingPasswords } from './technical-accounts.ts';
 import type { User } from '../store/users.ts';
 import type { AppDeps } from './deps.ts';
 import { countSupportQueue } from './support.ts';
+import { listEndingPasswords } from './technical-accounts.ts';
 import { listMyHabilitations, type HabilitationView } from './tokens.ts';
 import { listMyRequests } from './requests.ts';
 

@@ -166,7 +166,7 @@ export async function deactivateInvitationCode(
 }
 
 /** The most codes one deactivation takes: a page of ticked boxes, with room; beyond, the choice is refused, not cut. */
-export const MAX_CODES_AT_ONCE = 200;
+const MAX_CODES_AT_ONCE = 200;
 
 /** The codes chosen for one deactivation, by id. */
 export const codeChoiceSchema = z

@@ -3,19 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import { emailsTo } from './helpers/accounts.ts';
 import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { signInStaff } from './helpers/requests.ts';
-import { WebhookReceiver } from './helpers/webhook-receiver.ts';
+import { FAST_WEBHOOKS, WebhookReceiver } from './helpers/webhook-receiver.ts';
 
 let platform: TestPlatform;
 let target: WebhookReceiver;
 
 before(async () => {
   platform = await startTestPlatform({
-    env: {
-      WEBHOOK_ALLOW_LOCAL_HTTP: 'true',
-      WEBHOOK_RETRY_SCHEDULE: '0,300ms,300ms,300ms',
-      WEBHOOK_TIMEOUT: '1s',
-      WEBHOOK_RELAY_INTERVAL: '1s',
-    },
+    env: FAST_WEBHOOKS,
   });
   target = await WebhookReceiver.start();
 });

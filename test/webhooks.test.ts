@@ -19,7 +19,7 @@ import { historyText } from './helpers/history.ts';
 import type { HttpClient } from './helpers/http-client.ts';
 import { eventually, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { applicantWithDraft, signInStaff } from './helpers/requests.ts';
-import { WebhookReceiver } from './helpers/webhook-receiver.ts';
+import { FAST_WEBHOOKS, WebhookReceiver } from './helpers/webhook-receiver.ts';
 
 let platform: TestPlatform;
 let developer: { client: HttpClient; email: string };
@@ -64,12 +64,7 @@ const QUIET = ['technical_account.deleted'];
 
 before(async () => {
   platform = await startTestPlatform({
-    env: {
-      WEBHOOK_ALLOW_LOCAL_HTTP: 'true',
-      WEBHOOK_RETRY_SCHEDULE: '0,300ms,300ms,300ms',
-      WEBHOOK_TIMEOUT: '1s',
-      WEBHOOK_RELAY_INTERVAL: '1s',
-    },
+    env: FAST_WEBHOOKS,
   });
   developer = await signInStaff(platform, [{ role: 'developpeur', definition: 'api-entreprise' }], 'dev');
 });

@@ -2,6 +2,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
+/**
+ * Platform settings for webhook tests: deliveries to this receiver on 127.0.0.1, a schedule spent in about a
+ * second, a one-second timeout, and the relay looking every second.
+ */
+export const FAST_WEBHOOKS = {
+  WEBHOOK_ALLOW_LOCAL_HTTP: 'true',
+  WEBHOOK_RETRY_SCHEDULE: '0,300ms,300ms,300ms',
+  WEBHOOK_TIMEOUT: '1s',
+  WEBHOOK_RELAY_INTERVAL: '1s',
+} as const;
+
 /** What the receiver does with one delivery: answer a status (with headers), or never answer. */
 export type Reply = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
 
